@@ -1,0 +1,150 @@
+"""The rule catalogue's data model: one `Rule` per change of AfterShip's migration guide.
+
+The rules themselves are declared in the top-level `rules/` folder (shipped as
+`migrator.rules`). Both engines read them: the payload translator applies each rule's
+`changes`; the codemod reads the same declarations (a key rename is written once).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Iterable, Literal, Mapping
+
+if TYPE_CHECKING:
+    from migrator.payload.ops import Change
+
+Engine = Literal["code", "payload"]
+Safety = Literal["safe", "unsafe", "manual"]
+
+SAFETY_MEANING: Mapping[str, str] = {
+    "safe": "applied by default; keeps behaviour",
+    "unsafe": "applied only with --unsafe-fixes (code) because it changes behaviour; otherwise reported",
+    "manual": "never rewritten; reported at the site for a person to decide",
+}
+
+
+@dataclass(frozen=True)
+class PayloadExample:
+    """A v4 document and its 2025-01 translation; `reported` lists `action:json-path` entries."""
+
+    kind: str
+    before: Any
+    after: Any
+    reported: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class CodeExample:
+    """Python source before and after the codemod; `findings` are the codes left as reports."""
+
+    before: str
+    after: str
+    findings: tuple[str, ...] = ()
+    unsafe_fixes: bool = False
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One change between v4 and 2025-01, with a stable code and its own examples."""
+
+    code: str
+    name: str
+    title: str
+    guide: str
+    engines: frozenset[str]
+    safety: Safety
+    summary: str
+    changes: tuple[Change, ...] = ()
+    examples: tuple[PayloadExample | CodeExample, ...] = ()
+    # Rules that only inform (rate limits, key types) stay quiet unless selected.
+    default: bool = True
+    keys: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def payload_examples(self) -> list[PayloadExample]:
+        return [e for e in self.examples if isinstance(e, PayloadExample)]
+
+    @property
+    def code_examples(self) -> list[CodeExample]:
+        return [e for e in self.examples if isinstance(e, CodeExample)]
+
+    def doc(self) -> str:
+        """The explanation printed by `aftership-migrate rules CODE`."""
+        lines = [
+            f"{self.code} {self.name}: {self.title}",
+            f"  guide:   {self.guide}",
+            f"  engines: {', '.join(sorted(self.engines))}",
+            f"  safety:  {self.safety} ({SAFETY_MEANING[self.safety]})",
+            f"  default: {'on' if self.default else 'off (enable with --select ' + self.code + ')'}",
+            "",
+            *("  " + line if line else "" for line in self.summary.strip().splitlines()),
+        ]
+        for example in self.examples:
+            lines.append("")
+            if isinstance(example, PayloadExample):
+                import json
+
+                lines.append(f"  JSON ({example.kind}), before:")
+                lines.extend("    " + s for s in json.dumps(example.before, indent=2).splitlines())
+                lines.append("  after:")
+                lines.extend("    " + s for s in json.dumps(example.after, indent=2).splitlines())
+                if example.reported:
+                    lines.append("  reported: " + ", ".join(example.reported))
+            else:
+                flag = " (with --unsafe-fixes)" if example.unsafe_fixes else ""
+                lines.append(f"  Python, before:")
+                lines.extend("    " + s for s in example.before.rstrip("\n").splitlines())
+                lines.append(f"  after{flag}:")
+                lines.extend("    " + s for s in example.after.rstrip("\n").splitlines())
+                if example.findings:
+                    lines.append("  reported: " + ", ".join(example.findings))
+        return "\n".join(lines)
+
+
+class Catalogue:
+    """All rules, by code, in code order."""
+
+    def __init__(self, rules: Iterable[Rule]) -> None:
+        self._rules: dict[str, Rule] = {}
+        for rule in sorted(rules, key=lambda r: r.code):
+            if rule.code in self._rules:
+                raise ValueError(f"duplicate rule code {rule.code}")
+            self._rules[rule.code] = rule
+        names = [r.name for r in self._rules.values()]
+        if len(set(names)) != len(names):
+            raise ValueError("duplicate rule names in the catalogue")
+
+    def __iter__(self):
+        return iter(self._rules.values())
+
+    def __len__(self) -> int:
+        return len(self._rules)
+
+    def __getitem__(self, code: str) -> Rule:
+        return self._rules[code]
+
+    def find(self, code_or_name: str) -> Rule | None:
+        wanted = code_or_name.strip()
+        if wanted.upper() in self._rules:
+            return self._rules[wanted.upper()]
+        return next((r for r in self._rules.values() if r.name == wanted), None)
+
+    def for_engine(self, engine: Engine) -> list[Rule]:
+        return [r for r in self._rules.values() if engine in r.engines]
+
+    def select(self, select: Iterable[str] = (), ignore: Iterable[str] = ()) -> set[str]:
+        """Codes enabled by --select/--ignore; a prefix such as `AS3` selects a family."""
+        select, ignore = list(select), list(ignore)
+        codes = set()
+        for rule in self._rules.values():
+            chosen = any(rule.code.startswith(s.upper()) for s in select) if select else rule.default
+            if chosen and not any(rule.code.startswith(i.upper()) for i in ignore):
+                codes.add(rule.code)
+        return codes
+
+
+def load_catalogue() -> Catalogue:
+    """The catalogue shipped in `migrator.rules` (the repo's `rules/` folder)."""
+    from migrator.rules import RULES
+
+    return Catalogue(RULES)

@@ -1,0 +1,134 @@
+"""Translate one v4 (or intermediate) body to 2025-01 by applying the catalogue's changes.
+
+Every change fires only when the v4 shape it consumes is present, so a body already in the
+2025-01 shape passes through unchanged, and translating a translation changes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any, Iterable
+
+from migrator.payload.kinds import REMOVED_KINDS, STRUCTURES, Node, Unrecognised, recognise
+from migrator.payload.ops import LOSSY_ACTIONS, Change, Context, Event, Path
+from migrator.payload.validate import enforce_2025_01
+
+# Keys that appeared between v4 and 2025-01: a body that has one and still needed changes
+# was stored from an intermediate version (2023-10 to 2024-10).
+_POST_V4_KEYS = frozenset({
+    "transit_time", "legacy_id", "customers", "last_mile", "first_mile", "pagination",
+    "courier_estimated_delivery_date", "carbon_emissions", "location_id", "shipping_method",
+})
+
+
+@dataclass
+class Translation:
+    """What became of one body."""
+
+    kind: str
+    version: str  # "v4", "intermediate" or "2025-01" (unchanged)
+    document: Any
+    events: list[Event] = field(default_factory=list)
+    applied: dict[str, int] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.applied)
+
+    @property
+    def lossy_events(self) -> list[Event]:
+        return [e for e in self.events if e.action in LOSSY_ACTIONS]
+
+
+class Refused(Exception):
+    """A body of an endpoint 2025-01 removed; carries the rule and the replacement to use."""
+
+    def __init__(self, rule: str, message: str) -> None:
+        super().__init__(message)
+        self.rule = rule
+
+
+class Translator:
+    """Applies the enabled payload rules of a catalogue, scope by scope."""
+
+    def __init__(self, catalogue=None, enabled: Iterable[str] | None = None, validate: bool = True) -> None:
+        from migrator.catalogue import load_catalogue
+
+        self.catalogue = catalogue or load_catalogue()
+        self.validate = validate
+        codes = set(enabled) if enabled is not None else {r.code for r in self.catalogue}
+        self.plan: dict[str, list[tuple[str, Change]]] = {}
+        for rule in self.catalogue.for_engine("payload"):
+            if rule.code not in codes:
+                continue
+            for change in rule.changes:
+                for scope in change.scopes:
+                    self.plan.setdefault(scope, []).append((rule.code, change))
+
+    def translate(self, document: Any, kind: str | None = None) -> Translation:
+        """Translate `document` (mutated in place) to 2025-01; raises Unrecognised or Refused."""
+        kind = kind or recognise(document)
+        if kind in REMOVED_KINDS:
+            rule = self.catalogue[REMOVED_KINDS[kind]]
+            replacement = " ".join(rule.summary.split()).split(". ")[0]
+            raise Refused(rule.code, f"{kind} has no 2025-01 counterpart ({rule.title}). {replacement}.")
+        if kind not in STRUCTURES:
+            raise Unrecognised(f"unknown kind {kind!r}")
+        stored_after_v4 = _has_post_v4_key(document)
+        ctx = Context()
+        result = self._apply(STRUCTURES[kind], document, (), ctx)
+        errors = enforce_2025_01(kind, result, ctx) if self.validate else []
+        if not ctx.changed:
+            version = "2025-01"
+        else:
+            version = "intermediate" if stored_after_v4 else "v4"
+        return Translation(kind, version, result, ctx.events, ctx.applied, errors)
+
+    def _apply(self, node: Node, obj: Any, path: Path, ctx: Context) -> Any:
+        if node.each:
+            if not isinstance(obj, list):
+                return obj
+            item = Node(node.scopes, node.children)
+            return [self._apply(item, value, path + (i,), ctx) for i, value in enumerate(obj)]
+        if not isinstance(obj, dict):
+            return obj
+        for scope in node.scopes:
+            for code, change in self.plan.get(scope, ()):
+                ctx.rule = code
+                obj = change.apply(obj, path, ctx)
+                if ctx.descended:
+                    path, ctx.descended = path + ctx.descended, ()
+                if not isinstance(obj, dict):
+                    return obj
+        for key, child in node.children.items():
+            if key in obj:
+                obj[key] = self._apply(child, obj[key], path + (key,), ctx)
+        return obj
+
+
+def _has_post_v4_key(document: Any) -> bool:
+    """Whether the main object of a body has a key v4 never had."""
+    if not isinstance(document, dict):
+        return False
+    main = document
+    for key in ("data", "msg"):
+        if isinstance(main.get(key), dict):
+            main = main[key]
+    if isinstance(main.get("trackings"), list) and main["trackings"]:
+        main = main["trackings"][0] if isinstance(main["trackings"][0], dict) else main
+    return bool(_POST_V4_KEYS & set(main))
+
+
+@lru_cache(maxsize=1)
+def default_translator() -> Translator:
+    return Translator()
+
+
+def translate(document: Any, kind: str | None = None) -> Translation:
+    """Translate one parsed body with every payload rule of the shipped catalogue."""
+    return default_translator().translate(document, kind)
+
+
+__all__ = ["Refused", "Translation", "Translator", "Unrecognised", "translate"]

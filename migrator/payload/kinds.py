@@ -1,0 +1,147 @@
+"""Document kinds: how each AfterShip body is laid out, and how to recognise one by its shape.
+
+A `Node` says which scopes of changes apply to an object and where its child objects sit.
+Recognition is by shape only (envelope keys, wrappers); a body that fits no kind, or fits
+two, is reported as unrecognised rather than guessed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+
+@dataclass(frozen=True)
+class Node:
+    scopes: tuple[str, ...] = ()
+    children: Mapping[str, "Node"] = field(default_factory=dict)
+    # The child is a list and the node applies to each element.
+    each: bool = False
+
+
+CHECKPOINT = Node(("checkpoint",), each=True)
+TRACKING_CHILDREN = {
+    "checkpoints": CHECKPOINT,
+    "aftership_estimated_delivery_date": Node(("aftership-edd",)),
+    "first_estimated_delivery": Node(("estimated-delivery",)),
+    "latest_estimated_delivery": Node(("estimated-delivery",)),
+}
+TRACKING = Node(("tracking",), TRACKING_CHILDREN)
+# `data` of a single-tracking response: v4 wraps the tracking in `data.tracking`.
+TRACKING_DATA = Node(("response-envelope", "tracking"), TRACKING_CHILDREN)
+EDD_ADDRESSES = {"origin_address": Node(("edd-address",)), "destination_address": Node(("edd-address",))}
+
+STRUCTURES: Mapping[str, Node] = {
+    "tracking": TRACKING,
+    "tracking-response": Node(children={"data": TRACKING_DATA}),
+    "tracking-list-response": Node(children={
+        "data": Node(("list-data",), {"trackings": Node(("tracking",), TRACKING_CHILDREN, each=True)}),
+    }),
+    "create-tracking-request": Node(("request-envelope", "create-request")),
+    "update-tracking-request": Node(("request-envelope", "update-request")),
+    "detect-courier-request": Node(("request-envelope", "detect-request")),
+    "mark-as-completed-request": Node(("mark-as-completed-request",)),
+    "courier-list-response": Node(children={
+        "data": Node(children={"couriers": Node(("courier",), each=True)}),
+    }),
+    "predict-batch-request": Node(("predict-batch",), {
+        "estimated_delivery_dates": Node(("edd-request-item",), EDD_ADDRESSES, each=True),
+    }),
+    "predict-batch-response": Node(children={
+        "data": Node(("predict-batch",), {
+            "estimated_delivery_dates": Node(("edd-response-item",), EDD_ADDRESSES, each=True),
+        }),
+    }),
+    "webhook": Node(("webhook",), {"msg": TRACKING}),
+    # v4 errors echo the offending body in `data.tracking`; it is translated like a tracking.
+    "error-response": Node(children={"data": TRACKING_DATA}),
+}
+
+# Bodies of v4 endpoints that 2025-01 removed: recognised, then refused by their rule.
+REMOVED_KINDS: Mapping[str, str] = {
+    "notification-request": "AS203",
+    "notification-response": "AS203",
+    "last-checkpoint-response": "AS202",
+}
+
+KINDS: tuple[str, ...] = tuple(STRUCTURES) + tuple(REMOVED_KINDS)
+
+# Keys a v4 detect body may hold (api-mapping §5.2); a wrapped body with any other key is a create.
+DETECT_KEYS = frozenset({
+    "tracking_number", "slug", "slug_group", "tracking_postal_code", "tracking_ship_date",
+    "tracking_account_number", "tracking_key", "tracking_state", "tracking_origin_country",
+    "tracking_destination_country", "tracking_origin_country_region",
+    "tracking_destination_country_region", "origin_country_iso3", "destination_country_iso3",
+    "origin_country_region", "destination_country_region",
+})
+# Keys only a stored tracking has (not a request body).
+TRACKING_ONLY_KEYS = frozenset({
+    "id", "created_at", "updated_at", "checkpoints", "tag", "subtag", "active", "legacy_id",
+    "tracked_count", "unique_token",
+})
+
+
+class Unrecognised(ValueError):
+    """The body fits no known kind (or more than one); the message says why."""
+
+
+def _is_success(meta: Any) -> bool:
+    code = meta.get("code") if isinstance(meta, dict) else None
+    return isinstance(code, int) and 200 <= code < 300
+
+
+def _request_kind(body: dict, wrapped: bool) -> str:
+    """create, update or detect, from the keys of a (wrapped or bare) tracking request."""
+    keys = set(body)
+    if "tracking_number" not in keys:
+        return "update-tracking-request"
+    if not keys <= DETECT_KEYS:
+        return "create-tracking-request"
+    slug = body.get("slug")
+    if (isinstance(slug, list) and len(slug) > 1) or (isinstance(slug, str) and "," in slug):
+        return "detect-courier-request"
+    raise Unrecognised(
+        "a tracking request with only courier-detection keys: it may be a create or a detect "
+        "body; pass --kind create-tracking-request or --kind detect-courier-request"
+        + (" (wrapped in `tracking`)" if wrapped else ""))
+
+
+def recognise(document: Any) -> str:
+    """The kind of one body, from its shape alone."""
+    if not isinstance(document, dict):
+        raise Unrecognised(f"a JSON {type(document).__name__}, not an object")
+    keys = set(document)
+    if {"meta", "data"} <= keys:
+        meta, data = document["meta"], document["data"]
+        if not _is_success(meta):
+            return "error-response"
+        if not isinstance(data, dict):
+            raise Unrecognised("`data` is not an object")
+        if isinstance(data.get("tracking"), dict):
+            return "tracking-response"
+        if "trackings" in data:
+            return "tracking-list-response"
+        if "couriers" in data:
+            return "courier-list-response"
+        if "estimated_delivery_dates" in data:
+            return "predict-batch-response"
+        if "notification" in data:
+            return "notification-response"
+        if "checkpoint" in data and "tracking_number" in data:
+            return "last-checkpoint-response"
+        if "tracking_number" in data or "legacy_id" in data:
+            return "tracking-response"
+        raise Unrecognised("an API envelope whose `data` holds no known body")
+    if {"event", "msg"} <= keys:
+        return "webhook"
+    if keys == {"tracking"} and isinstance(document["tracking"], dict):
+        return _request_kind(document["tracking"], wrapped=True)
+    if keys == {"notification"}:
+        return "notification-request"
+    if "reason" in keys and keys <= {"reason", "event_datetime"}:
+        return "mark-as-completed-request"
+    if keys == {"estimated_delivery_dates"}:
+        return "predict-batch-request"
+    if "tracking_number" in keys:
+        return "tracking" if keys & TRACKING_ONLY_KEYS else _request_kind(document, wrapped=False)
+    raise Unrecognised("no AfterShip envelope, wrapper or tracking fields")

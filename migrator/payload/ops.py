@@ -1,0 +1,184 @@
+"""Declarative changes a rule applies to one kind of JSON object (a "scope").
+
+A scope names an object type inside a document: `tracking`, `checkpoint`, `create-request`,
+`courier`, `edd-address`, ... (see `migrator.payload.kinds`). Each change is a pure function of
+one object: it returns the new object and tells the context what it changed or could not carry
+over. Renames are data, so the codemod reads the very same declarations.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping
+
+Path = tuple  # keys and indices from the document root
+
+
+def json_path(path: Path) -> str:
+    """`('data', 'checkpoints', 2)` -> `$.data.checkpoints[2]`."""
+    out = ["$"]
+    for part in path:
+        out.append(f"[{part}]" if isinstance(part, int) else f".{part}")
+    return "".join(out)
+
+
+def is_empty(value: Any) -> bool:
+    """Values that carry no data: dropping them loses nothing, so they are not reported."""
+    return value is None or value == "" or value == [] or value == {}
+
+
+@dataclass
+class Event:
+    """One value that did not carry over unchanged."""
+
+    rule: str
+    action: str  # dropped | approximated | defaulted | coerced | superseded | recomputed
+    path: str
+    value: Any
+    message: str
+
+    def as_dict(self) -> dict:
+        return {"rule": self.rule, "action": self.action, "path": self.path,
+                "value": self.value, "message": self.message}
+
+
+# Actions that mean information was lost; --strict turns these into errors.
+LOSSY_ACTIONS = frozenset({"dropped", "approximated"})
+
+
+class Context:
+    """Collects what the changes did to one document."""
+
+    def __init__(self) -> None:
+        self.events: list[Event] = []
+        self.applied: dict[str, int] = {}
+        self.rule = ""
+        # Set by a change that replaced an object by one of its members, so that later
+        # reports name the value's place in the input document.
+        self.descended: Path = ()
+
+    def touch(self) -> None:
+        self.applied[self.rule] = self.applied.get(self.rule, 0) + 1
+
+    def report(self, action: str, path: Path, value: Any, message: str) -> None:
+        self.events.append(Event(self.rule, action, json_path(path), value, message))
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.applied)
+
+
+class Change:
+    """Base class: `scopes` says where the change applies."""
+
+    scopes: tuple[str, ...] = ()
+
+    def apply(self, obj: dict, path: Path, ctx: Context) -> Any:
+        raise TypeError(f"{type(self).__name__} must define apply()")
+
+
+@dataclass(frozen=True)
+class Rename(Change):
+    """Key `old` becomes `new`, keeping its position; if both exist the new one wins."""
+
+    old: str
+    new: str
+    scopes: tuple[str, ...]
+
+    def apply(self, obj: dict, path: Path, ctx: Context) -> dict:
+        if self.old not in obj:
+            return obj
+        ctx.touch()
+        if self.new in obj:
+            value = obj.pop(self.old)
+            if not is_empty(value) and value != obj[self.new]:
+                ctx.report("dropped", path + (self.old,), value,
+                           f"`{self.new}` is already present; `{self.old}` has no place in 2025-01")
+            return obj
+        return {(self.new if k == self.old else k): v for k, v in obj.items()}
+
+
+@dataclass(frozen=True)
+class RenameValue(Change):
+    """An enum value renamed in `field` (a string, or each string of a list)."""
+
+    field: str
+    old: str
+    new: str
+    scopes: tuple[str, ...]
+
+    def apply(self, obj: dict, path: Path, ctx: Context) -> dict:
+        value = obj.get(self.field)
+        if value == self.old:
+            obj[self.field] = self.new
+            ctx.touch()
+        elif isinstance(value, list) and self.old in value:
+            obj[self.field] = [self.new if v == self.old else v for v in value]
+            ctx.touch()
+        return obj
+
+
+@dataclass(frozen=True)
+class Remove(Change):
+    """Fields with no place in 2025-01: dropped, and reported unless empty."""
+
+    fields: tuple[str, ...]
+    reason: str
+    scopes: tuple[str, ...]
+
+    def apply(self, obj: dict, path: Path, ctx: Context) -> dict:
+        for name in self.fields:
+            if name in obj:
+                value = obj.pop(name)
+                ctx.touch()
+                if not is_empty(value):
+                    ctx.report("dropped", path + (name,), value, self.reason)
+        return obj
+
+
+@dataclass(frozen=True)
+class Unwrap(Change):
+    """`{"<key>": {...}}` becomes the inner object."""
+
+    key: str
+    scopes: tuple[str, ...]
+
+    def apply(self, obj: dict, path: Path, ctx: Context) -> Any:
+        inner = obj.get(self.key)
+        if not isinstance(inner, dict):
+            return obj
+        ctx.touch()
+        for other, value in obj.items():
+            if other != self.key and not is_empty(value):
+                ctx.report("dropped", path + (other,), value,
+                           f"sits beside the `{self.key}` wrapper, which 2025-01 removed")
+        ctx.descended = (self.key,)
+        return inner
+
+
+@dataclass(frozen=True)
+class Reshape(Change):
+    """A restructuring that is not a plain rename: `function(obj, path, ctx) -> obj`.
+
+    `reads` names the v4 keys it consumes: the change runs only when one is present.
+    """
+
+    reads: tuple[str, ...]
+    function: Callable[[dict, Path, Context], Any]
+    scopes: tuple[str, ...]
+
+    def apply(self, obj: dict, path: Path, ctx: Context) -> Any:
+        if not any(key in obj for key in self.reads):
+            return obj
+        ctx.touch()
+        return self.function(obj, path, ctx)
+
+
+def renames_by_scope(changes: Mapping[str, list[Change]]) -> dict[str, dict[str, str]]:
+    """{scope: {old: new}} for every `Rename` (the codemod's view of the catalogue)."""
+    out: dict[str, dict[str, str]] = {}
+    for scope, items in changes.items():
+        for change in items:
+            if isinstance(change, Rename):
+                out.setdefault(scope, {})[change.old] = change.new
+    return out

@@ -1,0 +1,45 @@
+"""Check a translated body against the strict 2025-01 schema of its kind (rule AS900).
+
+Keys the schema does not define are dropped and reported; anything else it rejects is an
+error of the document, never written out as if it were valid.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+from migrator.payload.ops import Context, Path, is_empty
+from migrator.schemas import schema_names, validator
+
+UNKNOWN_FIELD_RULE = "AS900"
+_MAX_ROUNDS = 8  # each round removes every unknown key it sees; nesting rarely needs two
+
+
+def _unknown_key_errors(errors) -> Iterator:
+    for error in errors:
+        if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+            yield error
+        elif error.context:
+            yield from _unknown_key_errors(error.context)
+
+
+def enforce_2025_01(kind: str, document: Any, ctx: Context) -> list[str]:
+    """Drop keys unknown to 2025-01 (reported on `ctx`); return what still fails the schema."""
+    if kind not in schema_names("2025-01"):
+        return [f"no 2025-01 schema for {kind}"]
+    check = validator("2025-01", kind)
+    for _ in range(_MAX_ROUNDS):
+        errors = list(check.iter_errors(document))
+        unknown = list(_unknown_key_errors(errors))
+        if not unknown:
+            return sorted(f"{e.json_path}: {e.message}" for e in errors)
+        ctx.rule = UNKNOWN_FIELD_RULE
+        for error in unknown:
+            allowed = set(error.schema.get("properties", ()))
+            for key in [k for k in error.instance if k not in allowed]:
+                value = error.instance.pop(key)
+                ctx.touch()
+                if not is_empty(value):
+                    path: Path = tuple(error.absolute_path) + (key,)
+                    ctx.report("dropped", path, value, "no such field in the 2025-01 contract")
+    return sorted(f"{e.json_path}: {e.message}" for e in check.iter_errors(document))

@@ -1,0 +1,11 @@
+"""Scope groups shared by several rules (see migrator.payload.kinds for where each applies)."""
+
+# A tracking as the API returns it (responses, webhooks, bare stored objects).
+RESPONSE = ("tracking",)
+# Tracking request bodies after their wrapper is removed.
+CREATE = ("create-request",)
+UPDATE = ("update-request",)
+DETECT = ("detect-request",)
+WRITE = CREATE + UPDATE
+# Every object that carries tracking fields.
+TRACKING_LIKE = RESPONSE + WRITE + DETECT

@@ -1,0 +1,173 @@
+"""Guide §7-§8: request and response wrappers, list pagination, list query parameters."""
+
+from migrator.catalogue import CodeExample, PayloadExample, Rule
+from migrator.payload.ops import Reshape, Unwrap, is_empty
+
+REQUEST_WRAPPER = Rule(
+    code="AS401",
+    name="request-unwrap",
+    title="Create, update and detect bodies lose their `{\"tracking\": ...}` wrapper",
+    guide="§7.3 Removed the tracking object wrapper from the request body",
+    engines=frozenset({"code", "payload"}),
+    safety="safe",
+    summary="""
+POST /trackings, PUT /trackings/{id} and POST /couriers/detect take the fields directly.
+Mark-as-completed (AS403) and predict-batch (AS602) bodies keep their shape. In code, a dict
+literal sent to one of those endpoints is unwrapped, also when the body is built over several
+statements of one function.
+""",
+    changes=(Unwrap("tracking", ("request-envelope",)),),
+    examples=(
+        PayloadExample(
+            kind="update-tracking-request",
+            before={"tracking": {"title": "Blue mug", "order_id": "1001"}},
+            after={"title": "Blue mug", "order_id": "1001"},
+        ),
+        CodeExample(
+            before='import requests\nrequests.post("https://api.aftership.com/v4/trackings", '
+                   'json={"tracking": {"tracking_number": n, "slug": "dhl"}}, headers=H)\n',
+            after='import requests\nrequests.post("https://api.aftership.com/tracking/2025-01/trackings", '
+                  'json={"tracking_number": n, "slug": "dhl"}, headers=H)\n',
+        ),
+        CodeExample(
+            before='import requests\n\ndef create(n):\n    body = {"tracking": {"tracking_number": n}}\n'
+                   '    body["tracking"]["title"] = "Order"\n'
+                   '    return requests.post("https://api.aftership.com/v4/trackings", json=body)\n',
+            after='import requests\n\ndef create(n):\n    body = {"tracking_number": n}\n'
+                  '    body["title"] = "Order"\n'
+                  '    return requests.post("https://api.aftership.com/tracking/2025-01/trackings", json=body)\n',
+        ),
+    ),
+)
+
+RESPONSE_WRAPPER = Rule(
+    code="AS402",
+    name="response-unwrap",
+    title="Single-tracking responses return the tracking in `data`, not `data.tracking`",
+    guide="§7.4 Removed the tracking object wrapper from the response body",
+    engines=frozenset({"code", "payload"}),
+    safety="safe",
+    summary="""
+`{"meta": ..., "data": {"tracking": {...}}}` becomes `{"meta": ..., "data": {...}}`. In code,
+`resp.json()["data"]["tracking"]` becomes `resp.json()["data"]`, including `.get()` chains and
+variables assigned from the response in the same function.
+""",
+    changes=(Unwrap("tracking", ("response-envelope",)),),
+    examples=(
+        PayloadExample(
+            kind="tracking-response",
+            before={"meta": {"code": 200}, "data": {"tracking": {"tracking_number": "RA1", "slug": "russian-post"}}},
+            after={"meta": {"code": 200}, "data": {"tracking_number": "RA1", "slug": "russian-post"}},
+        ),
+        CodeExample(
+            before='import requests\n\ndef tag(tid):\n'
+                   '    body = requests.get(f"https://api.aftership.com/v4/trackings/{tid}").json()\n'
+                   '    return body.get("data", {}).get("tracking", {}).get("tag")\n',
+            after='import requests\n\ndef tag(tid):\n'
+                  '    body = requests.get(f"https://api.aftership.com/tracking/2025-01/trackings/{tid}").json()\n'
+                  '    return body.get("data", {}).get("tag")\n',
+        ),
+    ),
+)
+
+MARK_AS_COMPLETED = Rule(
+    code="AS403",
+    name="mark-as-completed-unwrapped",
+    title="Mark-as-completed bodies were never wrapped and stay as they are",
+    guide="not in guide: api-mapping §9.7 (v4 sent `{\"reason\": ...}` unwrapped)",
+    engines=frozenset({"code", "payload"}),
+    safety="safe",
+    summary="""
+A guard against over-eager unwrapping: `{"reason": "DELIVERED"}` passes through; 2025-01 also
+accepts an optional `event_datetime` (§8.7.1).
+""",
+    examples=(
+        PayloadExample(kind="mark-as-completed-request", before={"reason": "LOST"}, after={"reason": "LOST"}),
+        CodeExample(
+            before='import requests\nrequests.post(f"https://api.aftership.com/v4/trackings/{tid}/mark-as-completed", '
+                   'json={"reason": "DELIVERED"})\n',
+            after='import requests\nrequests.post(f"https://api.aftership.com/tracking/2025-01/trackings/{tid}/mark-as-completed", '
+                  'json={"reason": "DELIVERED"})\n',
+        ),
+    ),
+)
+
+# Keys a v4 list response carried besides the page counters: echoes of the query.
+_LIST_KEYS = ("trackings", "pagination")
+
+
+def _page_to_cursor(obj: dict, path, ctx) -> dict:
+    page, limit, count = obj.pop("page", None), obj.pop("limit", None), obj.pop("count", None)
+    for key in [k for k in obj if k not in _LIST_KEYS]:
+        value = obj.pop(key)
+        if not is_empty(value):
+            ctx.report("dropped", path + (key,), value, "2025-01 list responses do not echo query parameters")
+    numbers = all(isinstance(n, int) and not isinstance(n, bool) for n in (page, limit, count))
+    has_next = bool(numbers and page * limit < count)
+    if has_next:
+        ctx.report("defaulted", path + ("page",), page,
+                   "a page number has no cursor: next_cursor is null; list again to continue")
+    pagination = {"total": count if numbers or isinstance(count, int) else None,
+                  "next_cursor": None, "has_next_page": has_next}
+    return {"pagination": obj.get("pagination", pagination), "trackings": obj.get("trackings", [])}
+
+
+PAGINATION = Rule(
+    code="AS404",
+    name="cursor-pagination",
+    title="GET /trackings pages by cursor; `page/limit/count` become `pagination`",
+    guide="§8.1.1 Cursor Pagination",
+    engines=frozenset({"code", "payload"}),
+    safety="unsafe",
+    summary="""
+A stored list response gets `pagination: {total: count, next_cursor: null, has_next_page:
+page*limit < count}`; echoed query parameters are dropped (non-empty ones reported). In code,
+loops that advance a `page` parameter are reported: iterate with `cursor=next_cursor` until
+`has_next_page` is false.
+""",
+    changes=(Reshape(("page", "limit", "count"), _page_to_cursor, ("list-data",)),),
+    examples=(
+        PayloadExample(
+            kind="tracking-list-response",
+            before={"meta": {"code": 200}, "data": {"page": 1, "limit": 2, "count": 3, "keyword": "",
+                                                    "slug": "ups", "trackings": []}},
+            after={"meta": {"code": 200}, "data": {"pagination": {"total": 3, "next_cursor": None,
+                                                                  "has_next_page": True}, "trackings": []}},
+            reported=("dropped:$.data.slug", "defaulted:$.data.page"),
+        ),
+        CodeExample(
+            before='import requests\n\ndef all_trackings():\n    page = 1\n    while True:\n'
+                   '        data = requests.get("https://api.aftership.com/v4/trackings", params={"page": page}).json()["data"]\n'
+                   '        yield from data["trackings"]\n'
+                   '        if page * data["limit"] >= data["count"]:\n            return\n        page += 1\n',
+            after='import requests\n\ndef all_trackings():\n    page = 1\n    while True:\n'
+                  '        data = requests.get("https://api.aftership.com/tracking/2025-01/trackings", params={"page": page}).json()["data"]\n'
+                  '        yield from data["trackings"]\n'
+                  '        if page * data["limit"] >= data["count"]:\n            return\n        page += 1\n',
+            findings=("AS404",),
+        ),
+    ),
+)
+
+TIME_PARAMETERS = Rule(
+    code="AS405",
+    name="list-time-parameters",
+    title="Invalid created_at/updated_at bounds now answer 400; escape `+` as %2B",
+    guide="§8.1.2 Parameters validation",
+    engines=frozenset({"code"}),
+    safety="manual",
+    summary="""
+v4 replaced an invalid `created_at_min/max` or `updated_at_min/max` with a default; 2025-01
+answers 400. A timestamp pasted into a URL string keeps a raw `+`, which is read as a space:
+such URLs are reported (passing the value in `params=` lets the HTTP library escape it).
+""",
+    examples=(
+        CodeExample(
+            before='import requests\nrequests.get(f"https://api.aftership.com/v4/trackings?created_at_min={since}")\n',
+            after='import requests\nrequests.get(f"https://api.aftership.com/tracking/2025-01/trackings?created_at_min={since}")\n',
+            findings=("AS405",),
+        ),
+    ),
+)
+
+RULES = (REQUEST_WRAPPER, RESPONSE_WRAPPER, MARK_AS_COMPLETED, PAGINATION, TIME_PARAMETERS)

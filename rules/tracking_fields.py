@@ -1,0 +1,767 @@
+"""Guide §4-§6 (and api-mapping §4 facts the guide misses): the tracking and checkpoint fields."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from migrator.catalogue import CodeExample, PayloadExample, Rule
+from migrator.payload.ops import Remove, Rename, RenameValue, Reshape, is_empty
+
+from ._scopes import CREATE, DETECT, RESPONSE, TRACKING_LIKE, UPDATE, WRITE
+
+MAX_CUSTOMERS = 3
+
+
+def _to_float(value):
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return float(value.strip())
+        except ValueError:
+            return None
+    return None
+
+
+def _coordinates_to_coordinate(obj: dict, path, ctx) -> dict:
+    value = obj.pop("coordinates")
+    coordinate = None
+    if isinstance(value, list) and len(value) == 2:
+        latitude, longitude = (_to_float(v) for v in value)
+        if latitude is not None and longitude is not None:
+            coordinate = {"latitude": latitude, "longitude": longitude}
+            if any(isinstance(v, str) for v in value):
+                ctx.report("coerced", path + ("coordinates",), value,
+                           "string coordinates read as numbers, in [latitude, longitude] order")
+    if coordinate is None and not is_empty(value):
+        ctx.report("dropped", path + ("coordinates",), value,
+                   "not a [latitude, longitude] pair of numbers")
+    obj.setdefault("coordinate", coordinate)
+    return obj
+
+
+COORDINATES = Rule(
+    code="AS301",
+    name="coordinates-to-coordinate",
+    title="`checkpoints[].coordinates` array becomes the `coordinate` object",
+    guide="§5.1 Coordinates field replaced by Coordinate",
+    engines=frozenset({"code", "payload"}),
+    safety="unsafe",
+    summary="""
+`[lat, lng]` becomes `{"latitude": lat, "longitude": lng}` (strings are read as numbers and
+reported as coerced); `[]` becomes null. v4 never documented the order: [latitude, longitude]
+is assumed, as v4's own SDK comments did. Anything else is dropped and reported. In code, a
+read of `coordinates` is reported: its replacement has another type.
+""",
+    changes=(Reshape(("coordinates",), _coordinates_to_coordinate, ("checkpoint",)),),
+    examples=(
+        PayloadExample(
+            kind="tracking",
+            before={"id": "aaaaaaaaaaaaaaaaaaaaaaaa", "tracking_number": "1Z9", "legacy_id": "aaaaaaaaaaaaaaaaaaaaaaaa",
+                    "checkpoints": [{"coordinates": ["52.37", "4.89"]}, {"coordinates": []}]},
+            after={"id": "aaaaaaaaaaaaaaaaaaaaaaaa", "tracking_number": "1Z9", "legacy_id": "aaaaaaaaaaaaaaaaaaaaaaaa",
+                   "checkpoints": [{"coordinate": {"latitude": 52.37, "longitude": 4.89}}, {"coordinate": None}]},
+            reported=("coerced:$.checkpoints[0].coordinates",),
+        ),
+        CodeExample(
+            before='def where(body):\n    cp = body["data"]["tracking"]["checkpoints"][-1]\n    return cp["coordinates"]\n'
+                   'URL = "https://api.aftership.com/v4/trackings"\n',
+            after='def where(body):\n    cp = body["data"]["checkpoints"][-1]\n    return cp["coordinates"]\n'
+                  'URL = "https://api.aftership.com/tracking/2025-01/trackings"\n',
+            findings=("AS301",),
+        ),
+    ),
+)
+
+
+def _keep_legacy_id(obj: dict, path, ctx) -> dict:
+    if "legacy_id" not in obj and isinstance(obj.get("id"), str) and len(obj["id"]) == 24:
+        obj["legacy_id"] = obj["id"]
+    return obj
+
+
+LEGACY_ID = Rule(
+    code="AS302",
+    name="tracking-id-legacy-id",
+    title="Tracking ids grow from 24 to 32 characters; the old id is kept as `legacy_id`",
+    guide="§5.2 Tracking ID format changed; §4 (legacy_id)",
+    engines=frozenset({"code", "payload"}),
+    safety="manual",
+    summary="""
+A stored v4 tracking gets `legacy_id` = its 24-character id. Its 32-character 2025-01 id cannot
+be derived offline, so `id` keeps the legacy value, which every 2025-01 endpoint still accepts
+as {id}; re-fetch the tracking to learn the new id. In code, checks of a 24-character length
+next to tracking ids (`len(x) == 24`, `max_length=24`) are reported.
+""",
+    changes=(Reshape(("id",), _keep_legacy_id, RESPONSE),),
+    examples=(
+        PayloadExample(
+            kind="tracking",
+            before={"id": "k5x2pq9rt7wz3mn8bv4cy6dj", "tracking_number": "RR123456789CN", "tag": "Pending"},
+            after={"id": "k5x2pq9rt7wz3mn8bv4cy6dj", "tracking_number": "RR123456789CN", "tag": "Pending",
+                   "legacy_id": "k5x2pq9rt7wz3mn8bv4cy6dj"},
+        ),
+        CodeExample(
+            before='from django.db import models\n\nclass Shipment(models.Model):\n'
+                   '    aftership_tracking_id = models.CharField(max_length=24)\n'
+                   'API = "https://api.aftership.com/v4"\n',
+            after='from django.db import models\n\nclass Shipment(models.Model):\n'
+                  '    aftership_tracking_id = models.CharField(max_length=24)\n'
+                  'API = "https://api.aftership.com/tracking/2025-01"\n',
+            findings=("AS302",),
+        ),
+    ),
+)
+
+
+def _slug_string_to_list(obj: dict, path, ctx) -> dict:
+    slug = obj.get("slug")
+    if isinstance(slug, str):
+        obj["slug"] = [part.strip() for part in slug.split(",") if part.strip()]
+    return obj
+
+
+DETECT_SLUG_LIST = Rule(
+    code="AS303",
+    name="detect-slug-list",
+    title="Detect-courier `slug` must be a list, not a comma-separated string",
+    guide="§5.3 Slug format change",
+    engines=frozenset({"code", "payload"}),
+    safety="safe",
+    summary="""
+`"ups,fedex"` becomes `["ups", "fedex"]` in POST /couriers/detect bodies.
+""",
+    changes=(Reshape(("slug",), _slug_string_to_list, DETECT),),
+    examples=(
+        PayloadExample(
+            kind="detect-courier-request",
+            before={"tracking": {"tracking_number": "1Z999AA10123456784", "slug": "ups, fedex"}},
+            after={"tracking_number": "1Z999AA10123456784", "slug": ["ups", "fedex"]},
+        ),
+        CodeExample(
+            before='import requests\nrequests.post("https://api.aftership.com/v4/couriers/detect", '
+                   'json={"tracking": {"tracking_number": n, "slug": "ups,fedex"}})\n',
+            after='import requests\nrequests.post("https://api.aftership.com/tracking/2025-01/couriers/detect", '
+                  'json={"tracking_number": n, "slug": ["ups", "fedex"]})\n',
+        ),
+    ),
+)
+
+ORDER_PROMISED_DATE = Rule(
+    code="AS304",
+    name="order-promised-delivery-date",
+    title="`order_promised_delivery_date` keeps its value; 2025-01 also accepts time and zone",
+    guide="§5.4 order_promised_delivery_date new value format",
+    engines=frozenset({"payload"}),
+    safety="safe",
+    summary="""
+Every v4 value (YYYY-MM-DD) is a valid 2025-01 value, so it passes through unchanged. It stays
+a string in 2025-01 (it becomes an object only in 2026-01).
+""",
+    examples=(
+        PayloadExample(
+            kind="update-tracking-request",
+            before={"tracking": {"order_promised_delivery_date": "2024-05-20"}},
+            after={"order_promised_delivery_date": "2024-05-20"},
+        ),
+    ),
+)
+
+
+def _expected_delivery(obj: dict, path, ctx) -> dict:
+    value = obj.pop("expected_delivery")
+    if "courier_estimated_delivery_date" in obj:
+        if not is_empty(value):
+            ctx.report("dropped", path + ("expected_delivery",), value,
+                       "`courier_estimated_delivery_date` is already present")
+        return obj
+    obj["courier_estimated_delivery_date"] = None if value is None else {
+        "estimated_delivery_date": value, "estimated_delivery_date_min": None, "estimated_delivery_date_max": None}
+    return obj
+
+
+EXPECTED_DELIVERY = Rule(
+    code="AS305",
+    name="expected-delivery",
+    title="`expected_delivery` becomes `courier_estimated_delivery_date.estimated_delivery_date`",
+    guide="§5.5 expected_delivery renamed and structure changed",
+    engines=frozenset({"code", "payload"}),
+    safety="safe",
+    summary="""
+The string moves into an object that can also hold a range: `{estimated_delivery_date: v,
+estimated_delivery_date_min: null, estimated_delivery_date_max: null}`; null stays null.
+In code, `t["expected_delivery"]` and `t.get("expected_delivery")` become a None-safe read of
+the new field.
+""",
+    changes=(Reshape(("expected_delivery",), _expected_delivery, RESPONSE),),
+    examples=(
+        PayloadExample(
+            kind="tracking",
+            before={"tracking_number": "9400", "expected_delivery": "2024-03-02"},
+            after={"tracking_number": "9400", "courier_estimated_delivery_date": {
+                "estimated_delivery_date": "2024-03-02", "estimated_delivery_date_min": None,
+                "estimated_delivery_date_max": None}},
+        ),
+        CodeExample(
+            before='import requests\n\ndef eta(tid):\n'
+                   '    t = requests.get(f"https://api.aftership.com/v4/trackings/{tid}").json()["data"]["tracking"]\n'
+                   '    return t["expected_delivery"]\n',
+            after='import requests\n\ndef eta(tid):\n'
+                  '    t = requests.get(f"https://api.aftership.com/tracking/2025-01/trackings/{tid}").json()["data"]\n'
+                  '    return (t.get("courier_estimated_delivery_date") or {}).get("estimated_delivery_date")\n',
+        ),
+    ),
+)
+
+
+def _next_couriers_to_last_mile(keys: tuple[str, ...], empty_is_null: bool):
+    def reshape(obj: dict, path, ctx) -> dict:
+        couriers = obj.pop("next_couriers")
+        if not keys:
+            if not is_empty(couriers):
+                ctx.report("dropped", path + ("next_couriers",), couriers,
+                           "2025-01 update requests cannot set `last_mile`")
+            return obj
+        if not isinstance(couriers, list) or not couriers:
+            if not is_empty(couriers):
+                ctx.report("dropped", path + ("next_couriers",), couriers, "not a list of couriers")
+            if empty_is_null:
+                obj.setdefault("last_mile", None)
+            return obj
+        first, extra = couriers[0], couriers[1:]
+        for i, courier in enumerate(extra, start=1):
+            ctx.report("dropped", path + ("next_couriers", i), courier,
+                       "2025-01 `last_mile` holds one courier; only the first is kept")
+        if not isinstance(first, dict):
+            ctx.report("dropped", path + ("next_couriers", 0), first, "not a courier object")
+            return obj
+        for key, value in first.items():
+            if key not in keys and not is_empty(value):
+                ctx.report("dropped", path + ("next_couriers", 0, key), value, f"`last_mile` has no `{key}`")
+        if "last_mile" in obj and obj["last_mile"] is not None:
+            ctx.report("dropped", path + ("next_couriers", 0), first, "`last_mile` is already present")
+            return obj
+        obj["last_mile"] = {key: first[key] for key in keys if key in first}
+        return obj
+
+    return reshape
+
+
+NEXT_COURIERS = Rule(
+    code="AS306",
+    name="next-couriers-to-last-mile",
+    title="`next_couriers` list becomes the `last_mile` object",
+    guide="§5.6 tracking.next_couriers renamed and structure changed",
+    engines=frozenset({"code", "payload"}),
+    safety="unsafe",
+    summary="""
+The first element becomes `last_mile` ({slug, tracking_number, source} in responses;
+{tracking_number, slug} in create requests); further elements are dropped and reported.
+`[]` becomes null in responses. 2025-01 update requests cannot set it: dropped and reported.
+In code, a read of `next_couriers` is reported, since a list becomes one object.
+""",
+    changes=(
+        Reshape(("next_couriers",), _next_couriers_to_last_mile(("tracking_number", "slug", "source"), True), RESPONSE),
+        Reshape(("next_couriers",), _next_couriers_to_last_mile(("tracking_number", "slug"), False), CREATE),
+        Reshape(("next_couriers",), _next_couriers_to_last_mile((), False), UPDATE),
+    ),
+    examples=(
+        PayloadExample(
+            kind="tracking",
+            before={"tracking_number": "LX1", "next_couriers": [
+                {"slug": "usps", "tracking_number": "9200", "source": "system"},
+                {"slug": "ups", "tracking_number": "1Z2", "source": "user"}]},
+            after={"tracking_number": "LX1",
+                   "last_mile": {"tracking_number": "9200", "slug": "usps", "source": "system"}},
+            reported=("dropped:$.next_couriers[1]",),
+        ),
+        CodeExample(
+            before='def hook(payload):\n    for c in payload["msg"]["next_couriers"]:\n        print(c)\n'
+                   'URL = "https://api.aftership.com/v4/trackings"\n',
+            after='def hook(payload):\n    for c in payload["msg"]["next_couriers"]:\n        print(c)\n'
+                  'URL = "https://api.aftership.com/tracking/2025-01/trackings"\n',
+            findings=("AS306",),
+        ),
+    ),
+)
+
+
+def _split_recipients(value) -> list:
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    if isinstance(value, list):
+        return [v for v in value if not is_empty(v)]
+    return []
+
+
+def _recipients_to_customers(is_request: bool):
+    def reshape(obj: dict, path, ctx) -> dict:
+        name = obj.pop("customer_name", None)
+        emails = _split_recipients(obj.pop("emails", None))
+        phones = _split_recipients(obj.pop("smses", None))
+        customers = []
+        for i in range(max(len(emails), len(phones), 1 if not is_empty(name) else 0)):
+            customer = {}
+            if i == 0 and not is_empty(name):
+                customer["name"] = name
+            if i < len(phones):
+                customer["phone_number"] = phones[i]
+            if i < len(emails):
+                customer["email"] = emails[i]
+            customers.append(customer)
+        for field, values in (("emails", emails), ("smses", phones)):
+            for i, value in enumerate(values[MAX_CUSTOMERS:], start=MAX_CUSTOMERS):
+                ctx.report("dropped", path + (field, i), value,
+                           f"2025-01 allows at most {MAX_CUSTOMERS} customers")
+        customers = customers[:MAX_CUSTOMERS]
+        if "customers" in obj and obj["customers"]:
+            if customers:
+                ctx.report("dropped", path + ("customers",), customers,
+                           "`customers` is already present; v4 recipients not merged")
+            return obj
+        if customers or not is_request:
+            obj["customers"] = customers
+        return obj
+
+    return reshape
+
+
+CUSTOMERS = Rule(
+    code="AS307",
+    name="recipients-to-customers",
+    title="`customer_name`, `emails` and `smses` move into `customers[]`",
+    guide="§5.7 customer_name, §5.8 emails, §5.9 smses replaced",
+    engines=frozenset({"code", "payload"}),
+    safety="unsafe",
+    summary="""
+Pairing: customer i gets `emails[i]` and `smses[i]`; `customer_name` goes to the first customer
+(v4 had one name for the whole tracking). Comma-separated strings are split. At most 3
+customers: the extras are dropped and reported. No `role` is invented. A response always gets
+`customers` (possibly []), a request only when it has recipients.
+In code, reads become None-safe expressions over `customers` (the first name; the list of
+emails or phone numbers); writes are reported.
+""",
+    changes=(
+        Reshape(("customer_name", "emails", "smses"), _recipients_to_customers(False), RESPONSE),
+        Reshape(("customer_name", "emails", "smses"), _recipients_to_customers(True), WRITE),
+    ),
+    examples=(
+        PayloadExample(
+            kind="create-tracking-request",
+            before={"tracking": {"tracking_number": "TN1", "title": "Order 7", "customer_name": "Ana",
+                                 "emails": ["a@x.io", "b@x.io", "c@x.io", "d@x.io"], "smses": "+85291230000"}},
+            after={"tracking_number": "TN1", "title": "Order 7", "customers": [
+                {"name": "Ana", "phone_number": "+85291230000", "email": "a@x.io"},
+                {"email": "b@x.io"}, {"email": "c@x.io"}]},
+            reported=("dropped:$.tracking.emails[3]",),
+        ),
+        CodeExample(
+            before='import requests\n\ndef who(tid):\n'
+                   '    t = requests.get(f"https://api.aftership.com/v4/trackings/{tid}").json()["data"]["tracking"]\n'
+                   '    return t["customer_name"], t.get("emails")\n',
+            after='import requests\n\ndef who(tid):\n'
+                  '    t = requests.get(f"https://api.aftership.com/tracking/2025-01/trackings/{tid}").json()["data"]\n'
+                  '    return ((t.get("customers") or [{}])[0] or {}).get("name"), '
+                  '[c["email"] for c in t.get("customers") or [] if c.get("email")]\n',
+        ),
+    ),
+)
+
+_YYYYMMDD = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+
+
+def _ship_date_iso(obj: dict, path, ctx) -> dict:
+    value = obj.get("tracking_ship_date")
+    match = _YYYYMMDD.match(value) if isinstance(value, str) else None
+    if match:
+        try:
+            obj["tracking_ship_date"] = date(*map(int, match.groups())).isoformat()
+        except ValueError:
+            pass  # not a real date: left for the API to reject, as v4 would have
+    return obj
+
+
+SHIP_DATE_FORMAT = Rule(
+    code="AS308",
+    name="tracking-ship-date-format",
+    title="Request `tracking_ship_date` YYYYMMDD becomes YYYY-MM-DD",
+    guide="§5.10 tracking.tracking_ship_date format updated",
+    engines=frozenset({"payload"}),
+    safety="safe",
+    summary="""
+2025-01 documents YYYY-MM-DD (optionally with time and zone) for create and update bodies and
+answers 400 to invalid values, so `20240131` is sent as `2024-01-31`. Detect-courier bodies keep
+YYYYMMDD, which their 2025-01 contract still documents; responses pass through.
+""",
+    changes=(Reshape(("tracking_ship_date",), _ship_date_iso, WRITE),),
+    examples=(
+        PayloadExample(
+            kind="create-tracking-request",
+            before={"tracking": {"tracking_number": "TN2", "title": "x", "tracking_ship_date": "20240131"}},
+            after={"tracking_number": "TN2", "title": "x", "tracking_ship_date": "2024-01-31"},
+        ),
+    ),
+)
+
+
+def _parse_day(value) -> date | None:
+    if not isinstance(value, str) or len(value) < 10:
+        return None
+    try:
+        return date.fromisoformat(value[:10])
+    except ValueError:
+        return None
+
+
+def _delivery_time_to_transit_time(obj: dict, path, ctx) -> dict:
+    old = obj.pop("delivery_time")
+    if "transit_time" in obj:
+        if old not in (None, 0, obj["transit_time"]):
+            ctx.report("superseded", path + ("delivery_time",), old, "`transit_time` is already present")
+        return obj
+    pickup = _parse_day(obj.get("shipment_pickup_date"))
+    delivered = _parse_day(obj.get("shipment_delivery_date"))
+    if pickup and delivered:
+        new = max((delivered - pickup).days, 0)
+        ctx.report("recomputed", path + ("delivery_time",), old,
+                   f"transit_time = delivery date - pickup date = {new} (2025-01 formula)")
+    elif isinstance(old, int) and not isinstance(old, bool) and old > 0:
+        new = old - 1
+        ctx.report("approximated", path + ("delivery_time",), old,
+                   f"no pickup/delivery dates: transit_time taken as delivery_time - 1 = {new}")
+    else:
+        new = None
+        if old not in (None, 0):
+            ctx.report("dropped", path + ("delivery_time",), old, "not a number of days")
+    obj["transit_time"] = new
+    return obj
+
+
+TRANSIT_TIME = Rule(
+    code="AS309",
+    name="delivery-time-to-transit-time",
+    title="`delivery_time` becomes `transit_time`, computed without the pickup day",
+    guide="§5.11 transit_time formula updated; §6 (delivery_time); §8.1.3 (query parameter)",
+    engines=frozenset({"code", "payload"}),
+    safety="unsafe",
+    summary="""
+2025-01 counts delivery date - pickup date (v4 added one day and counted from the first
+checkpoint; 0 meant no data, now null). With shipment_pickup_date and shipment_delivery_date the
+value is recomputed exactly; otherwise it is approximated as delivery_time - 1 (null for 0) and
+reported. In code the key and the `delivery_time` query parameter are renamed (unsafe: the
+numbers differ by a day); arithmetic or comparisons on the value are reported.
+""",
+    changes=(Reshape(("delivery_time",), _delivery_time_to_transit_time, RESPONSE),),
+    examples=(
+        PayloadExample(
+            kind="tracking",
+            before={"tracking_number": "T", "delivery_time": 5,
+                    "shipment_pickup_date": "2024-02-01T09:00:00+01:00",
+                    "shipment_delivery_date": "2024-02-05T15:00:00+01:00"},
+            after={"tracking_number": "T",
+                   "shipment_pickup_date": "2024-02-01T09:00:00+01:00",
+                   "shipment_delivery_date": "2024-02-05T15:00:00+01:00", "transit_time": 4},
+            reported=("recomputed:$.delivery_time",),
+        ),
+        PayloadExample(
+            kind="tracking",
+            before={"tracking_number": "T", "delivery_time": 3},
+            after={"tracking_number": "T", "transit_time": 2},
+            reported=("approximated:$.delivery_time",),
+        ),
+        CodeExample(
+            before='import requests\nr = requests.get("https://api.aftership.com/v4/trackings", params={"delivery_time": 3})\n',
+            after='import requests\nr = requests.get("https://api.aftership.com/tracking/2025-01/trackings", params={"transit_time": 3})\n',
+            unsafe_fixes=True,
+        ),
+        CodeExample(
+            before='import requests\n\ndef late(tid):\n'
+                   '    t = requests.get(f"https://api.aftership.com/v4/trackings/{tid}").json()["data"]["tracking"]\n'
+                   '    return t["delivery_time"] > 5\n',
+            after='import requests\n\ndef late(tid):\n'
+                  '    t = requests.get(f"https://api.aftership.com/tracking/2025-01/trackings/{tid}").json()["data"]\n'
+                  '    return t["transit_time"] > 5\n',
+            findings=("AS309",),
+            unsafe_fixes=True,
+        ),
+    ),
+)
+
+
+def _rename_rule(code, name, old, new, scopes, guide, extra=""):
+    """A plain field rename: one declaration drives both engines."""
+    scope_names = ", ".join(scopes)
+    return Rule(
+        code=code,
+        name=name,
+        title=f"`{old}` is renamed `{new}`",
+        guide=guide,
+        engines=frozenset({"code", "payload"}),
+        safety="safe",
+        summary=f"""
+Same value, new key (in: {scope_names}). In code the key is renamed in subscripts, `.get()`
+calls and dict literals traced to AfterShip data, and in `fields=` query values.{extra}
+""",
+        changes=(Rename(old, new, scopes),),
+        examples=(
+            PayloadExample(
+                kind="tracking",
+                before={"tracking_number": "T", old: "USA"} if "tracking" in scopes
+                else {"tracking_number": "T", "checkpoints": [{old: "USA"}]},
+                after={"tracking_number": "T", new: "USA"} if "tracking" in scopes
+                else {"tracking_number": "T", "checkpoints": [{new: "USA"}]},
+            ),
+            CodeExample(
+                before='import requests\n\ndef read(tid):\n'
+                       '    t = requests.get(f"https://api.aftership.com/v4/trackings/{tid}").json()["data"]["tracking"]\n'
+                       f'    return t["{old}"], t.get("{old}")\n',
+                after='import requests\n\ndef read(tid):\n'
+                      '    t = requests.get(f"https://api.aftership.com/tracking/2025-01/trackings/{tid}").json()["data"]\n'
+                      f'    return t["{new}"], t.get("{new}")\n',
+            ) if "tracking" in scopes else CodeExample(
+                before='import requests\n\ndef read(tid):\n'
+                       '    t = requests.get(f"https://api.aftership.com/v4/trackings/{tid}").json()["data"]["tracking"]\n'
+                       f'    return [cp["{old}"] for cp in t["checkpoints"]]\n',
+                after='import requests\n\ndef read(tid):\n'
+                      '    t = requests.get(f"https://api.aftership.com/tracking/2025-01/trackings/{tid}").json()["data"]\n'
+                      f'    return [cp["{new}"] for cp in t["checkpoints"]]\n',
+            ),
+        ),
+    )
+
+
+_TRACKING_REQUESTS = RESPONSE + CREATE + UPDATE + DETECT
+RENAMES = (
+    _rename_rule("AS311", "origin-country-region", "origin_country_iso3", "origin_country_region",
+                 _TRACKING_REQUESTS, "§6 Tracking Model Fields Renamed; §10.3.1 (detect body)"),
+    _rename_rule("AS312", "destination-country-region", "destination_country_iso3", "destination_country_region",
+                 _TRACKING_REQUESTS, "§6 Tracking Model Fields Renamed; §10.3.1 (detect body)"),
+    _rename_rule("AS313", "courier-destination-country-region", "courier_destination_country_iso3",
+                 "courier_destination_country_region", RESPONSE,
+                 "§6 Tracking Model Fields Renamed (also the GET /trackings query parameter)"),
+    _rename_rule("AS314", "tracking-origin-country-region", "tracking_origin_country",
+                 "tracking_origin_country_region", _TRACKING_REQUESTS,
+                 "§6 Tracking Model Fields Renamed; §10.3.1 (detect body)"),
+    _rename_rule("AS315", "tracking-destination-country-region", "tracking_destination_country",
+                 "tracking_destination_country_region", _TRACKING_REQUESTS,
+                 "§6 Tracking Model Fields Renamed; §10.3.1 (detect body)"),
+    _rename_rule("AS316", "checkpoint-country-region", "country_iso3", "country_region", ("checkpoint",),
+                 "§6 Tracking Model Fields Renamed (checkpoints.*.country; v4 spelled it country_iso3)",
+                 " The guide writes `checkpoints.*.country`; v4 bodies and SDKs spell it `country_iso3`."),
+    _rename_rule("AS317", "checkpoint-country-region-name", "country_name", "country_region_name", ("checkpoint",),
+                 "§6 Tracking Model Fields Renamed (checkpoints.*.country_name)"),
+)
+
+CONFIDENCE_SCORE = Rule(
+    code="AS318",
+    name="confidence-score-unmappable",
+    title="`confidence_score` (0-1) has no 2025-01 value; `confidence_code` is a different scale",
+    guide="§6 Tracking Model Fields Renamed (aftership_estimated_delivery_date.confidence_score); §12.1.2",
+    engines=frozenset({"code", "payload"}),
+    safety="manual",
+    summary="""
+The guide lists a rename, but 2025-01's `confidence_code` is an enumerated code (10001, 20001,
+30001...), not a probability: no value maps. The score is dropped and reported; no code is
+invented. Reads in code are reported.
+""",
+    changes=(Remove(("confidence_score",),
+                    "`confidence_code` is an enumerated code, not a probability; no value maps",
+                    ("aftership-edd", "edd-response-item")),),
+    examples=(
+        PayloadExample(
+            kind="tracking",
+            before={"tracking_number": "T", "aftership_estimated_delivery_date": {
+                "estimated_delivery_date": "2024-06-01", "confidence_score": 0.82,
+                "estimated_delivery_date_min": None, "estimated_delivery_date_max": None}},
+            after={"tracking_number": "T", "aftership_estimated_delivery_date": {
+                "estimated_delivery_date": "2024-06-01",
+                "estimated_delivery_date_min": None, "estimated_delivery_date_max": None}},
+            reported=("dropped:$.aftership_estimated_delivery_date.confidence_score",),
+        ),
+        CodeExample(
+            before='import requests\n\ndef sure(tid):\n'
+                   '    t = requests.get(f"https://api.aftership.com/v4/trackings/{tid}").json()["data"]["tracking"]\n'
+                   '    return t["aftership_estimated_delivery_date"]["confidence_score"]\n',
+            after='import requests\n\ndef sure(tid):\n'
+                  '    t = requests.get(f"https://api.aftership.com/tracking/2025-01/trackings/{tid}").json()["data"]\n'
+                  '    return t["aftership_estimated_delivery_date"]["confidence_score"]\n',
+            findings=("AS318",),
+        ),
+    ),
+)
+
+EDD_SOURCE = Rule(
+    code="AS319",
+    name="edd-source-value",
+    title="EDD source value \"AI Predictive EDD\" becomes \"AfterShip EDD\"",
+    guide="§6 Tracking Model Fields Renamed (first/latest_estimated_delivery.source)",
+    engines=frozenset({"code", "payload"}),
+    safety="safe",
+    summary="""
+Applies to `first_estimated_delivery.source` and `latest_estimated_delivery.source`; other
+values ("Carrier EDD", "Custom EDD", ...) pass through. In code, string comparisons with the
+old value in AfterShip files are rewritten.
+""",
+    changes=(RenameValue("source", "AI Predictive EDD", "AfterShip EDD", ("estimated-delivery",)),),
+    examples=(
+        PayloadExample(
+            kind="tracking",
+            before={"tracking_number": "T",
+                    "latest_estimated_delivery": {"type": "specific", "source": "AI Predictive EDD",
+                                                  "datetime": "2024-06-01", "datetime_min": None, "datetime_max": None}},
+            after={"tracking_number": "T",
+                   "latest_estimated_delivery": {"type": "specific", "source": "AfterShip EDD",
+                                                 "datetime": "2024-06-01", "datetime_min": None, "datetime_max": None}},
+        ),
+        CodeExample(
+            before='API = "https://api.aftership.com/v4"\n\ndef predicted(edd):\n    return edd["source"] == "AI Predictive EDD"\n',
+            after='API = "https://api.aftership.com/tracking/2025-01"\n\ndef predicted(edd):\n    return edd["source"] == "AfterShip EDD"\n',
+        ),
+    ),
+)
+
+
+def _weight_object(obj: dict, path, ctx) -> dict:
+    unit = obj.pop("shipment_weight_unit", None)
+    weight = obj.get("shipment_weight")
+    if isinstance(weight, dict):
+        if not is_empty(unit) and weight.get("unit") not in (None, unit):
+            ctx.report("dropped", path + ("shipment_weight_unit",), unit, "`shipment_weight.unit` differs")
+        elif not is_empty(unit):
+            weight.setdefault("unit", unit)
+        return obj
+    if isinstance(weight, bool) or not isinstance(weight, (int, float)):
+        if not is_empty(weight):
+            ctx.report("dropped", path + ("shipment_weight",), weight, "not a number")
+        if not is_empty(unit):
+            ctx.report("dropped", path + ("shipment_weight_unit",), unit, "no weight to go with the unit")
+        obj["shipment_weight"] = None
+        return obj
+    obj["shipment_weight"] = {"value": weight, "unit": unit}
+    return obj
+
+
+SHIPMENT_WEIGHT = Rule(
+    code="AS320",
+    name="shipment-weight-object",
+    title="`shipment_weight` + `shipment_weight_unit` become `shipment_weight: {value, unit}`",
+    guide="not in guide: api-mapping §4.1 (changed in 2024-07; the 2025-01 SDK model is an object)",
+    engines=frozenset({"code", "payload"}),
+    safety="unsafe",
+    summary="""
+`shipment_weight: 1.2, shipment_weight_unit: "kg"` becomes `{"value": 1.2, "unit": "kg"}`;
+null stays null. In code, `t["shipment_weight_unit"]` becomes a None-safe read of
+`shipment_weight.unit`; reads of `shipment_weight` are reported (a number became an object).
+""",
+    changes=(Reshape(("shipment_weight", "shipment_weight_unit"), _weight_object, RESPONSE),),
+    examples=(
+        PayloadExample(
+            kind="tracking",
+            before={"tracking_number": "T", "shipment_weight": 1.16, "shipment_weight_unit": "kg"},
+            after={"tracking_number": "T", "shipment_weight": {"value": 1.16, "unit": "kg"}},
+        ),
+        CodeExample(
+            before='import requests\n\ndef unit(tid):\n'
+                   '    t = requests.get(f"https://api.aftership.com/v4/trackings/{tid}").json()["data"]["tracking"]\n'
+                   '    return t["shipment_weight_unit"]\n',
+            after='import requests\n\ndef unit(tid):\n'
+                  '    t = requests.get(f"https://api.aftership.com/tracking/2025-01/trackings/{tid}").json()["data"]\n'
+                  '    return (t.get("shipment_weight") or {}).get("unit")\n',
+        ),
+    ),
+)
+
+REMOVED_FIELDS = Rule(
+    code="AS321",
+    name="removed-tracking-fields",
+    title="`android`, `ios` and `last_updated_at` no longer exist",
+    guide="not in guide: api-mapping §4.1 (absent from every versioned SDK model)",
+    engines=frozenset({"code", "payload"}),
+    safety="manual",
+    summary="""
+Dropped from responses and requests; non-empty values are reported. Reads in code are reported
+(there is no replacement; `updated_at` is the nearest for `last_updated_at`).
+""",
+    changes=(Remove(("android", "ios", "last_updated_at"), "removed in 2025-01 with no replacement",
+                    RESPONSE + WRITE),),
+    examples=(
+        PayloadExample(
+            kind="tracking",
+            before={"tracking_number": "T", "android": [], "ios": ["tok"],
+                    "last_updated_at": "2024-01-01T00:00:00+00:00"},
+            after={"tracking_number": "T", },
+            reported=("dropped:$.ios", "dropped:$.last_updated_at"),
+        ),
+        CodeExample(
+            before='import requests\n\ndef seen(tid):\n'
+                   '    t = requests.get(f"https://api.aftership.com/v4/trackings/{tid}").json()["data"]["tracking"]\n'
+                   '    return t["last_updated_at"]\n',
+            after='import requests\n\ndef seen(tid):\n'
+                  '    t = requests.get(f"https://api.aftership.com/tracking/2025-01/trackings/{tid}").json()["data"]\n'
+                  '    return t["last_updated_at"]\n',
+            findings=("AS321",),
+        ),
+    ),
+)
+
+CHECKPOINT_ZIP = Rule(
+    code="AS322",
+    name="checkpoint-zip-unchanged",
+    title="`checkpoints[].zip` keeps its name in 2025-01",
+    guide="not in guide: api-mapping §4.3 (renamed `postal_code` only in 2026-01)",
+    engines=frozenset({"payload"}),
+    safety="safe",
+    summary="""
+A guard: tools that migrate to the newest API rename `zip` to `postal_code`; 2025-01 still calls
+it `zip`, so it passes through untouched.
+""",
+    examples=(
+        PayloadExample(
+            kind="tracking",
+            before={"tracking_number": "T", "checkpoints": [{"zip": "1012", "city": "Amsterdam"}]},
+            after={"tracking_number": "T", "checkpoints": [{"zip": "1012", "city": "Amsterdam"}]},
+        ),
+    ),
+)
+
+
+def _create_slug_string(obj: dict, path, ctx) -> dict:
+    slug = obj.get("slug")
+    if isinstance(slug, list):
+        obj["slug"] = slug[0] if slug else None
+        for i, extra in enumerate(slug[1:], start=1):
+            ctx.report("dropped", path + ("slug", i), extra,
+                       "2025-01 create takes one slug; detect the courier first if unsure")
+        if not slug:
+            del obj["slug"]
+    return obj
+
+
+CREATE_SLUG = Rule(
+    code="AS323",
+    name="create-slug-string",
+    title="Create/update `slug` must be one string, not a list",
+    guide="not in guide: api-mapping §4.5 (v4 accepted a list; 2025-01 CreateTrackingRequest.slug is a string)",
+    engines=frozenset({"payload"}),
+    safety="safe",
+    summary="""
+`["dhl"]` becomes `"dhl"`; further slugs are dropped and reported (use POST /couriers/detect to
+choose one).
+""",
+    changes=(Reshape(("slug",), _create_slug_string, WRITE),),
+    examples=(
+        PayloadExample(
+            kind="create-tracking-request",
+            before={"tracking": {"tracking_number": "TN3", "title": "t", "slug": ["dhl", "dhl-germany"]}},
+            after={"tracking_number": "TN3", "title": "t", "slug": "dhl"},
+            reported=("dropped:$.tracking.slug[1]",),
+        ),
+    ),
+)
+
+RULES = (COORDINATES, LEGACY_ID, DETECT_SLUG_LIST, ORDER_PROMISED_DATE, EXPECTED_DELIVERY, NEXT_COURIERS,
+         CUSTOMERS, SHIP_DATE_FORMAT, TRANSIT_TIME, *RENAMES, CONFIDENCE_SCORE, EDD_SOURCE, SHIPMENT_WEIGHT,
+         REMOVED_FIELDS, CHECKPOINT_ZIP, CREATE_SLUG)
