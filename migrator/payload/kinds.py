@@ -8,6 +8,7 @@ two, is reported as unrecognised rather than guessed.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Mapping
 
 
@@ -81,6 +82,16 @@ TRACKING_ONLY_KEYS = frozenset({
 })
 
 
+@lru_cache(maxsize=1)
+def _update_keys() -> frozenset[str]:
+    """Fields an update body may carry, in v4 or 2025-01 spelling (from the packaged schemas)."""
+    from migrator.schemas import load_schema
+
+    v4 = load_schema("v4", "update-tracking-request")["properties"]["tracking"].get("properties", {})
+    new = load_schema("2025-01", "update-tracking-request")["properties"]
+    return frozenset(v4) | frozenset(new)
+
+
 class Unrecognised(ValueError):
     """The body fits no known kind (or more than one); the message says why."""
 
@@ -144,4 +155,6 @@ def recognise(document: Any) -> str:
         return "predict-batch-request"
     if "tracking_number" in keys:
         return "tracking" if keys & TRACKING_ONLY_KEYS else _request_kind(document, wrapped=False)
+    if keys and keys <= _update_keys():
+        return "update-tracking-request"
     raise Unrecognised("no AfterShip envelope, wrapper or tracking fields")
