@@ -58,7 +58,8 @@ class Rule:
     examples: tuple[PayloadExample | CodeExample, ...] = ()
     # Rules that only inform (rate limits, key types) stay quiet unless selected.
     default: bool = True
-    keys: Mapping[str, str] = field(default_factory=dict)
+    # Codemod: a read of `obj[key]` becomes this expression (`{obj}` is the object's source).
+    code_reads: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def payload_examples(self) -> list[PayloadExample]:

@@ -7,5 +7,5 @@ CREATE = ("create-request",)
 UPDATE = ("update-request",)
 DETECT = ("detect-request",)
 WRITE = CREATE + UPDATE
-# Every object that carries tracking fields.
-TRACKING_LIKE = RESPONSE + WRITE + DETECT
+# Query parameters of GET /trackings (only code sends them; stored bodies never hold them).
+LIST_QUERY = ("list-query",)

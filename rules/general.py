@@ -173,4 +173,24 @@ reported as coerced; null values are left out and reported.
     ),
 )
 
-RULES = (BASE_URL, API_KEY_HEADER, LEGACY_ONLY_KEYS, WEBHOOK_VERSION, RATE_LIMITS, STRICT_FIELD_TYPES)
+LEGACY_SDK = Rule(
+    code="AS107",
+    name="legacy-sdk",
+    title="The v4 `aftership` SDK is replaced by `aftership-tracking-sdk` (package `tracking`)",
+    guide="§3 New SDK",
+    engines=frozenset({"code"}),
+    safety="manual",
+    summary="""
+The v4 Python SDK (`import aftership`) calls the removed API and returns v4 dicts; the 2025-01
+SDK returns typed models with other method names, so calls are reported, not rewritten.
+""",
+    examples=(
+        CodeExample(
+            before='import aftership\n\naftership.api_key = KEY\nt = aftership.tracking.get_tracking(tracking_id=tid)\n',
+            after='import aftership\n\naftership.api_key = KEY\nt = aftership.tracking.get_tracking(tracking_id=tid)\n',
+            findings=("AS107",),
+        ),
+    ),
+)
+
+RULES = (BASE_URL, API_KEY_HEADER, LEGACY_ONLY_KEYS, WEBHOOK_VERSION, RATE_LIMITS, STRICT_FIELD_TYPES, LEGACY_SDK)

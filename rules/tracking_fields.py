@@ -8,7 +8,7 @@ from datetime import date
 from migrator.catalogue import CodeExample, PayloadExample, Rule
 from migrator.payload.ops import Remove, Rename, RenameValue, Reshape, is_empty
 
-from ._scopes import CREATE, DETECT, RESPONSE, TRACKING_LIKE, UPDATE, WRITE
+from ._scopes import CREATE, DETECT, LIST_QUERY, RESPONSE, UPDATE, WRITE
 
 MAX_CUSTOMERS = 3
 
@@ -197,6 +197,8 @@ In code, `t["expected_delivery"]` and `t.get("expected_delivery")` become a None
 the new field.
 """,
     changes=(Reshape(("expected_delivery",), _expected_delivery, RESPONSE),),
+    code_reads={"expected_delivery":
+                '({obj}.get("courier_estimated_delivery_date") or {{}}).get("estimated_delivery_date")'},
     examples=(
         PayloadExample(
             kind="tracking",
@@ -279,11 +281,11 @@ In code, a read of `next_couriers` is reported, since a list becomes one object.
             reported=("dropped:$.next_couriers[1]",),
         ),
         CodeExample(
-            before='def hook(payload):\n    for c in payload["msg"]["next_couriers"]:\n        print(c)\n'
-                   'URL = "https://api.aftership.com/v4/trackings"\n',
-            after='def hook(payload):\n    for c in payload["msg"]["next_couriers"]:\n        print(c)\n'
-                  'URL = "https://api.aftership.com/tracking/2025-01/trackings"\n',
-            findings=("AS306",),
+            before='def hook(request):\n    verify(request.headers["aftership-hmac-sha256"], request.body)\n'
+                   '    payload = request.get_json()\n    for c in payload["msg"]["next_couriers"]:\n        print(c)\n',
+            after='def hook(request):\n    verify(request.headers["aftership-hmac-sha256"], request.body)\n'
+                  '    payload = request.get_json()\n    for c in payload["msg"]["next_couriers"]:\n        print(c)\n',
+            findings=("AS104", "AS306"),
         ),
     ),
 )
@@ -348,6 +350,11 @@ emails or phone numbers); writes are reported.
         Reshape(("customer_name", "emails", "smses"), _recipients_to_customers(False), RESPONSE),
         Reshape(("customer_name", "emails", "smses"), _recipients_to_customers(True), WRITE),
     ),
+    code_reads={
+        "customer_name": '(({obj}.get("customers") or [{{}}])[0] or {{}}).get("name")',
+        "emails": '[c["email"] for c in {obj}.get("customers") or [] if c.get("email")]',
+        "smses": '[c["phone_number"] for c in {obj}.get("customers") or [] if c.get("phone_number")]',
+    },
     examples=(
         PayloadExample(
             kind="create-tracking-request",
@@ -366,6 +373,7 @@ emails or phone numbers); writes are reported.
                   '    t = requests.get(f"https://api.aftership.com/tracking/2025-01/trackings/{tid}").json()["data"]\n'
                   '    return ((t.get("customers") or [{}])[0] or {}).get("name"), '
                   '[c["email"] for c in t.get("customers") or [] if c.get("email")]\n',
+            unsafe_fixes=True,
         ),
     ),
 )
@@ -454,7 +462,11 @@ value is recomputed exactly; otherwise it is approximated as delivery_time - 1 (
 reported. In code the key and the `delivery_time` query parameter are renamed (unsafe: the
 numbers differ by a day); arithmetic or comparisons on the value are reported.
 """,
-    changes=(Reshape(("delivery_time",), _delivery_time_to_transit_time, RESPONSE),),
+    changes=(
+        Reshape(("delivery_time",), _delivery_time_to_transit_time, RESPONSE),
+        # Stored bodies are recomputed above, which consumes the key; code only renames it.
+        Rename("delivery_time", "transit_time", RESPONSE + LIST_QUERY),
+    ),
     examples=(
         PayloadExample(
             kind="tracking",
@@ -540,7 +552,7 @@ RENAMES = (
     _rename_rule("AS312", "destination-country-region", "destination_country_iso3", "destination_country_region",
                  _TRACKING_REQUESTS, "§6 Tracking Model Fields Renamed; §10.3.1 (detect body)"),
     _rename_rule("AS313", "courier-destination-country-region", "courier_destination_country_iso3",
-                 "courier_destination_country_region", RESPONSE,
+                 "courier_destination_country_region", RESPONSE + LIST_QUERY,
                  "§6 Tracking Model Fields Renamed (also the GET /trackings query parameter)"),
     _rename_rule("AS314", "tracking-origin-country-region", "tracking_origin_country",
                  "tracking_origin_country_region", _TRACKING_REQUESTS,
@@ -657,6 +669,7 @@ null stays null. In code, `t["shipment_weight_unit"]` becomes a None-safe read o
 `shipment_weight.unit`; reads of `shipment_weight` are reported (a number became an object).
 """,
     changes=(Reshape(("shipment_weight", "shipment_weight_unit"), _weight_object, RESPONSE),),
+    code_reads={"shipment_weight_unit": '({obj}.get("shipment_weight") or {{}}).get("unit")'},
     examples=(
         PayloadExample(
             kind="tracking",
@@ -670,6 +683,7 @@ null stays null. In code, `t["shipment_weight_unit"]` becomes a None-safe read o
             after='import requests\n\ndef unit(tid):\n'
                   '    t = requests.get(f"https://api.aftership.com/tracking/2025-01/trackings/{tid}").json()["data"]\n'
                   '    return (t.get("shipment_weight") or {}).get("unit")\n',
+            unsafe_fixes=True,
         ),
     ),
 )

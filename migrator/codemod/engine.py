@@ -1,0 +1,69 @@
+"""Rewrite one Python source: parse once, run every rule in one pass, verify, return bytes.
+
+Never raises for bad input: a file libcst cannot parse, or cannot print back byte for byte,
+comes back as skipped with the reason; a rewrite whose output does not parse is an error.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Mapping
+
+from migrator.codemod.ruleset import CodeRules
+from migrator.codemod.suppress import Suppressions
+from migrator.codemod.transformer import Finding
+
+
+@dataclass
+class SourceResult:
+    status: str  # unchanged | changed | skipped | error
+    source: bytes
+    new_source: bytes
+    findings: list[Finding] = field(default_factory=list)
+    fixes: Counter = field(default_factory=Counter)
+    reason: str = ""
+
+    @property
+    def changed(self) -> bool:
+        return self.status == "changed"
+
+
+def rewrite_source(source: bytes, rules: CodeRules, constants: Mapping[str, str] | None = None,
+                   add_todo: bool = False) -> SourceResult:
+    """Apply the code rules to `source` (bytes: the encoding and line endings are kept)."""
+    import libcst as cst
+    from libcst.metadata import MetadataWrapper
+
+    from migrator.codemod.transformer import MigrationTransformer
+
+    try:
+        module = cst.parse_module(source)
+    except cst.ParserSyntaxError as error:
+        return SourceResult("skipped", source, source, reason=f"does not parse: {error.message} "
+                                                              f"(line {error.raw_line})")
+    except (RecursionError, MemoryError, ValueError) as error:
+        return SourceResult("skipped", source, source, reason=f"libcst cannot parse it: {type(error).__name__}")
+    suppressions = Suppressions.scan(source.decode(module.encoding, errors="replace"))
+    if suppressions.skips_file():
+        return SourceResult("unchanged", source, source, reason="ignore-file comment")
+    try:
+        if module.bytes != source:
+            # libcst would change unrelated whitespace: report instead of rewriting.
+            return SourceResult("skipped", source, source, reason="libcst does not print this file back unchanged")
+        transformer = MigrationTransformer(rules, constants or {}, suppressions, add_todo)
+        new_module = MetadataWrapper(module, unsafe_skip_copy=True).visit(transformer)
+        findings = sorted(transformer.findings, key=lambda f: (f.line, f.column, f.code))
+        new_source = new_module.bytes
+    except RecursionError:
+        return SourceResult("skipped", source, source, reason="too deeply nested for libcst (RecursionError)")
+    if new_source == source:
+        return SourceResult("unchanged", source, source, findings, transformer.fixes)
+    try:
+        ast.parse(new_source)
+        cst.parse_module(new_source)
+    except (SyntaxError, cst.ParserSyntaxError, ValueError) as error:
+        return SourceResult("error", source, source, findings, Counter(),
+                            reason=f"the rewrite does not parse, so nothing was written ({error})")
+    return SourceResult("changed", source, new_source, findings, transformer.fixes)

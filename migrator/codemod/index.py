@@ -1,0 +1,117 @@
+"""The first pass over a run: which files are AfterShip code, and the constants they define.
+
+A byte search picks candidate files cheaply; `ast` (not libcst: ten times faster) records their
+module-level string constants that name the AfterShip host or header. A file with no marker of
+its own becomes a candidate when it imports one of those constants from another module.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable
+
+MARKERS = (b"aftership", b"AfterShip", b"Aftership", b"AFTERSHIP")
+
+
+def has_marker(data: bytes) -> bool:
+    """The cheap test run on every file: does it mention AfterShip at all?"""
+    return any(marker in data for marker in MARKERS)
+
+
+def module_keys(path: str) -> list[str]:
+    """Every dotted suffix a module may be imported by: a/b/c.py -> c, b.c, a.b.c."""
+    parts = list(Path(path).with_suffix("").parts)
+    if parts and parts[-1] == "__init__":
+        parts = parts[:-1]
+    return [".".join(parts[i:]) for i in range(len(parts) - 1, -1, -1) if parts[i:]]
+
+
+def _template(node: ast.AST, known: dict[str, str]) -> str | None:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if isinstance(node, ast.JoinedStr):
+        out = []
+        for part in node.values:
+            if isinstance(part, ast.Constant):
+                out.append(str(part.value))
+            else:
+                inner = _template(part.value, known) if isinstance(part, ast.FormattedValue) else None
+                out.append(inner or "{}")
+        return "".join(out)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        left, right = _template(node.left, known), _template(node.right, known)
+        return None if left is None and right is None else (left or "{}") + (right or "{}")
+    if isinstance(node, ast.Name):
+        return known.get(node.id)
+    return None
+
+
+def aftership_constants(tree: ast.Module) -> dict[str, str]:
+    """Module-level NAME = <string naming the AfterShip host or header>."""
+    known: dict[str, str] = {}
+    for statement in tree.body:
+        targets = statement.targets if isinstance(statement, ast.Assign) else (
+            [statement.target] if isinstance(statement, ast.AnnAssign) and statement.value else [])
+        for target in targets:
+            if isinstance(target, ast.Name):
+                value = _template(statement.value, known)
+                if value is not None:
+                    known[target.id] = value
+    return {name: value for name, value in known.items() if "aftership" in value.lower()}
+
+
+@dataclass
+class ProjectIndex:
+    """AfterShip constants by module key, and the names to look for in other files."""
+
+    constants: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def add(self, path: str, tree: ast.Module) -> None:
+        found = aftership_constants(tree)
+        if found:
+            for key in module_keys(path):
+                self.constants.setdefault(key, {}).update(found)
+
+    @property
+    def names(self) -> set[bytes]:
+        return {name.encode() for values in self.constants.values() for name in values}
+
+    def imported(self, tree: ast.Module, package: str = "") -> dict[str, str]:
+        """The AfterShip constants a module imports: {local name or dotted use: template}."""
+        out: dict[str, str] = {}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                values = self.constants.get(node.module) or self.constants.get(node.module.split(".")[-1])
+                for alias in node.names:
+                    if values and alias.name in values:
+                        out[alias.asname or alias.name] = values[alias.name]
+                    # `from pkg import config` then `config.BASE_URL`
+                    sub = self.constants.get(f"{node.module}.{alias.name}") or self.constants.get(alias.name)
+                    if sub:
+                        for name, value in sub.items():
+                            out[f"{alias.asname or alias.name}.{name}"] = value
+            elif isinstance(node, ast.Import):
+                for alias in node.names:
+                    values = self.constants.get(alias.name)
+                    if values:
+                        local = alias.asname or alias.name
+                        out.update({f"{local}.{name}": value for name, value in values.items()})
+        return out
+
+
+def parse_quietly(data: bytes) -> ast.Module | None:
+    try:
+        return ast.parse(data)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+
+
+def build_index(files: Iterable[tuple[str, bytes]]) -> ProjectIndex:
+    index = ProjectIndex()
+    for path, data in files:
+        tree = parse_quietly(data)
+        if tree is not None:
+            index.add(path, tree)
+    return index

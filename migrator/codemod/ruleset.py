@@ -1,0 +1,62 @@
+"""The codemod's view of the catalogue: per scope, which keys are renamed, rewritten or reported.
+
+Derived from the same declarations the payload translator applies, so a rename is written
+once: a `Rename` renames a key, a rule's `code_reads` template rewrites a read, and any other
+key a payload change consumes is reported when code reads it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from migrator.catalogue import Catalogue, Rule
+from migrator.payload.ops import Remove, Rename, RenameValue, Reshape
+
+
+@dataclass
+class CodeRules:
+    catalogue: Catalogue
+    enabled: set[str]
+    unsafe_fixes: bool = False
+    renames: dict[str, dict[str, tuple[str, Rule]]] = field(default_factory=dict)
+    value_renames: dict[str, tuple[str, Rule]] = field(default_factory=dict)
+    reads: dict[str, dict[str, tuple[str, Rule]]] = field(default_factory=dict)
+    reported: dict[str, dict[str, Rule]] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, catalogue: Catalogue, enabled: set[str], unsafe_fixes: bool = False) -> "CodeRules":
+        rules = cls(catalogue, enabled, unsafe_fixes)
+        for rule in catalogue.for_engine("code"):
+            for change in rule.changes:
+                for scope in change.scopes:
+                    rules._add(rule, change, scope)
+        return rules
+
+    def _add(self, rule: Rule, change, scope: str) -> None:
+        if isinstance(change, Rename):
+            self.renames.setdefault(scope, {})[change.old] = (change.new, rule)
+        elif isinstance(change, RenameValue):
+            self.value_renames[change.old] = (change.new, rule)
+        elif isinstance(change, (Reshape, Remove)):
+            keys = change.reads if isinstance(change, Reshape) else change.fields
+            for key in keys:
+                if key in rule.code_reads:
+                    self.reads.setdefault(scope, {})[key] = (rule.code_reads[key], rule)
+                else:
+                    self.reported.setdefault(scope, {})[key] = rule
+
+    def on(self, code: str) -> bool:
+        return code in self.enabled
+
+    def may_fix(self, rule: Rule) -> bool:
+        """Whether a rewrite of `rule` is applied (else it is reported)."""
+        if rule.code not in self.enabled or rule.safety == "manual":
+            return False
+        return rule.safety == "safe" or self.unsafe_fixes
+
+
+def guide_ref(rule: Rule) -> str:
+    """`§5.7` from the rule's guide text, or `not in guide`."""
+    match = re.search(r"§\d+(?:\.\d+)*", rule.guide)
+    return f"guide {match.group(0)}" if match else "not in guide"

@@ -1,0 +1,446 @@
+"""Tracing AfterShip data through one function: which expression holds which kind of object.
+
+A `Shape` says what an expression evaluates to: an HTTP response from an AfterShip endpoint,
+its JSON body, the `data` member, a tracking, a list of checkpoints, a webhook body, a request
+body about to be sent... Generic keys (`emails`, `tag`, `country_name`) are rewritten only on
+expressions whose shape is known, so code that merely looks similar is left alone.
+
+The analysis is flow-insensitive within a function: a name assigned values of different
+shapes has no shape.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable, Mapping
+
+import libcst as cst
+import libcst.matchers as m
+
+from migrator.codemod import urls
+
+HTTP_METHODS = frozenset({"get", "post", "put", "delete", "patch", "request", "head"})
+URLOPEN_NAMES = frozenset({"urlopen", "Request"})
+BODY_KEYWORDS = ("json", "data", "content", "body")
+JSON_LOADERS = frozenset({"loads", "load"})
+
+
+@dataclass(frozen=True)
+class Shape:
+    kind: str  # response, body, data, tracking, checkpoint, courier, edd, edd-address, aftership-edd,
+    #            estimated-delivery, webhook, list, request-wrapped, request
+    endpoint: str | None = None
+    method: str | None = None
+    item: "Shape | None" = None  # for kind == "list"
+    scope: str | None = None  # for requests: create-request, update-request, detect-request, predict-batch
+
+    def child(self, key: str | int) -> "Shape | None":
+        """The shape of `self[key]`."""
+        if self.kind == "list":
+            return self.item if isinstance(key, int) else None
+        if not isinstance(key, str):
+            return None
+        if self.kind == "body":
+            return Shape("data", self.endpoint, self.method) if key == "data" else None
+        if self.kind == "data":
+            return self._data_child(key)
+        if self.kind == "webhook":
+            return TRACKING if key == "msg" else None
+        if self.kind == "request-wrapped":
+            return Shape("request", scope=self.scope) if key == "tracking" else None
+        return _CHILDREN.get(self.kind, {}).get(key)
+
+    def _data_child(self, key: str) -> "Shape | None":
+        if key == "tracking":
+            return TRACKING
+        if key in ("trackings", "couriers", "estimated_delivery_dates"):
+            return _LISTS[key]
+        if self.endpoint in ("last-checkpoint", "last-checkpoint-slug-number") and key == "checkpoint":
+            return CHECKPOINT
+        if self.endpoint in SINGLE_TRACKING_ENDPOINTS:
+            # Already-unwrapped access (2025-01 style) on a single-tracking response.
+            return TRACKING.child(key)
+        return None
+
+
+TRACKING = Shape("tracking")
+CHECKPOINT = Shape("checkpoint")
+_CHILDREN: Mapping[str, Mapping[str, Shape]] = {
+    "tracking": {
+        "checkpoints": Shape("list", item=CHECKPOINT),
+        "aftership_estimated_delivery_date": Shape("aftership-edd"),
+        "first_estimated_delivery": Shape("estimated-delivery"),
+        "latest_estimated_delivery": Shape("estimated-delivery"),
+    },
+    "edd": {"origin_address": Shape("edd-address"), "destination_address": Shape("edd-address")},
+}
+_LISTS = {
+    "trackings": Shape("list", item=TRACKING),
+    "couriers": Shape("list", item=Shape("courier")),
+    "estimated_delivery_dates": Shape("list", item=Shape("edd")),
+}
+SINGLE_TRACKING_ENDPOINTS = frozenset({"tracking", "tracking-action", "slug-number"})
+# The payload scope whose renames apply to an object of each shape.
+SCOPE_OF_KIND: Mapping[str, str] = {
+    "tracking": "tracking", "checkpoint": "checkpoint", "courier": "courier",
+    "edd": "edd-response-item", "edd-address": "edd-address", "aftership-edd": "aftership-edd",
+    "estimated-delivery": "estimated-delivery",
+}
+
+
+def request_scope(endpoint: str | None, method: str | None) -> str | None:
+    """Which request body an AfterShip call sends, from its endpoint and HTTP method."""
+    if endpoint == "trackings" and method == "post":
+        return "create-request"
+    if endpoint in ("tracking", "slug-number") and method in ("put", "patch"):
+        return "update-request"
+    if endpoint == "detect":
+        return "detect-request"
+    if endpoint == "predict-batch":
+        return "predict-batch"
+    return None
+
+
+def string_key(node: cst.BaseExpression) -> str | None:
+    """The text of a plain string literal (not an f-string or bytes)."""
+    if isinstance(node, cst.SimpleString) and "b" not in node.prefix.lower():
+        value = node.evaluated_value
+        return value if isinstance(value, str) else None
+    return None
+
+
+def subscript_key(node: cst.Subscript) -> str | int | None:
+    """`x["k"]` -> "k", `x[0]` / `x[-1]` -> an int; anything else -> None."""
+    if len(node.slice) != 1 or not isinstance(node.slice[0].slice, cst.Index):
+        return None
+    value = node.slice[0].slice.value
+    key = string_key(value)
+    if key is not None:
+        return key
+    if isinstance(value, cst.Integer):
+        return int(value.value)
+    if m.matches(value, m.UnaryOperation(operator=m.Minus(), expression=m.Integer())):
+        return -int(value.expression.value)
+    return None
+
+
+def dotted(node: cst.BaseExpression) -> str | None:
+    """`a.b.c` -> "a.b.c" for names and attributes only."""
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        base = dotted(node.value)
+        return f"{base}.{node.attr.value}" if base else None
+    return None
+
+
+class Bindings:
+    """Every way each name is bound in one function (or module body), in source order."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, list[tuple[str, cst.BaseExpression]]] = {}
+
+    def add(self, name: str, how: str, expr: cst.BaseExpression) -> None:
+        self.values.setdefault(name, []).append((how, expr))
+
+    def bind_target(self, target: cst.BaseExpression, how: str, expr: cst.BaseExpression) -> None:
+        if isinstance(target, cst.Name):
+            self.add(target.value, how, expr)
+
+
+class BindingCollector(cst.CSTVisitor):
+    """Collects assignments, loop targets and `with ... as` names, not entering nested scopes."""
+
+    def __init__(self, bindings: Bindings, root: cst.CSTNode) -> None:
+        self.bindings, self.root = bindings, root
+
+    def _nested(self, node: cst.CSTNode) -> bool:
+        return node is not self.root
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        return not self._nested(node)
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+        return not self._nested(node)
+
+    def visit_Lambda(self, node: cst.Lambda) -> bool:
+        return False
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        for target in node.targets:
+            self.bindings.bind_target(target.target, "value", node.value)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        if node.value is not None:
+            self.bindings.bind_target(node.target, "value", node.value)
+
+    def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
+        self.bindings.bind_target(node.target, "value", node.value)
+
+    def visit_For(self, node: cst.For) -> None:
+        self.bindings.bind_target(node.target, "element", node.iter)
+
+    def visit_CompFor(self, node: cst.CompFor) -> None:
+        self.bindings.bind_target(node.target, "element", node.iter)
+
+    def visit_WithItem(self, node: cst.WithItem) -> None:
+        if node.asname is not None:
+            self.bindings.bind_target(node.asname.name, "value", node.item)
+
+
+class Tracer:
+    """Answers `shape_of(expr)` and `template_of(expr)` inside one function."""
+
+    def __init__(self, bindings: Bindings, outer: "Tracer | None", constants: Mapping[str, str],
+                 webhook: bool = False) -> None:
+        self.bindings, self.outer, self.constants, self.webhook = bindings, outer, constants, webhook
+        self._busy: set[int] = set()
+        self.request_shapes: dict[str, Shape] = {}
+        self.calls_aftership = False
+
+    # URL templates -------------------------------------------------------------------------
+    def template_of(self, expr: cst.BaseExpression) -> str | None:
+        """The text of a URL-like expression with unknown parts as `{}`; None if not a string."""
+        key = id(expr)
+        if key in self._busy:
+            return None
+        self._busy.add(key)
+        try:
+            return self._template(expr)
+        finally:
+            self._busy.discard(key)
+
+    def _template(self, expr: cst.BaseExpression) -> str | None:
+        if isinstance(expr, cst.SimpleString):
+            value = expr.evaluated_value
+            return value if isinstance(value, str) else None
+        if isinstance(expr, cst.ConcatenatedString):
+            left, right = self.template_of(expr.left), self.template_of(expr.right)
+            return None if left is None or right is None else left + right
+        if isinstance(expr, cst.FormattedString):
+            out = []
+            for part in expr.parts:
+                if isinstance(part, cst.FormattedStringText):
+                    out.append(part.value)
+                else:
+                    out.append(self.template_of(part.expression) or "{}")
+            return "".join(out)
+        if isinstance(expr, cst.BinaryOperation):
+            left = self.template_of(expr.left)
+            if isinstance(expr.operator, cst.Add):
+                right = self.template_of(expr.right)
+                if left is None and right is None:
+                    return None
+                return (left or "{}") + (right or "{}")
+            if isinstance(expr.operator, cst.Modulo):
+                return left
+            return None
+        if isinstance(expr, cst.Call):
+            name = dotted(expr.func) or ""
+            if name.endswith("format") and isinstance(expr.func, cst.Attribute):
+                return self.template_of(expr.func.value)
+            if name.split(".")[-1] == "urljoin" and len(expr.args) >= 2:
+                base, tail = self.template_of(expr.args[0].value), self.template_of(expr.args[1].value)
+                if base is None:
+                    return None
+                return base.rstrip("/") + "/" + (tail or "{}").lstrip("/")
+            return None
+        if isinstance(expr, (cst.Name, cst.Attribute)):
+            return self._name_template(expr)
+        return None
+
+    def _name_template(self, expr: cst.BaseExpression) -> str | None:
+        name = dotted(expr)
+        if name is None:
+            return None
+        if isinstance(expr, cst.Name):
+            for how, value in self.bindings.values.get(name, ()):
+                if how == "value":
+                    found = self.template_of(value)
+                    if found is not None:
+                        return found
+        if name in self.constants:
+            return self.constants[name]
+        last = name.split(".")[-1]
+        if isinstance(expr, cst.Attribute) and last in self.constants:
+            return self.constants[last]  # self.BASE_URL / cls.BASE_URL / module.BASE_URL
+        return self.outer.template_of(expr) if self.outer else None
+
+    # Shapes --------------------------------------------------------------------------------
+    def shape_of(self, expr: cst.BaseExpression) -> Shape | None:
+        key = id(expr)
+        if key in self._busy:
+            return None
+        self._busy.add(key)
+        try:
+            return self._shape(expr)
+        finally:
+            self._busy.discard(key)
+
+    def _shape(self, expr: cst.BaseExpression) -> Shape | None:
+        if isinstance(expr, cst.Name):
+            return self._name_shape(expr.value)
+        if isinstance(expr, cst.Await):
+            return self.shape_of(expr.expression)
+        if isinstance(expr, cst.Subscript):
+            key = subscript_key(expr)
+            parent = self.parent_shape(expr.value, key)
+            return parent.child(key) if parent and key is not None else None
+        if isinstance(expr, cst.Call):
+            return self._call_shape(expr)
+        if isinstance(expr, cst.Attribute):
+            if self.webhook and expr.attr.value == "json":
+                return Shape("webhook")
+            return None
+        if isinstance(expr, cst.BooleanOperation):
+            # `x.get("data") or {}` keeps the shape of its left side.
+            return self.shape_of(expr.left)
+        return None
+
+    def parent_shape(self, expr: cst.BaseExpression, key) -> Shape | None:
+        """The shape of `expr` about to be indexed by `key`.
+
+        `x["data"]["tracking"]` is AfterShip's v4 envelope whatever `x` is, so in an AfterShip
+        file it is traced even when `x` (a parameter, say) is not.
+        """
+        shape = self.shape_of(expr)
+        if shape is None and key == "tracking" and _key_access(expr) == "data":
+            return Shape("data")
+        return shape
+
+    def _name_shape(self, name: str) -> Shape | None:
+        if name in self.request_shapes:
+            return self.request_shapes[name]
+        shapes = set()
+        for how, value in self.bindings.values.get(name, ()):
+            shape = self.shape_of(value)
+            if how == "element":
+                shape = shape.child(0) if shape else None
+            shapes.add(shape)
+        if len(shapes) == 1:
+            return shapes.pop()
+        if not shapes and self.outer:
+            return self.outer._name_shape(name)
+        return None
+
+    def _call_shape(self, call: cst.Call) -> Shape | None:
+        response = self.http_call(call)
+        if response is not None:
+            return response
+        func = call.func
+        if isinstance(func, cst.Attribute):
+            attr = func.attr.value
+            receiver = self.shape_of(func.value)
+            if attr == "json" and receiver and receiver.kind == "response":
+                return Shape("body", receiver.endpoint, receiver.method)
+            if attr == "get" and call.args:
+                key = string_key(call.args[0].value)
+                receiver = self.parent_shape(func.value, key)
+                return receiver.child(key) if receiver and key is not None else None
+            if attr == "get_json" and self.webhook:
+                return Shape("webhook")
+            if attr in ("read", "text") and receiver and receiver.kind == "response":
+                return Shape("raw", receiver.endpoint, receiver.method)
+        name = dotted(func) or ""
+        last = name.split(".")[-1]
+        if last in JSON_LOADERS and name.split(".")[0] in ("json", "orjson", "ujson", "simplejson") and call.args:
+            source = call.args[0].value
+            inner = self.shape_of(source.value if isinstance(source, cst.Attribute) else source)
+            if inner and inner.kind in ("response", "raw"):
+                return Shape("body", inner.endpoint, inner.method)
+            if self.webhook and inner is None:
+                return Shape("webhook")
+            return None
+        return None
+
+    def http_call(self, call: cst.Call) -> Shape | None:
+        """The response shape of an HTTP call to an AfterShip URL, else None."""
+        url, method = self.call_url(call)
+        if url is None:
+            return None
+        template = self.template_of(url)
+        if template is None or not urls.is_aftership_url(template):
+            return None
+        return Shape("response", urls.endpoint_of(template), method)
+
+    def call_url(self, call: cst.Call) -> tuple[cst.BaseExpression | None, str | None]:
+        """The URL argument of an HTTP call and its method, for requests/httpx/aiohttp/urllib."""
+        name = dotted(call.func) or (call.func.attr.value if isinstance(call.func, cst.Attribute) else "")
+        last = name.split(".")[-1]
+        positional = [a for a in call.args if a.keyword is None and a.star == ""]
+        keywords = {a.keyword.value: a.value for a in call.args if a.keyword is not None}
+        if last in URLOPEN_NAMES:
+            target = keywords.get("url") or (positional[0].value if positional else None)
+            if target is not None and not isinstance(target, (cst.SimpleString, cst.FormattedString,
+                                                               cst.BinaryOperation, cst.ConcatenatedString)):
+                shape = self.shape_of(target)
+                if shape and shape.kind == "response":
+                    return None, None  # urlopen(Request(...)): the Request already is the response
+            method = string_key(keywords["method"]).lower() if "method" in keywords and string_key(keywords["method"]) else None
+            if method is None:
+                method = "post" if "data" in keywords or len(positional) > 1 else "get"
+            if target is not None and self._is_request_object(target):
+                return self.call_url(self._request_object(target))
+            return target, method
+        if last not in HTTP_METHODS:
+            return None, None
+        if last == "request":
+            if len(positional) >= 2:
+                method = string_key(positional[0].value)
+                return positional[1].value, method.lower() if method else None
+            return keywords.get("url"), (string_key(keywords["method"]) or "").lower() if "method" in keywords else None
+        return keywords.get("url") or (positional[0].value if positional else None), last
+
+    def _is_request_object(self, expr: cst.BaseExpression) -> bool:
+        return self._request_object(expr) is not None
+
+    def _request_object(self, expr: cst.BaseExpression) -> cst.Call | None:
+        if isinstance(expr, cst.Call) and (dotted(expr.func) or "").endswith("Request"):
+            return expr
+        if isinstance(expr, cst.Name):
+            for how, value in self.bindings.values.get(expr.value, ()):
+                if how == "value" and isinstance(value, cst.Call) and (dotted(value.func) or "").endswith("Request"):
+                    return value
+        return None
+
+
+def _key_access(expr: cst.BaseExpression) -> str | int | None:
+    """`x["k"]` or `x.get("k", ...)` -> "k"."""
+    if isinstance(expr, cst.Subscript):
+        return subscript_key(expr)
+    if m.matches(expr, m.Call(func=m.Attribute(attr=m.Name("get")))) and expr.args:
+        return string_key(expr.args[0].value)
+    return None
+
+
+def body_argument(call: cst.Call) -> cst.BaseExpression | None:
+    """The request body a call sends: `json=`, or the argument of `json.dumps(...)` in `data=`."""
+    for arg in call.args:
+        if arg.keyword is None or arg.keyword.value not in BODY_KEYWORDS:
+            continue
+        value = arg.value
+        if arg.keyword.value != "json":
+            if m.matches(value, m.Call(func=m.Attribute(attr=m.Name("dumps")))) and value.args:
+                return value.args[0].value
+            if m.matches(value, m.Call(func=m.Attribute(attr=m.Name("encode")))):
+                inner = value.func.value
+                if m.matches(inner, m.Call(func=m.Attribute(attr=m.Name("dumps")))) and inner.args:
+                    return inner.args[0].value
+            continue
+        return value
+    return None
+
+
+def params_argument(call: cst.Call) -> cst.BaseExpression | None:
+    for arg in call.args:
+        if arg.keyword is not None and arg.keyword.value == "params":
+            return arg.value
+    return None
+
+
+def names_in(nodes: Iterable[cst.CSTNode]) -> set[str]:
+    found: set[str] = set()
+    for node in nodes:
+        for name in m.findall(node, m.Name()):
+            found.add(name.value)
+    return found

@@ -1,0 +1,571 @@
+"""One libcst pass per file applying every code rule of the catalogue.
+
+Each rule either rewrites a site (when its fix safety allows) or reports it as a `Finding`.
+Generic keys are touched only on expressions whose shape `shapes.Tracer` traced to AfterShip.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+from typing import Mapping, Sequence, Union
+
+import libcst as cst
+import libcst.matchers as m
+from libcst.metadata import PositionProvider
+
+from migrator.catalogue import Rule
+from migrator.codemod import urls
+from migrator.codemod.ruleset import CodeRules, guide_ref
+from migrator.codemod.shapes import (
+    SCOPE_OF_KIND, Bindings, BindingCollector, Shape, Tracer, body_argument, dotted, params_argument,
+    request_scope, string_key, subscript_key,
+)
+from migrator.codemod.suppress import Suppressions
+
+TODO_TAG = "TODO(aftership-migrate)"
+Statement = Union[cst.SimpleStatementLine, cst.BaseCompoundStatement]
+
+
+@dataclass(frozen=True)
+class Finding:
+    line: int
+    column: int
+    code: str
+    message: str
+    guide: str
+
+    def as_dict(self) -> dict:
+        return {"line": self.line, "column": self.column, "code": self.code,
+                "message": self.message, "guide": self.guide}
+
+
+def _with_text(node: cst.SimpleString, text: str) -> cst.SimpleString:
+    """A string literal with new text, in the same prefix and quotes."""
+    body = text.replace("\\", "\\\\")
+    if node.quote in ('"', "'"):
+        body = body.replace(node.quote, "\\" + node.quote)
+    return node.with_changes(value=f"{node.prefix}{node.quote}{body}{node.quote}")
+
+
+class MigrationTransformer(cst.CSTTransformer):
+    METADATA_DEPENDENCIES = (PositionProvider,)
+
+    def __init__(self, rules: CodeRules, constants: Mapping[str, str], suppressions: Suppressions,
+                 add_todo: bool = False) -> None:
+        super().__init__()
+        self.rules, self.constants, self.suppressions, self.add_todo = rules, dict(constants), suppressions, add_todo
+        self.findings: list[Finding] = []
+        self.fixes: Counter = Counter()
+        self.tracers: list[Tracer] = []
+        self.request_dicts: dict[int, tuple[str, str]] = {}  # id(Dict) -> (wrapped|request, scope)
+        self.write_targets: set[int] = set()
+        self.computed: set[int] = set()  # operands of arithmetic and comparisons
+        self.statements: list[list] = []  # per open statement: its findings
+        self.inserts: dict[int, list[cst.BaseStatement]] = {}
+        self.current_statement: list[cst.SimpleStatementLine] = []
+        self.rewritten_last_checkpoint: set[int] = set()
+
+    # Reporting ---------------------------------------------------------------------------------
+    def _line(self, node: cst.CSTNode) -> tuple[int, int]:
+        pos = self.get_metadata(PositionProvider, node).start
+        return pos.line, pos.column + 1
+
+    def _allowed(self, code: str, node: cst.CSTNode) -> bool:
+        return self.rules.on(code) and not self.suppressions.covers(self._line(node)[0], code)
+
+    def report(self, node: cst.CSTNode, rule: Rule, detail: str = "") -> None:
+        if not self._allowed(rule.code, node):
+            return
+        line, column = self._line(node)
+        finding = Finding(line, column, rule.code, detail or rule.title, guide_ref(rule))
+        if finding not in self.findings:
+            self.findings.append(finding)
+            if self.statements:
+                self.statements[-1].append(finding)
+
+    def fix(self, node: cst.CSTNode, rule: Rule) -> bool:
+        """Whether to apply `rule`'s rewrite at `node`; reports the site when it may not."""
+        if not self._allowed(rule.code, node):
+            return False
+        if self.rules.may_fix(rule):
+            self.fixes[rule.code] += 1
+            return True
+        self.report(node, rule, f"{rule.title} (fix with --unsafe-fixes)" if rule.safety == "unsafe" else "")
+        return False
+
+    def rule(self, code: str) -> Rule:
+        return self.rules.catalogue[code]
+
+    # Scopes ------------------------------------------------------------------------------------
+    @property
+    def tracer(self) -> Tracer:
+        return self.tracers[-1]
+
+    def _enter(self, root: cst.CSTNode) -> None:
+        bindings = Bindings()
+        root.visit(BindingCollector(bindings, root))
+        webhook = any(
+            (string_key(s) or "").lower() == urls.WEBHOOK_SIGNATURE_HEADER for s in m.findall(root, m.SimpleString()))
+        outer = self.tracers[-1] if self.tracers else None
+        tracer = Tracer(bindings, outer, self.constants, webhook=webhook or bool(outer and outer.webhook))
+        self.tracers.append(tracer)
+        if outer is None:
+            self._collect_constants(root, tracer)
+        self._seed_requests(root, tracer)
+
+    def _collect_constants(self, module: cst.CSTNode, tracer: Tracer) -> None:
+        """String constants of the module, its classes and `self.x = ...` attributes."""
+        for assign in m.findall(module, m.Assign()):
+            for target in assign.targets:
+                node = target.target
+                name = node.value if isinstance(node, cst.Name) else (
+                    node.attr.value if m.matches(node, m.Attribute(value=m.Name("self") | m.Name("cls"))) else None)
+                if name and name not in self.constants:
+                    template = tracer.template_of(assign.value)
+                    if template is not None:
+                        self.constants[name] = template
+
+    def _seed_requests(self, root: cst.CSTNode, tracer: Tracer) -> None:
+        """Mark the bodies sent to create/update/detect/predict-batch, and the names holding them."""
+        for call in m.findall(root, m.Call()):
+            shape = tracer.http_call(call)
+            tracer.calls_aftership |= shape is not None
+            scope = request_scope(shape.endpoint, shape.method) if shape else None
+            body = body_argument(call) if scope else None
+            if body is not None:
+                self._register_body(tracer, body, scope)
+            params = params_argument(call) if shape and shape.endpoint == "trackings" else None
+            if params is not None and shape.method == "get":
+                self._register_dict(tracer, params, "request", "list-query")
+
+    def _register_body(self, tracer: Tracer, body: cst.BaseExpression, scope: str) -> None:
+        if scope == "predict-batch":
+            for item in m.findall(body, m.DictElement(key=m.SimpleString())):
+                if string_key(item.key) in ("origin_address", "destination_address") and isinstance(item.value, cst.Dict):
+                    self.request_dicts[id(item.value)] = ("request", "edd-address")
+            return
+        self._register_dict(tracer, body, "wrapped", scope)
+
+    def _register_dict(self, tracer: Tracer, expr: cst.BaseExpression, how: str, scope: str) -> None:
+        dicts = [expr] if isinstance(expr, cst.Dict) else []
+        if isinstance(expr, cst.Name):
+            dicts = [v for h, v in tracer.bindings.values.get(expr.value, ()) if h == "value" and isinstance(v, cst.Dict)]
+        wrapped = any(self._wrapper_inner(d) is not None for d in dicts) if how == "wrapped" else False
+        for literal in dicts:
+            inner = self._wrapper_inner(literal) if how == "wrapped" else None
+            if inner is not None:
+                self.request_dicts[id(literal)] = ("wrapped", scope)
+                self._register_dict(tracer, inner, "request", scope)
+            else:
+                self.request_dicts[id(literal)] = ("request", scope)
+        if isinstance(expr, cst.Name):
+            tracer.request_shapes[expr.value] = Shape("request-wrapped" if wrapped else "request", scope=scope)
+
+    @staticmethod
+    def _wrapper_inner(literal: cst.Dict) -> cst.BaseExpression | None:
+        if len(literal.elements) == 1 and isinstance(literal.elements[0], cst.DictElement):
+            element = literal.elements[0]
+            if string_key(element.key) == "tracking":
+                return element.value
+        return None
+
+    def visit_Module(self, node: cst.Module) -> None:
+        self._enter(node)
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self._enter(node)
+
+    def leave_FunctionDef(self, original: cst.FunctionDef, updated: cst.FunctionDef) -> cst.FunctionDef:
+        self.tracers.pop()
+        return updated
+
+    # Statements: TODO markers and inserted lookups ---------------------------------------------
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        if isinstance(node, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
+            self.statements.append([])
+        if isinstance(node, cst.SimpleStatementLine):
+            self.current_statement.append(node)
+        return super().on_visit(node)
+
+    def on_leave(self, original: cst.CSTNode, updated: cst.CSTNode):
+        result = super().on_leave(original, updated)
+        if isinstance(original, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
+            findings = self.statements.pop()
+            if isinstance(original, cst.SimpleStatementLine):
+                self.current_statement.pop()
+            if self.add_todo and findings and isinstance(result, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
+                result = self._with_todo(result, findings)
+            before = self.inserts.pop(id(original), None)
+            if before and isinstance(result, cst.BaseStatement):
+                return cst.FlattenSentinel([*before, result])
+        return result
+
+    def _with_todo(self, statement: Statement, findings: Sequence[Finding]) -> Statement:
+        existing = "\n".join(line.comment.value for line in statement.leading_lines if line.comment)
+        lines = list(statement.leading_lines)
+        for finding in findings:
+            marker = f"# {TODO_TAG}: {finding.code}"
+            if marker not in existing and marker not in "\n".join(l.comment.value for l in lines if l.comment):
+                lines.append(cst.EmptyLine(comment=cst.Comment(f"{marker} {finding.message} ({finding.guide})")))
+        return statement.with_changes(leading_lines=lines)
+
+    # Strings: base URL, header, webhook signature, EDD source value ---------------------------------
+    def leave_SimpleString(self, original: cst.SimpleString, updated: cst.SimpleString) -> cst.BaseExpression:
+        value = string_key(original)
+        if value is None:
+            return updated
+        lowered = value.lower()
+        if urls.V4_BASE.search(value) and self.fix(original, self.rule("AS101")):
+            return _with_text(updated, urls.rewrite_base(value))
+        if lowered == urls.HEADER_OLD:
+            if self.fix(original, self.rule("AS102")):
+                self.report(original, self.rule("AS103"))
+                return _with_text(updated, urls.HEADER_NEW)
+            return updated
+        if lowered == urls.HEADER_NEW:
+            self.report(original, self.rule("AS103"))
+        elif lowered == urls.WEBHOOK_SIGNATURE_HEADER:
+            self.report(original, self.rule("AS104"),
+                        "webhook handler: 2025-01 deliveries send `as-webhook-version` and a 2025-01 `msg`")
+        elif value in self.rules.value_renames:
+            new, rule = self.rules.value_renames[value]
+            if rule.code == "AS319" and self.fix(original, rule):
+                return _with_text(updated, new)
+        return updated
+
+    def leave_FormattedStringText(self, original: cst.FormattedStringText,
+                                  updated: cst.FormattedStringText) -> cst.FormattedStringText:
+        if urls.V4_BASE.search(original.value) and self.fix(original, self.rule("AS101")):
+            return updated.with_changes(value=urls.rewrite_base(original.value))
+        return updated
+
+    def leave_FormattedString(self, original: cst.FormattedString, updated: cst.FormattedString) -> cst.FormattedString:
+        # f"{HOST}/v4/trackings": a path-only v4 prefix right after an AfterShip host.
+        parts = list(updated.parts)
+        for i in range(1, len(parts)):
+            before, text = original.parts[i - 1], parts[i]
+            if (isinstance(before, cst.FormattedStringExpression) and isinstance(text, cst.FormattedStringText)
+                    and self._is_host(before.expression) and urls.V4_PATH.match(text.value)
+                    and self.fix(original, self.rule("AS101"))):
+                parts[i] = text.with_changes(value=urls.V4_PATH.sub("/tracking/2025-01", text.value, count=1))
+        return updated.with_changes(parts=parts)
+
+    def leave_BinaryOperation(self, original: cst.BinaryOperation,
+                              updated: cst.BinaryOperation) -> cst.BaseExpression:
+        # HOST + "/v4/trackings"
+        if (isinstance(original.operator, cst.Add) and isinstance(updated.right, cst.SimpleString)
+                and self._is_host(original.left)):
+            text = string_key(updated.right)
+            if text is not None and urls.V4_PATH.match(text) and self.fix(original, self.rule("AS101")):
+                return updated.with_changes(right=_with_text(updated.right, urls.V4_PATH.sub("/tracking/2025-01", text, 1)))
+        return updated
+
+    def _is_host(self, expr: cst.BaseExpression) -> bool:
+        """An expression holding an AfterShip host with no API version path after it."""
+        template = self.tracer.template_of(expr)
+        return bool(template) and urls.path_of(template) in ("", "/")
+
+    # Calls: endpoints, request bodies, `.get()` keys --------------------------------------------
+    def visit_Comparison(self, node: cst.Comparison) -> None:
+        self.computed.add(id(node.left))
+        self.computed.update(id(c.comparator) for c in node.comparisons)
+
+    def visit_BinaryOperation(self, node: cst.BinaryOperation) -> None:
+        self.computed.update((id(node.left), id(node.right)))
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        self.write_targets.update(id(t.target) for t in node.targets)
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        self.write_targets.add(id(node.target))
+
+    def visit_Del(self, node: cst.Del) -> None:
+        self.write_targets.add(id(node.target))
+
+    def visit_Import(self, node: cst.Import) -> None:
+        for alias in node.names:
+            if (dotted(alias.name) or "").split(".")[0] == "aftership":
+                self.report(node, self.rule("AS107"))
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+        if node.module is not None and not node.relative and (dotted(node.module) or "").split(".")[0] == "aftership":
+            self.report(node, self.rule("AS107"))
+
+    def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
+        shape = self.tracer.http_call(original)
+        if shape is not None:
+            return self._endpoint(original, updated, shape)
+        if m.matches(original.func, m.Attribute(attr=m.Name("get"))) and original.args:
+            return self._get_call(original, updated)
+        if dotted(original.func) in ("time.sleep", "sleep", "asyncio.sleep") and self.tracer.calls_aftership:
+            self.report(original, self.rule("AS105"))
+        return updated
+
+    def _endpoint(self, original: cst.Call, updated: cst.Call, shape: Shape) -> cst.BaseExpression:
+        url, _ = self.tracer.call_url(original)
+        template = self.tracer.template_of(url) if url is not None else ""
+        if urls.TIME_BOUNDS.search(urls.normalise(template or "")):
+            self.report(original, self.rule("AS405"))
+        if shape.endpoint == "slug-number":
+            lookup = self._id_lookup(original, updated) if self.rules.unsafe_fixes else None
+            if lookup is not None and self.fix(original, self.rule("AS201")):
+                statement, call = lookup
+                self.inserts.setdefault(id(self.current_statement[-1]), []).append(statement)
+                return call
+            self.report(original, self.rule("AS201"),
+                        "/trackings/{slug}/{tracking_number} is removed: look the id up with "
+                        "GET /trackings?slug=...&tracking_numbers=... (fixable with --unsafe-fixes for "
+                        "requests/httpx calls with an f-string URL)")
+        elif shape.endpoint == "last-checkpoint":
+            fixed = self._last_checkpoint(original, updated)
+            if fixed is not None:
+                return fixed
+        elif shape.endpoint == "last-checkpoint-slug-number":
+            self.report(original, self.rule("AS202"))
+        elif shape.endpoint == "notifications":
+            self.report(original, self.rule("AS203"),
+                        "/notifications is removed: PUT /trackings/{id} with `customers`, or GET /trackings/{id}")
+        elif shape.endpoint == "trackings" and shape.method == "get" and self._pages(original, template or ""):
+            self.report(original, self.rule("AS404"),
+                        "page-number pagination is gone: pass `cursor=data['pagination']['next_cursor']` "
+                        "until `has_next_page` is false")
+        return updated
+
+    @staticmethod
+    def _pages(call: cst.Call, template: str) -> bool:
+        if re.search(r"[?&]page=", template):
+            return True
+        params = params_argument(call)
+        return isinstance(params, cst.Dict) and any(
+            isinstance(e, cst.DictElement) and string_key(e.key) == "page" for e in params.elements)
+
+    def _last_checkpoint(self, original: cst.Call, updated: cst.Call) -> cst.Call | None:
+        rule = self.rule("AS202")
+        url_index = next((i for i, a in enumerate(updated.args) if a.keyword is None), None)
+        if url_index is None:
+            return None
+        url = updated.args[url_index].value
+        if not isinstance(url, cst.FormattedString) or not self.fix(original, rule):
+            if not self.rules.may_fix(rule):
+                return None
+            self.report(original, rule, "only an f-string URL is rewritten")
+            return None
+        parts = [p.with_changes(value=p.value.replace("/last_checkpoint/", "/trackings/"))
+                 if isinstance(p, cst.FormattedStringText) else p for p in url.parts]
+        self.rewritten_last_checkpoint.add(id(self.tracer))
+        args = list(updated.args)
+        args[url_index] = args[url_index].with_changes(value=url.with_changes(parts=parts))
+        return updated.with_changes(args=args)
+
+    def _id_lookup(self, original: cst.Call, updated: cst.Call):
+        """For `X.get(f".../trackings/{slug}/{number}...", ...)`: a lookup statement and the new call."""
+        func = updated.func
+        if not (isinstance(func, cst.Attribute) and func.attr.value in ("get", "put", "delete", "post", "patch")):
+            return None
+        if not self.current_statement or not self.tracers or len(self.tracers) < 2:
+            return None
+        url_index = next((i for i, a in enumerate(updated.args) if a.keyword is None), None)
+        url = updated.args[url_index].value if url_index is not None else None
+        if not isinstance(url, cst.FormattedString):
+            return None
+        parts = list(url.parts)
+        for i in range(len(parts) - 3):
+            head, slug, sep, number = parts[i:i + 4]
+            if (isinstance(head, cst.FormattedStringText) and head.value.endswith("/trackings/")
+                    and isinstance(slug, cst.FormattedStringExpression) and isinstance(sep, cst.FormattedStringText)
+                    and sep.value == "/" and isinstance(number, cst.FormattedStringExpression)):
+                break
+        else:
+            return None
+        module = cst.Module(body=[])
+        code = module.code_for_node
+        variable = self._fresh_name("tracking_id")
+        prefix = parts[:i] + [head.with_changes(value=head.value[: -len("/")])]
+        list_url = code(url.with_changes(parts=prefix))
+        headers = [a for a in updated.args if a.keyword is not None and a.keyword.value in ("headers", "auth", "timeout")]
+        extra = "".join(", " + code(a).strip().rstrip(",") for a in headers)
+        lookup = (f"{variable} = {code(func.value)}.get({list_url}, params={{\"slug\": {code(slug.expression)}, "
+                  f"\"tracking_numbers\": {code(number.expression)}}}{extra}).json()[\"data\"][\"trackings\"][0][\"id\"]\n")
+        statement = cst.parse_statement(lookup)
+        new_parts = parts[:i + 1] + [cst.FormattedStringExpression(expression=cst.Name(variable))] + parts[i + 4:]
+        args = list(updated.args)
+        args[url_index] = args[url_index].with_changes(value=url.with_changes(parts=new_parts))
+        return statement, updated.with_changes(args=args)
+
+    def _fresh_name(self, base: str) -> str:
+        used = set(self.tracer.bindings.values)
+        name, n = base, 1
+        while name in used:
+            n += 1
+            name = f"{base}_{n}"
+        return name
+
+    def _get_call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
+        key = string_key(original.args[0].value)
+        if key is None:
+            return updated
+        parent = self.tracer.parent_shape(original.func.value, key)
+        receiver = updated.func.value
+        if parent is None:
+            return updated
+        unwrapped = self._unwrap(original, parent, key)
+        if unwrapped:
+            return receiver
+        scope = self._scope(parent)
+        if scope is None:
+            return updated
+        renamed = self._rename(original, scope, key, is_write=False)
+        if renamed is not None:
+            first = updated.args[0]
+            return updated.with_changes(args=[first.with_changes(value=_with_text(first.value, renamed)),
+                                              *updated.args[1:]])
+        has_default = len(original.args) > 1 and not m.matches(original.args[1].value, m.Name("None"))
+        read = self._read(original, scope, key, receiver, allow=not has_default)
+        return read if read is not None else updated
+
+    # Subscripts and dict literals -------------------------------------------------------------------
+    def leave_Subscript(self, original: cst.Subscript, updated: cst.Subscript) -> cst.BaseExpression:
+        key = subscript_key(original)
+        if not isinstance(key, str):
+            return updated
+        parent = self.tracer.parent_shape(original.value, key)
+        if parent is None:
+            return updated
+        if self._unwrap(original, parent, key):
+            return updated.value
+        if (parent.kind == "data" and parent.endpoint == "last-checkpoint" and key == "checkpoint"
+                and id(self.tracer) in self.rewritten_last_checkpoint):
+            return cst.parse_expression(f'{cst.Module(body=[]).code_for_node(updated.value)}["checkpoints"][-1]')
+        scope = self._scope(parent)
+        if scope is None:
+            return updated
+        is_write = id(original) in self.write_targets
+        renamed = self._rename(original, scope, key, is_write)
+        if renamed is not None:
+            element = updated.slice[0]
+            index = element.slice
+            return updated.with_changes(slice=[element.with_changes(
+                slice=index.with_changes(value=_with_text(index.value, renamed)))])
+        if not is_write:
+            read = self._read(original, scope, key, updated.value, allow=True)
+            if read is not None:
+                return read
+        return updated
+
+    def _unwrap(self, node: cst.CSTNode, parent: Shape, key: str) -> bool:
+        if key != "tracking":
+            return False
+        if parent.kind == "data":
+            return self.fix(node, self.rule("AS402"))
+        if parent.kind == "request-wrapped":
+            return self.fix(node, self.rule("AS401"))
+        return False
+
+    @staticmethod
+    def _scope(shape: Shape) -> str | None:
+        if shape.kind == "request":
+            return shape.scope
+        return SCOPE_OF_KIND.get(shape.kind)
+
+    def _rename(self, node: cst.CSTNode, scope: str, key: str, is_write: bool) -> str | None:
+        """The new key when a rename applies and may be fixed; reports it otherwise."""
+        entry = self.rules.renames.get(scope, {}).get(key)
+        if entry is None:
+            reported = self.rules.reported.get(scope, {}).get(key)
+            if reported is not None and not (key in self.rules.reads.get(scope, {})):
+                self.report(node, reported, f"`{key}`: {reported.title}")
+            return None
+        new, rule = entry
+        if id(node) in self.computed and rule.code == "AS309":
+            self.report(node, rule, "`transit_time` counts one day less than `delivery_time`: check this computation")
+        return new if self.fix(node, rule) else None
+
+    def _read(self, node: cst.CSTNode, scope: str, key: str, receiver: cst.BaseExpression,
+              allow: bool) -> cst.BaseExpression | None:
+        entry = self.rules.reads.get(scope, {}).get(key)
+        if entry is None:
+            reported = self.rules.reported.get(scope, {}).get(key)
+            if reported is not None and id(node) not in self.write_targets:
+                self.report(node, reported, f"`{key}`: {reported.title}")
+            return None
+        template, rule = entry
+        if not allow:
+            self.report(node, rule, f"`{key}` read with a default: {rule.title}")
+            return None
+        if id(node) in self.write_targets or not self.fix(node, rule):
+            return None
+        receiver_code = cst.Module(body=[]).code_for_node(receiver)
+        if not isinstance(receiver, (cst.Name, cst.Attribute, cst.Subscript, cst.Call)):
+            receiver_code = f"({receiver_code})"
+        return cst.parse_expression(template.format(obj=receiver_code))
+
+    def leave_Dict(self, original: cst.Dict, updated: cst.Dict) -> cst.BaseExpression:
+        entry = self.request_dicts.get(id(original))
+        if entry is None:
+            return updated
+        how, scope = entry
+        if how == "wrapped":
+            if self.fix(original, self.rule("AS401")):
+                return updated.elements[0].value
+            return updated
+        elements = []
+        for element in updated.elements:
+            key = string_key(element.key) if isinstance(element, cst.DictElement) else None
+            original_element = original.elements[len(elements)]
+            if key is not None:
+                element = self._request_element(original_element, element, key, scope)
+            elements.append(element)
+        return updated.with_changes(elements=elements)
+
+    def _request_element(self, original: cst.DictElement, element: cst.DictElement, key: str,
+                         scope: str) -> cst.DictElement:
+        if scope == "detect-request" and key == "slug" and isinstance(element.value, cst.SimpleString):
+            text = string_key(element.value) or ""
+            if "," in text and self.fix(original, self.rule("AS303")):
+                items = ", ".join(repr(part.strip()).replace("'", '"') for part in text.split(",") if part.strip())
+                return element.with_changes(value=cst.parse_expression(f"[{items}]"))
+        if scope == "list-query":
+            return self._query_element(original, element, key)
+        new = self._rename(original, scope, key, is_write=True)
+        if new is not None:
+            return element.with_changes(key=_with_text(element.key, new))
+        if key in self.rules.reads.get(scope, {}):
+            self.report(original, self.rules.reads[scope][key][1], f"`{key}` in a request body: "
+                        f"{self.rules.reads[scope][key][1].title}")
+        return element
+
+    def _query_element(self, original: cst.DictElement, element: cst.DictElement, key: str) -> cst.DictElement:
+        """GET /trackings query parameters: renamed keys and renamed `fields=` values."""
+        renames = self.rules.renames.get("list-query", {})
+        if key in renames:
+            new, rule = renames[key]
+            if rule.code == "AS309" and id(original) in self.computed:
+                self.report(original, rule)
+            if self.fix(original, rule):
+                return element.with_changes(key=_with_text(element.key, new))
+        if key == "fields" and isinstance(element.value, cst.SimpleString):
+            fields = {**self.rules.renames.get("tracking", {}), **renames}
+            parts = [p.strip() for p in (string_key(element.value) or "").split(",")]
+            changed = [fields[p] for p in parts if p in fields]
+            if changed and all(self.fix(original, rule) for _, rule in changed):
+                renamed = [fields[p][0] if p in fields else p for p in parts]
+                return element.with_changes(value=_with_text(element.value, ",".join(renamed)))
+        return element
+
+    # Tracking ids: 24 characters ----------------------------------------------------------------
+    def leave_Comparison(self, original: cst.Comparison, updated: cst.Comparison) -> cst.BaseExpression:
+        left = original.left
+        if (m.matches(left, m.Call(func=m.Name("len"))) and len(original.comparisons) == 1
+                and m.matches(original.comparisons[0].comparator, m.Integer("24"))
+                and "id" in cst.Module(body=[]).code_for_node(left).lower()):
+            self.report(original, self.rule("AS302"), "2025-01 tracking ids have 32 characters (legacy ids 24)")
+        return updated
+
+    def leave_Arg(self, original: cst.Arg, updated: cst.Arg) -> cst.Arg:
+        if (original.keyword is not None and original.keyword.value == "max_length"
+                and m.matches(original.value, m.Integer("24")) and self.statements and self.current_statement
+                and "id" in cst.Module(body=[]).code_for_node(self.current_statement[-1]).lower()):
+            self.report(original, self.rule("AS302"), "2025-01 tracking ids have 32 characters (legacy ids 24)")
+        return updated

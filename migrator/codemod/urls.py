@@ -1,0 +1,84 @@
+"""What an AfterShip URL string says: the base URL to rewrite and the endpoint it calls.
+
+Works on URL *templates*: the text of a string with every interpolated value replaced by
+`{}` (f-string fields, %s, .format fields, concatenated variables).
+"""
+
+from __future__ import annotations
+
+import re
+
+HOST = "api.aftership.com"
+NEW_BASE = "https://api.aftership.com/tracking/2025-01"
+HEADER_OLD, HEADER_NEW = "aftership-api-key", "as-api-key"
+WEBHOOK_SIGNATURE_HEADER = "aftership-hmac-sha256"
+
+# The v4 base in any spelling: https, http or no scheme; "/v4" ends at a slash, quote, query or end.
+V4_BASE = re.compile(r"(?:https?://)?api\.aftership\.com/v4(?![\w.-])", re.IGNORECASE)
+# A path-only v4 prefix, for strings joined onto an AfterShip host constant.
+V4_PATH = re.compile(r"^/?v4(?=/|$)")
+PLACEHOLDER = re.compile(r"%[sdr]|\{[^{}]*\}")
+SEGMENT = r"(?:\{\}|[^/?#{}]+)"
+_ACTIONS = ("retrack", "mark-as-completed")
+TIME_BOUNDS = re.compile(r"[?&](created_at_min|created_at_max|updated_at_min|updated_at_max)=\{\}")
+
+
+def rewrite_base(text: str) -> str:
+    """Replace every v4 base URL in `text` by the 2025-01 base (the rest is kept)."""
+    return V4_BASE.sub(NEW_BASE, text)
+
+
+def normalise(template: str) -> str:
+    """Placeholders of every syntax become `{}`."""
+    return PLACEHOLDER.sub("{}", template)
+
+
+def path_of(template: str) -> str | None:
+    """The API path after the base (v4 or 2025-01), without query; None if not AfterShip."""
+    lowered = template.lower()
+    at = lowered.find(HOST)
+    if at < 0:
+        return None
+    rest = template[at + len(HOST):]
+    rest = re.sub(r"^/(?:v4|tracking/\d{4}-\d{2})(?=/|$|\?)", "", rest)
+    return re.split(r"[?#]", rest, maxsplit=1)[0]
+
+
+def endpoint_of(template: str) -> str | None:
+    """The endpoint family a URL template calls, or None when it is not an AfterShip API URL.
+
+    trackings (list or create), tracking (one by id), tracking-action (retrack,
+    mark-as-completed by id), slug-number (the removed slug/tracking_number forms),
+    last-checkpoint (by id), last-checkpoint-slug-number, notifications, couriers, detect, predict-batch, predict, other.
+    """
+    path = path_of(normalise(template))
+    if path is None:
+        return None
+    path = path.rstrip("/")
+    if re.fullmatch(r"/trackings", path):
+        return "trackings"
+    if re.fullmatch(rf"/trackings/{SEGMENT}", path):
+        return "tracking"
+    if re.fullmatch(rf"/trackings/{SEGMENT}/(?:{'|'.join(_ACTIONS)})", path):
+        return "tracking-action"
+    if re.fullmatch(rf"/trackings/{SEGMENT}/{SEGMENT}(?:/(?:{'|'.join(_ACTIONS)}))?", path):
+        return "slug-number"
+    if re.fullmatch(rf"/last_checkpoint/{SEGMENT}", path):
+        return "last-checkpoint"
+    if path.startswith("/last_checkpoint/"):
+        return "last-checkpoint-slug-number"
+    if path.startswith("/notifications/"):
+        return "notifications"
+    if path == "/couriers/detect":
+        return "detect"
+    if path in ("/couriers", "/couriers/all"):
+        return "couriers"
+    if path.endswith("/predict-batch"):
+        return "predict-batch"
+    if path.endswith("/predict"):
+        return "predict"
+    return "other"
+
+
+def is_aftership_url(template: str) -> bool:
+    return HOST in template.lower()
