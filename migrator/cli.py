@@ -83,3 +83,85 @@ def translate(inputs, output, in_place, kind, report_path, strict, select, ignor
         for line in summary.lines():
             click.echo(line, err=True)
     sys.exit(EXIT_CHANGED if summary.failed else EXIT_OK)
+
+
+def _codes(values: tuple[str, ...]) -> list[str]:
+    """`--select AS1,AS301 --select AS4` -> ["AS1", "AS301", "AS4"]."""
+    return [code.strip() for value in values for code in value.split(",") if code.strip()]
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--diff", is_flag=True, help="Print a unified diff instead of writing files.")
+@click.option("--check", is_flag=True, help="Write nothing; exit 1 when changes or findings remain.")
+@click.option("--unsafe-fixes", is_flag=True, help="Also apply fixes that change behaviour (extra requests, new shapes).")
+@click.option("--select", multiple=True, help="Only these rule codes or prefixes (comma-separated).")
+@click.option("--ignore", multiple=True, help="Skip these rule codes or prefixes (comma-separated).")
+@click.option("--add-todo", is_flag=True, help="Leave a `# TODO(aftership-migrate): CODE` comment at each finding.")
+@click.option("--output-format", type=click.Choice(["text", "json", "github"]), default="text",
+              help="How findings are printed.")
+@click.option("--jobs", type=int, default=None, help="Worker processes (default: all cores).")
+@click.option("-q", "--quiet", is_flag=True, help="Print findings only, no summary.")
+@click.option("-v", "--verbose", is_flag=True, help="Also list every file changed or skipped.")
+def rewrite(paths, diff, check, unsafe_fixes, select, ignore, add_todo, output_format, jobs, quiet, verbose) -> None:
+    """Rewrite Python code that calls AfterShip's v4 API (files, directories, or - for stdin).
+
+    Exit status: 0 nothing to do; 1 files changed (or would change) or findings remain;
+    2 usage or internal error.
+    """
+    import time
+
+    from migrator.catalogue import load_catalogue
+    from migrator.codemod.output import finding_line, findings_json, unified_diff, write_summary
+    from migrator.codemod.runner import Settings, discover, rewrite_files, rewrite_one, select_candidates
+
+    started = time.perf_counter()
+    catalogue = load_catalogue()
+    settings = Settings(frozenset(catalogue.select(_codes(select), _codes(ignore))), unsafe_fixes, add_todo)
+    if "-" in paths:
+        if len(paths) > 1:
+            raise click.UsageError("- (stdin) cannot be combined with other paths")
+        source = sys.stdin.buffer.read()
+        report = rewrite_one("-", source, {}, settings)
+        sys.stdout.buffer.write(source if (check or diff) else report.new_source)
+        for finding in report.findings:
+            click.echo(finding_line("-", finding, output_format), err=True)
+        if report.reason:
+            click.echo(f"-: {report.status}: {report.reason}", err=True)
+        sys.exit(EXIT_ERROR if report.status == "error" else
+                 EXIT_CHANGED if report.changed or report.findings else EXIT_OK)
+
+    files = list(discover(paths))
+    sources, imported, unreadable = select_candidates(files)
+    counts = {"scanned": len(files), "candidates": len(sources), "changed": 0, "skipped": 0, "error": 0}
+    fixes, found, reports = {}, {}, []
+    color = sys.stdout.isatty()
+    for report in [*unreadable, *rewrite_files(sources, imported, settings, jobs)]:
+        reports.append(report)
+        if report.status in ("skipped", "error"):
+            counts[report.status] += 1
+            click.echo(f"{report.path}: {report.status}: {report.reason}", err=True)
+            continue
+        if report.status == "changed":
+            counts["changed"] += 1
+            if diff:
+                click.echo(unified_diff(report.path, report.source, report.new_source, color), nl=False)
+            elif not check:
+                from migrator.atomic import write_bytes_atomic
+
+                write_bytes_atomic(report.path, report.new_source)
+                if verbose:
+                    click.echo(f"fixed {report.path}", err=True)
+        for code, count in report.fixes.items():
+            fixes[code] = fixes.get(code, 0) + count
+        for finding in report.findings:
+            found[finding.code] = found.get(finding.code, 0) + 1
+            if output_format != "json":
+                click.echo(finding_line(report.path, finding, output_format))
+    if output_format == "json":
+        click.echo(findings_json(reports))
+    if not quiet:
+        write_summary(sys.stderr, counts, fixes, found, time.perf_counter() - started)
+    if counts["error"]:
+        sys.exit(EXIT_ERROR)
+    sys.exit(EXIT_CHANGED if counts["changed"] or found else EXIT_OK)

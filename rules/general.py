@@ -162,7 +162,7 @@ v4 ignored wrongly typed request fields; 2025-01 answers 400. v4 allowed numbers
 in `custom_fields`, 2025-01 takes strings only: values are stringified (JSON spelling) and
 reported as coerced; null values are left out and reported.
 """,
-    changes=(Reshape(("custom_fields",), _stringify_custom_fields, WRITE),),
+    changes=(Reshape(("custom_fields",), _stringify_custom_fields, WRITE, replaces_keys=False),),
     examples=(
         PayloadExample(
             kind="update-tracking-request",

@@ -96,7 +96,7 @@ be derived offline, so `id` keeps the legacy value, which every 2025-01 endpoint
 as {id}; re-fetch the tracking to learn the new id. In code, checks of a 24-character length
 next to tracking ids (`len(x) == 24`, `max_length=24`) are reported.
 """,
-    changes=(Reshape(("id",), _keep_legacy_id, RESPONSE),),
+    changes=(Reshape(("id",), _keep_legacy_id, RESPONSE, replaces_keys=False),),
     examples=(
         PayloadExample(
             kind="tracking",
@@ -134,7 +134,7 @@ DETECT_SLUG_LIST = Rule(
     summary="""
 `"ups,fedex"` becomes `["ups", "fedex"]` in POST /couriers/detect bodies.
 """,
-    changes=(Reshape(("slug",), _slug_string_to_list, DETECT),),
+    changes=(Reshape(("slug",), _slug_string_to_list, DETECT, replaces_keys=False),),
     examples=(
         PayloadExample(
             kind="detect-courier-request",
@@ -404,7 +404,7 @@ SHIP_DATE_FORMAT = Rule(
 answers 400 to invalid values, so `20240131` is sent as `2024-01-31`. Detect-courier bodies keep
 YYYYMMDD, which their 2025-01 contract still documents; responses pass through.
 """,
-    changes=(Reshape(("tracking_ship_date",), _ship_date_iso, WRITE),),
+    changes=(Reshape(("tracking_ship_date",), _ship_date_iso, WRITE, replaces_keys=False),),
     examples=(
         PayloadExample(
             kind="create-tracking-request",
@@ -765,7 +765,7 @@ CREATE_SLUG = Rule(
 `["dhl"]` becomes `"dhl"`; further slugs are dropped and reported (use POST /couriers/detect to
 choose one).
 """,
-    changes=(Reshape(("slug",), _create_slug_string, WRITE),),
+    changes=(Reshape(("slug",), _create_slug_string, WRITE, replaces_keys=False),),
     examples=(
         PayloadExample(
             kind="create-tracking-request",

@@ -38,7 +38,7 @@ class CodeRules:
             self.renames.setdefault(scope, {})[change.old] = (change.new, rule)
         elif isinstance(change, RenameValue):
             self.value_renames[change.old] = (change.new, rule)
-        elif isinstance(change, (Reshape, Remove)):
+        elif isinstance(change, Remove) or (isinstance(change, Reshape) and change.replaces_keys):
             keys = change.reads if isinstance(change, Reshape) else change.fields
             for key in keys:
                 if key in rule.code_reads:

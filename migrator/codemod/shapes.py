@@ -57,10 +57,16 @@ class Shape:
             return _LISTS[key]
         if self.endpoint in ("last-checkpoint", "last-checkpoint-slug-number") and key == "checkpoint":
             return CHECKPOINT
-        if self.endpoint in SINGLE_TRACKING_ENDPOINTS:
+        if self.single_tracking:
             # Already-unwrapped access (2025-01 style) on a single-tracking response.
             return TRACKING.child(key)
         return None
+
+    @property
+    def single_tracking(self) -> bool:
+        """`data` of a response that holds one tracking (get, create, update, delete, ...)."""
+        return self.kind == "data" and (
+            self.endpoint in SINGLE_TRACKING_ENDPOINTS or (self.endpoint == "trackings" and self.method == "post"))
 
 
 TRACKING = Shape("tracking")

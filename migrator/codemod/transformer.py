@@ -467,6 +467,8 @@ class MigrationTransformer(cst.CSTTransformer):
     def _scope(shape: Shape) -> str | None:
         if shape.kind == "request":
             return shape.scope
+        if shape.single_tracking:
+            return "tracking"
         return SCOPE_OF_KIND.get(shape.kind)
 
     def _rename(self, node: cst.CSTNode, scope: str, key: str, is_write: bool) -> str | None:

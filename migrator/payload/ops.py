@@ -160,12 +160,15 @@ class Unwrap(Change):
 class Reshape(Change):
     """A restructuring that is not a plain rename: `function(obj, path, ctx) -> obj`.
 
-    `reads` names the v4 keys it consumes: the change runs only when one is present.
+    `reads` names the v4 keys it needs: the change runs only when one is present.
+    `replaces_keys`: those keys give way to another shape, so the codemod reports code that
+    reads them; False when they keep their meaning (a reformatted value, a derived field).
     """
 
     reads: tuple[str, ...]
     function: Callable[[dict, Path, Context], Any]
     scopes: tuple[str, ...]
+    replaces_keys: bool = True
 
     def apply(self, obj: dict, path: Path, ctx: Context) -> Any:
         if not any(key in obj for key in self.reads):

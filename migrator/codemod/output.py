@@ -1,0 +1,50 @@
+"""How findings and diffs are shown: text (ruff style), JSON, or GitHub annotations."""
+
+from __future__ import annotations
+
+import difflib
+import json
+from typing import IO, Iterable
+
+FORMATS = ("text", "json", "github")
+
+
+def finding_line(path: str, finding, fmt: str) -> str:
+    if fmt == "github":
+        message = f"{finding.message} ({finding.guide})".replace("%", "%25").replace("\n", "%0A")
+        return f"::warning file={path},line={finding.line},col={finding.column},title={finding.code}::{message}"
+    return f"{path}:{finding.line}:{finding.column}: {finding.code} {finding.message} ({finding.guide})"
+
+
+def findings_json(reports: Iterable) -> str:
+    rows = [{"path": r.path, **f.as_dict()} for r in reports for f in r.findings]
+    return json.dumps(rows, indent=2)
+
+
+def unified_diff(path: str, old: bytes, new: bytes, color: bool = False) -> str:
+    old_text = old.decode("utf-8", errors="replace").splitlines(keepends=True)
+    new_text = new.decode("utf-8", errors="replace").splitlines(keepends=True)
+    lines = difflib.unified_diff(old_text, new_text, fromfile=f"a/{path.lstrip('/')}",
+                                 tofile=f"b/{path.lstrip('/')}")
+    out = []
+    for line in lines:
+        if not line.endswith("\n"):
+            line += "\n\\ No newline at end of file\n"
+        if color:
+            if line.startswith("+") and not line.startswith("+++"):
+                line = f"\x1b[32m{line.rstrip(chr(10))}\x1b[0m\n"
+            elif line.startswith("-") and not line.startswith("---"):
+                line = f"\x1b[31m{line.rstrip(chr(10))}\x1b[0m\n"
+            elif line.startswith("@@"):
+                line = f"\x1b[36m{line.rstrip(chr(10))}\x1b[0m\n"
+        out.append(line)
+    return "".join(out)
+
+
+def write_summary(stream: IO[str], counts: dict, fixes: dict, findings: dict, seconds: float) -> None:
+    stream.write(
+        f"{counts.get('scanned', 0)} files scanned, {counts.get('candidates', 0)} with AfterShip code, "
+        f"{counts.get('changed', 0)} changed, {counts.get('skipped', 0)} skipped, "
+        f"{counts.get('error', 0)} errors in {seconds:.2f}s\n")
+    for code in sorted(set(fixes) | set(findings)):
+        stream.write(f"  {code}: {fixes.get(code, 0)} fixed, {findings.get(code, 0)} reported\n")

@@ -1,0 +1,160 @@
+"""Run the codemod over files: find AfterShip code cheaply, rewrite it, write it safely.
+
+Order of work per run: read every file's bytes once and keep only those mentioning AfterShip;
+index their constants with `ast`; add files that import those constants; then parse and
+rewrite only the candidates with libcst (in worker processes when there are many). Results
+come back in path order whatever the order of completion.
+"""
+
+from __future__ import annotations
+
+import os
+import traceback
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from migrator.codemod.index import ProjectIndex, has_marker, parse_quietly
+
+SKIP_DIRS = frozenset({
+    ".git", ".hg", ".svn", "__pycache__", ".venv", "venv", "env", ".env", ".tox", ".nox", "site-packages",
+    "node_modules", "build", "dist", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".eggs",
+})
+PARALLEL_THRESHOLD = 16  # fewer candidates than this are faster in-process than with a pool
+
+
+@dataclass(frozen=True)
+class Settings:
+    enabled: frozenset[str]
+    unsafe_fixes: bool = False
+    add_todo: bool = False
+
+
+@dataclass
+class FileReport:
+    path: str
+    status: str  # unchanged | changed | skipped | error | clean (no AfterShip code)
+    source: bytes = b""
+    new_source: bytes = b""
+    findings: list = field(default_factory=list)
+    fixes: dict = field(default_factory=dict)
+    reason: str = ""
+
+
+def is_virtualenv(directory: Path) -> bool:
+    return (directory / "pyvenv.cfg").is_file()
+
+
+def discover(paths: Iterable[str], excluded=lambda path: False) -> Iterator[Path]:
+    """Python files under `paths`, sorted, skipping virtualenvs, caches and build output.
+
+    Files named explicitly are always included; symlinks are not followed out of a root.
+    """
+    for given in paths:
+        root = Path(given)
+        if root.is_file() or not root.exists():
+            yield root
+            continue
+        resolved_root = root.resolve()
+        for directory, dirnames, filenames in os.walk(root):
+            here = Path(directory)
+            dirnames[:] = sorted(
+                d for d in dirnames
+                if d not in SKIP_DIRS and not d.endswith(".egg-info") and not is_virtualenv(here / d)
+                and not excluded(here / d) and _inside(here / d, resolved_root))
+            for name in sorted(filenames):
+                path = here / name
+                if name.endswith((".py", ".pyi")) and not excluded(path) and _inside(path, resolved_root):
+                    yield path
+
+
+def _inside(path: Path, root: Path) -> bool:
+    if not path.is_symlink():
+        return True
+    try:
+        path.resolve().relative_to(root)
+        return True
+    except ValueError:
+        return False
+
+
+def select_candidates(files: list[Path]) -> tuple[dict[str, bytes], dict[str, dict[str, str]], list[FileReport]]:
+    """(candidate sources, constants each one imports, reports of unreadable files)."""
+    sources: dict[str, bytes] = {}
+    rest: list[Path] = []
+    unreadable: list[FileReport] = []
+    for path in files:
+        try:
+            data = path.read_bytes()
+        except OSError as error:
+            unreadable.append(FileReport(str(path), "skipped", reason=f"cannot read: {error.strerror or error}"))
+            continue
+        if b"\0" in data[:8192]:
+            unreadable.append(FileReport(str(path), "skipped", reason="binary file"))
+        elif has_marker(data):
+            sources[str(path)] = data
+        else:
+            rest.append(path)
+    index = ProjectIndex()
+    trees = {}
+    for path, data in sources.items():
+        tree = parse_quietly(data)
+        if tree is not None:
+            trees[path] = tree
+            index.add(path, tree)
+    names = index.names
+    if names:
+        for path in rest:
+            data = path.read_bytes()
+            if any(name in data for name in names):
+                tree = parse_quietly(data)
+                if tree is not None and index.imported(tree):
+                    sources[str(path)], trees[str(path)] = data, tree
+    imported = {path: index.imported(tree) for path, tree in trees.items()}
+    return dict(sorted(sources.items())), imported, unreadable
+
+
+def rewrite_one(path: str, source: bytes, constants: dict[str, str], settings: Settings) -> FileReport:
+    """The unit of work (picklable, for worker processes). Never raises."""
+    try:
+        from migrator.codemod.engine import rewrite_source
+
+        rules = _rules(settings)
+        result = rewrite_source(source, rules, constants, settings.add_todo)
+        return FileReport(path, result.status, source, result.new_source, result.findings,
+                          dict(result.fixes), result.reason)
+    except Exception as error:  # noqa: BLE001 - one file's bug must not stop the run
+        detail = traceback.format_exception_only(type(error), error)[-1].strip()
+        return FileReport(path, "error", source, source, reason=f"internal error: {detail}")
+
+
+_RULES_CACHE: dict = {}
+
+
+def _rules(settings: Settings):
+    """CodeRules built once per process and settings."""
+    if settings not in _RULES_CACHE:
+        from migrator.catalogue import load_catalogue
+        from migrator.codemod.ruleset import CodeRules
+
+        _RULES_CACHE[settings] = CodeRules.build(load_catalogue(), set(settings.enabled), settings.unsafe_fixes)
+    return _RULES_CACHE[settings]
+
+
+def rewrite_files(sources: dict[str, bytes], imported: dict[str, dict[str, str]], settings: Settings,
+                  jobs: int | None = None) -> Iterator[FileReport]:
+    """Rewrite the candidates, yielding reports in path order."""
+    jobs = jobs or os.cpu_count() or 1
+    items = list(sources.items())
+    if jobs <= 1 or len(items) < PARALLEL_THRESHOLD:
+        for path, source in items:
+            yield rewrite_one(path, source, imported.get(path, {}), settings)
+        return
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        futures = [pool.submit(rewrite_one, path, source, imported.get(path, {}), settings) for path, source in items]
+        for (path, source), future in zip(items, futures):
+            try:
+                yield future.result()
+            except Exception as error:  # noqa: BLE001 - a worker that died loses one file, not the run
+                yield FileReport(path, "error", source, source, reason=f"worker failed: {error}")
