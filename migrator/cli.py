@@ -98,12 +98,16 @@ def _codes(values: tuple[str, ...]) -> list[str]:
 @click.option("--select", multiple=True, help="Only these rule codes or prefixes (comma-separated).")
 @click.option("--ignore", multiple=True, help="Skip these rule codes or prefixes (comma-separated).")
 @click.option("--add-todo", is_flag=True, help="Leave a `# TODO(aftership-migrate): CODE` comment at each finding.")
-@click.option("--output-format", type=click.Choice(["text", "json", "github"]), default="text",
-              help="How findings are printed.")
+@click.option("--output-format", type=click.Choice(["text", "json", "github"]), default=None,
+              help="How findings are printed (default: text).")
+@click.option("--exclude", multiple=True, help="Skip paths matching these gitignore-style patterns.")
+@click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False),
+              help="A pyproject.toml to read instead of the nearest one.")
 @click.option("--jobs", type=int, default=None, help="Worker processes (default: all cores).")
 @click.option("-q", "--quiet", is_flag=True, help="Print findings only, no summary.")
 @click.option("-v", "--verbose", is_flag=True, help="Also list every file changed or skipped.")
-def rewrite(paths, diff, check, unsafe_fixes, select, ignore, add_todo, output_format, jobs, quiet, verbose) -> None:
+def rewrite(paths, diff, check, unsafe_fixes, select, ignore, add_todo, output_format, exclude, config_path,
+            jobs, quiet, verbose) -> None:
     """Rewrite Python code that calls AfterShip's v4 API (files, directories, or - for stdin).
 
     Exit status: 0 nothing to do; 1 files changed (or would change) or findings remain;
@@ -112,12 +116,24 @@ def rewrite(paths, diff, check, unsafe_fixes, select, ignore, add_todo, output_f
     import time
 
     from migrator.catalogue import load_catalogue
+    from migrator.codemod.discovery import PathFilter, discover
     from migrator.codemod.output import finding_line, findings_json, unified_diff, write_summary
-    from migrator.codemod.runner import Settings, discover, rewrite_files, rewrite_one, select_candidates
+    from migrator.codemod.runner import Settings, rewrite_files, rewrite_one, select_candidates
+    from migrator.config import ConfigError, load_config
 
     started = time.perf_counter()
+    try:
+        config = load_config(paths, config_path)
+    except ConfigError as error:
+        raise click.UsageError(str(error)) from error
     catalogue = load_catalogue()
-    settings = Settings(frozenset(catalogue.select(_codes(select), _codes(ignore))), unsafe_fixes, add_todo)
+    select = _codes(select) or list(config.select)
+    ignore = _codes(ignore) or list(config.ignore)
+    unknown = [c for c in (*select, *ignore) if not any(r.code.startswith(c.upper()) for r in catalogue)]
+    if unknown:
+        raise click.UsageError(f"unknown rule code {', '.join(unknown)}; see `aftership-migrate rules`")
+    output_format = output_format or config.output_format
+    settings = Settings(frozenset(catalogue.select(select, ignore)), unsafe_fixes or config.unsafe_fixes, add_todo)
     if "-" in paths:
         if len(paths) > 1:
             raise click.UsageError("- (stdin) cannot be combined with other paths")
@@ -131,7 +147,7 @@ def rewrite(paths, diff, check, unsafe_fixes, select, ignore, add_todo, output_f
         sys.exit(EXIT_ERROR if report.status == "error" else
                  EXIT_CHANGED if report.changed or report.findings else EXIT_OK)
 
-    files = list(discover(paths))
+    files = list(discover(paths, PathFilter([*config.exclude, *exclude], config.root)))
     sources, imported, unreadable = select_candidates(files)
     counts = {"scanned": len(files), "candidates": len(sources), "changed": 0, "skipped": 0, "error": 0}
     fixes, found, reports = {}, {}, []

@@ -1,6 +1,6 @@
 """Run the codemod over files: find AfterShip code cheaply, rewrite it, write it safely.
 
-Order of work per run: read every file's bytes once and keep only those mentioning AfterShip;
+Order of work per run (files come from `discovery`): read every file's bytes once and keep only those mentioning AfterShip;
 index their constants with `ast`; add files that import those constants; then parse and
 rewrite only the candidates with libcst (in worker processes when there are many). Results
 come back in path order whatever the order of completion.
@@ -13,14 +13,10 @@ import traceback
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Iterator
 
 from migrator.codemod.index import ProjectIndex, has_marker, parse_quietly
 
-SKIP_DIRS = frozenset({
-    ".git", ".hg", ".svn", "__pycache__", ".venv", "venv", "env", ".env", ".tox", ".nox", "site-packages",
-    "node_modules", "build", "dist", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".eggs",
-})
 PARALLEL_THRESHOLD = 16  # fewer candidates than this are faster in-process than with a pool
 
 
@@ -40,43 +36,6 @@ class FileReport:
     findings: list = field(default_factory=list)
     fixes: dict = field(default_factory=dict)
     reason: str = ""
-
-
-def is_virtualenv(directory: Path) -> bool:
-    return (directory / "pyvenv.cfg").is_file()
-
-
-def discover(paths: Iterable[str], excluded=lambda path: False) -> Iterator[Path]:
-    """Python files under `paths`, sorted, skipping virtualenvs, caches and build output.
-
-    Files named explicitly are always included; symlinks are not followed out of a root.
-    """
-    for given in paths:
-        root = Path(given)
-        if root.is_file() or not root.exists():
-            yield root
-            continue
-        resolved_root = root.resolve()
-        for directory, dirnames, filenames in os.walk(root):
-            here = Path(directory)
-            dirnames[:] = sorted(
-                d for d in dirnames
-                if d not in SKIP_DIRS and not d.endswith(".egg-info") and not is_virtualenv(here / d)
-                and not excluded(here / d) and _inside(here / d, resolved_root))
-            for name in sorted(filenames):
-                path = here / name
-                if name.endswith((".py", ".pyi")) and not excluded(path) and _inside(path, resolved_root):
-                    yield path
-
-
-def _inside(path: Path, root: Path) -> bool:
-    if not path.is_symlink():
-        return True
-    try:
-        path.resolve().relative_to(root)
-        return True
-    except ValueError:
-        return False
 
 
 def select_candidates(files: list[Path]) -> tuple[dict[str, bytes], dict[str, dict[str, str]], list[FileReport]]:

@@ -1,0 +1,50 @@
+"""The embedding API: rewrite a source string, translate a document.
+
+    >>> from migrator.api import rewrite_code, translate_document
+    >>> result = rewrite_code('URL = "https://api.aftership.com/v4/trackings"\\n')
+    >>> result.code
+    'URL = "https://api.aftership.com/tracking/2025-01/trackings"\\n'
+    >>> translate_document({"tracking": {"title": "Mug"}}).document
+    {'title': 'Mug'}
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+from migrator.payload.engine import Translation
+
+
+@dataclass
+class CodeResult:
+    code: str
+    changed: bool
+    findings: list = field(default_factory=list)
+    fixes: dict = field(default_factory=dict)
+    skipped_reason: str = ""
+
+
+def rewrite_code(source: str, *, select: Iterable[str] = (), ignore: Iterable[str] = (),
+                 unsafe_fixes: bool = False, add_todo: bool = False) -> CodeResult:
+    """Rewrite one Python source; the findings list what was left for a person."""
+    from migrator.catalogue import load_catalogue
+    from migrator.codemod.engine import rewrite_source
+    from migrator.codemod.ruleset import CodeRules
+
+    catalogue = load_catalogue()
+    rules = CodeRules.build(catalogue, catalogue.select(select, ignore), unsafe_fixes)
+    result = rewrite_source(source.encode("utf-8"), rules, add_todo=add_todo)
+    reason = result.reason if result.status in ("skipped", "error") else ""
+    return CodeResult(result.new_source.decode("utf-8"), result.changed, result.findings, dict(result.fixes), reason)
+
+
+def translate_document(document: Any, kind: str | None = None) -> Translation:
+    """Translate one parsed v4 body to 2025-01 (the input is not modified).
+
+    Raises `migrator.payload.kinds.Unrecognised` or `migrator.payload.engine.Refused`.
+    """
+    from migrator.payload.engine import translate
+
+    return translate(copy.deepcopy(document), kind)

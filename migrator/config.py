@@ -1,0 +1,90 @@
+"""`[tool.aftership-migrate]` in pyproject.toml: defaults that command-line flags override."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python < 3.11 only
+    import tomli as tomllib
+
+SECTION = "aftership-migrate"
+OUTPUT_FORMATS = ("text", "json", "github")
+
+
+class ConfigError(ValueError):
+    """A bad configuration value; the message names the file and the key."""
+
+
+@dataclass(frozen=True)
+class Config:
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    unsafe_fixes: bool = False
+    output_format: str = "text"
+    source: Path | None = None
+    root: Path = field(default_factory=Path.cwd)
+
+
+def _strings(value: Any, key: str, path: Path) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{path}: [tool.{SECTION}] {key} must be a list of strings")
+    return tuple(value)
+
+
+_KEYS = {
+    "select": lambda v, k, p: _strings(v, k, p),
+    "ignore": lambda v, k, p: _strings(v, k, p),
+    "exclude": lambda v, k, p: _strings(v, k, p),
+}
+
+
+def find_pyproject(start: Path) -> Path | None:
+    """The nearest pyproject.toml at or above `start`."""
+    start = start.resolve()
+    for directory in (start, *start.parents) if start.is_dir() else start.parents:
+        candidate = directory / "pyproject.toml"
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def load_config(paths: Iterable[str] = (), explicit: str | None = None) -> Config:
+    """Read the configuration for a run over `paths` (from the first path's directory upwards)."""
+    if explicit:
+        pyproject = Path(explicit)
+    else:
+        first = next((Path(p) for p in paths if p != "-"), Path.cwd())
+        pyproject = find_pyproject(first if first.exists() else Path.cwd())
+    if pyproject is None:
+        return Config()
+    try:
+        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as error:
+        raise ConfigError(f"{pyproject}: cannot read: {error}") from error
+    section = data.get("tool", {}).get(SECTION)
+    if section is None:
+        return Config(root=pyproject.parent)
+    values: dict[str, Any] = {}
+    for key, value in section.items():
+        if key in _KEYS:
+            values[key] = _KEYS[key](value, key, pyproject)
+        elif key == "unsafe-fixes":
+            if not isinstance(value, bool):
+                raise ConfigError(f"{pyproject}: [tool.{SECTION}] unsafe-fixes must be true or false")
+            values["unsafe_fixes"] = value
+        elif key == "output-format":
+            if value not in OUTPUT_FORMATS:
+                raise ConfigError(f"{pyproject}: [tool.{SECTION}] output-format must be one of {', '.join(OUTPUT_FORMATS)}")
+            values["output_format"] = value
+        else:
+            known = ", ".join(sorted([*_KEYS, "unsafe-fixes", "output-format"]))
+            raise ConfigError(f"{pyproject}: unknown key {key!r} in [tool.{SECTION}] (known: {known})")
+    return Config(**values, source=pyproject, root=pyproject.parent)
