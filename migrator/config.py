@@ -7,10 +7,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on Python < 3.11 only
-    import tomli as tomllib
+
+def _toml():
+    """tomllib (tomli before 3.11), imported only when there is a file to read."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on Python < 3.11 only
+        import tomli as tomllib
+    return tomllib
 
 SECTION = "aftership-migrate"
 OUTPUT_FORMATS = ("text", "json", "github")
@@ -65,6 +69,7 @@ def load_config(paths: Iterable[str] = (), explicit: str | None = None) -> Confi
         pyproject = find_pyproject(first if first.exists() else Path.cwd())
     if pyproject is None:
         return Config()
+    tomllib = _toml()
     try:
         data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as error:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import json
 from typing import IO, Iterable
 
@@ -22,6 +21,8 @@ def findings_json(reports: Iterable) -> str:
 
 
 def unified_diff(path: str, old: bytes, new: bytes, color: bool = False) -> str:
+    import difflib
+
     old_text = old.decode("utf-8", errors="replace").splitlines(keepends=True)
     new_text = new.decode("utf-8", errors="replace").splitlines(keepends=True)
     lines = difflib.unified_diff(old_text, new_text, fromfile=f"a/{path.lstrip('/')}",

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import traceback
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
@@ -22,9 +21,17 @@ PARALLEL_THRESHOLD = 16  # fewer candidates than this are faster in-process than
 
 @dataclass(frozen=True)
 class Settings:
-    enabled: frozenset[str]
+    """What to apply. Rule selection is resolved against the catalogue only when a file needs it."""
+
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
     unsafe_fixes: bool = False
     add_todo: bool = False
+
+    def enabled(self) -> set[str]:
+        from migrator.catalogue import load_catalogue
+
+        return load_catalogue().select(self.select, self.ignore)
 
 
 @dataclass
@@ -97,7 +104,7 @@ def _rules(settings: Settings):
         from migrator.catalogue import load_catalogue
         from migrator.codemod.ruleset import CodeRules
 
-        _RULES_CACHE[settings] = CodeRules.build(load_catalogue(), set(settings.enabled), settings.unsafe_fixes)
+        _RULES_CACHE[settings] = CodeRules.build(load_catalogue(), settings.enabled(), settings.unsafe_fixes)
     return _RULES_CACHE[settings]
 
 
@@ -110,6 +117,8 @@ def rewrite_files(sources: dict[str, bytes], imported: dict[str, dict[str, str]]
         for path, source in items:
             yield rewrite_one(path, source, imported.get(path, {}), settings)
         return
+    from concurrent.futures import ProcessPoolExecutor  # 15 ms to import: only when a pool pays off
+
     with ProcessPoolExecutor(max_workers=jobs) as pool:
         futures = [pool.submit(rewrite_one, path, source, imported.get(path, {}), settings) for path, source in items]
         for (path, source), future in zip(items, futures):
