@@ -43,7 +43,7 @@ def rules(code: str | None) -> None:
 @click.argument("inputs", nargs=-1, required=True)
 @click.option("-o", "--output", help="Output file, or directory when several inputs or a directory are given.")
 @click.option("--in-place", is_flag=True, help="Replace each input file with its translation (atomically).")
-@click.option("--kind", help="Treat every body as this kind instead of recognising it (see --help-kinds).")
+@click.option("--kind", help="Treat every body as this kind instead of recognising it (one of the kinds in the README).")
 @click.option("--report", "report_path", type=click.Path(dir_okay=False, writable=True),
               help="Write a JSON report of every value dropped, approximated or defaulted.")
 @click.option("--strict", is_flag=True, help="Fail a body that would lose or approximate any value.")
@@ -143,7 +143,7 @@ def rewrite(paths, diff, check, unsafe_fixes, select, ignore, add_todo, output_f
         if report.reason:
             click.echo(f"-: {report.status}: {report.reason}", err=True)
         sys.exit(EXIT_ERROR if report.status == "error" else
-                 EXIT_CHANGED if report.changed or report.findings else EXIT_OK)
+                 EXIT_CHANGED if report.status == "changed" or report.findings else EXIT_OK)
 
     files = list(discover(paths, PathFilter([*config.exclude, *exclude], config.root)))
     sources, imported, unreadable = select_candidates(files)
