@@ -49,14 +49,13 @@ def rules(code: str | None) -> None:
 @click.option("--strict", is_flag=True, help="Fail a body that would lose or approximate any value.")
 @click.option("--select", multiple=True, help="Apply only these rule codes (or prefixes).")
 @click.option("--ignore", multiple=True, help="Do not apply these rule codes (or prefixes).")
+@click.option("--jobs", type=int, default=None, help="Worker processes for large JSONL inputs (default: all cores).")
 @click.option("-q", "--quiet", is_flag=True, help="Print no summary.")
-def translate(inputs, output, in_place, kind, report_path, strict, select, ignore, quiet) -> None:
+def translate(inputs, output, in_place, kind, report_path, strict, select, ignore, jobs, quiet) -> None:
     """Translate stored v4 JSON bodies (files, directories, .jsonl, .gz, - for stdin) to 2025-01.
 
     Exit status: 0 when every body converted or was already 2025-01, 1 when any failed.
     """
-    from migrator.catalogue import load_catalogue
-    from migrator.payload.engine import Translator
     from migrator.payload.run import ArchiveConverter, Options, ReportWriter
 
     from migrator.payload.kinds import KINDS
@@ -67,12 +66,10 @@ def translate(inputs, output, in_place, kind, report_path, strict, select, ignor
         raise click.UsageError("--in-place and --output exclude each other")
     if in_place and "-" in inputs:
         raise click.UsageError("--in-place cannot rewrite standard input")
-    catalogue = load_catalogue()
-    enabled = catalogue.select(select, ignore) if (select or ignore) else None
-    translator = Translator(catalogue, enabled)
+    options = Options(kind=kind, strict=strict, select=tuple(_codes(select)), ignore=tuple(_codes(ignore)))
     report_handle = open(report_path, "w", encoding="utf-8") if report_path else None
     try:
-        converter = ArchiveConverter(translator, Options(kind=kind, strict=strict), ReportWriter(report_handle))
+        converter = ArchiveConverter(options, ReportWriter(report_handle), jobs=jobs)
         summary = converter.run(list(inputs), output, in_place, sys.stdout)
         converter.report.close(summary)
     finally:

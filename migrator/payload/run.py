@@ -2,7 +2,8 @@
 
 Every body is translated independently. A body that cannot be read, recognised, translated or
 validated is reported with its place and written back unchanged, so an output file never
-loses data and JSONL lines stay aligned with the input; the run goes on.
+loses data and JSONL lines stay aligned with the input; the run goes on. Large JSONL inputs
+are translated in batches by worker processes, written in input order.
 """
 
 from __future__ import annotations
@@ -10,17 +11,24 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import os
 import sys
-from collections import Counter
+from collections import Counter, deque
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Iterator
 
 from migrator.atomic import atomic_writer
+from migrator.payload import jsonlib
 from migrator.payload.engine import Refused, Translator
 from migrator.payload.kinds import Unrecognised
-from migrator.payload.sources import Layout, Record, is_json_input, open_text, read_records
+from migrator.payload.sources import (
+    Layout, MalformedInput, Record, is_json_input, line_record, open_text, read_records,
+)
+
+PARALLEL_BYTES = 16 << 20  # below this a pool costs more than it saves
+BATCH_LINES = 2000
 
 
 @dataclass
@@ -43,10 +51,23 @@ class Summary:
         return out
 
 
-@dataclass
+@dataclass(frozen=True)
 class Options:
     kind: str | None = None
     strict: bool = False
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+
+
+@dataclass
+class Outcome:
+    """What one record became: the text to write, its status and what to report."""
+
+    text: str
+    status: str  # converted | unchanged | failed
+    entry: dict | None = None
+    counts: list = field(default_factory=list)
+    messages: list = field(default_factory=list)
 
 
 class ReportWriter:
@@ -74,9 +95,51 @@ class ReportWriter:
 
 
 def _dumps(document: Any, layout: Layout) -> str:
-    if layout == "lines":
-        return json.dumps(document, ensure_ascii=False, separators=(",", ":"))
-    return json.dumps(document, ensure_ascii=False, indent=2)
+    return jsonlib.dumps_line(document) if layout == "lines" else jsonlib.dumps_pretty(document)
+
+
+def convert_record(translator: Translator, options: Options, record: Record, layout: Layout) -> Outcome:
+    """Translate one record (a pure function of its input, so workers can run it)."""
+    where = {"document": record.location}
+    if record.line is not None:
+        where["line"] = record.line
+    if record.index is not None:
+        where["index"] = record.index
+    if record.error:
+        return _failed(record, where, record.error)
+    original = record.raw if record.raw is not None else _dumps(record.document, layout)
+    try:
+        result = translator.translate(record.document, options.kind)
+    except Unrecognised as error:
+        return _failed(record, where, f"unrecognised: {error}", original=original)
+    except Refused as error:
+        return _failed(record, where, f"refused: {error}", rule=error.rule, original=original)
+    errors = list(result.errors)
+    if options.strict and result.lossy_events:
+        errors += [f"--strict: {e.rule} {e.action} {e.path}" for e in result.lossy_events]
+    entry = {**where, "kind": result.kind, "version": result.version}
+    if result.events:
+        entry["events"] = [e.as_dict() for e in result.events]
+    counts = [(e.rule, e.action) for e in result.events]
+    if errors:
+        entry["status"], entry["errors"] = "failed", errors
+        messages = [f"{record.location}: error: {message}" for message in errors[:5]]
+        return Outcome(original, "failed", entry, counts, messages)
+    status = "converted" if result.changed else "unchanged"
+    entry["status"] = status
+    # An unchanged JSONL line is written back byte for byte; documents are re-encoded.
+    keep = not result.changed and layout == "lines" and record.raw is not None
+    text = record.raw if keep else _dumps(result.document, layout)
+    return Outcome(text, status, entry if result.events else None, counts)
+
+
+def _failed(record: Record, where: dict, message: str, rule: str | None = None,
+            original: str | None = None) -> Outcome:
+    entry = {**where, "status": "failed", "errors": [message]}
+    if rule:
+        entry["rule"] = rule
+    text = original if original is not None else (record.raw or "")
+    return Outcome(text, "failed", entry, [], [f"{record.location}: error: {(rule + ' ') if rule else ''}{message}"])
 
 
 class Sink:
@@ -89,7 +152,7 @@ class Sink:
         if self.layout == "lines":
             self.handle.write(text + "\n")
         elif self.layout == "array":
-            indented = "\n".join("  " + line for line in text.splitlines())
+            indented = "\n".join("  " + line for line in _dedent(text).splitlines())
             self.handle.write(("[\n" if not self.count else ",\n") + indented)
         else:
             self.handle.write(text + "\n")
@@ -98,6 +161,15 @@ class Sink:
     def close(self) -> None:
         if self.layout == "array":
             self.handle.write("\n]\n" if self.count else "[]\n")
+
+
+def _dedent(element: str) -> str:
+    """An array element's source text without the indentation it had inside its array."""
+    lines = element.splitlines()
+    if len(lines) < 2:
+        return element
+    depth = len(lines[-1]) - len(lines[-1].lstrip())
+    return "\n".join([lines[0], *(line[depth:] if line[:depth].isspace() else line for line in lines[1:])])
 
 
 def expand(paths: list[str]) -> list[tuple[str, str]]:
@@ -114,7 +186,7 @@ def expand(paths: list[str]) -> list[tuple[str, str]]:
 
 
 @contextmanager
-def _destination(source: str, target: Path | None, stdout: IO[str]) -> Iterator[IO[str]]:
+def _destination(target: Path | None, stdout: IO[str]) -> Iterator[IO[str]]:
     if target is None:
         yield stdout
         return
@@ -128,12 +200,37 @@ def _destination(source: str, target: Path | None, stdout: IO[str]) -> Iterator[
             binary.close()
 
 
+# Worker processes: one translator per process, built on first use.
+_WORKER: dict = {}
+
+
+def _worker_batch(options: Options, first_line: int, lines: list[str], name: str) -> list[Outcome]:
+    if options not in _WORKER:
+        _WORKER[options] = _translator(options)
+    translator = _WORKER[options]
+    out = []
+    for offset, line in enumerate(lines):
+        record = line_record(name, first_line + offset, line, jsonlib.loads)
+        out.append(convert_record(translator, options, record, "lines"))
+    return out
+
+
+def _translator(options: Options) -> Translator:
+    from migrator.catalogue import load_catalogue
+
+    catalogue = load_catalogue()
+    enabled = catalogue.select(options.select, options.ignore) if (options.select or options.ignore) else None
+    return Translator(catalogue, enabled)
+
+
 class ArchiveConverter:
     """Translates many inputs to their destinations and keeps the tally."""
 
-    def __init__(self, translator: Translator, options: Options, report: ReportWriter,
-                 stderr: IO[str] = sys.stderr) -> None:
-        self.translator, self.options, self.report, self.stderr = translator, options, report, stderr
+    def __init__(self, options: Options, report: ReportWriter, stderr: IO[str] = sys.stderr,
+                 jobs: int | None = None) -> None:
+        self.options, self.report, self.stderr = options, report, stderr
+        self.translator = _translator(options)
+        self.jobs = jobs or os.cpu_count() or 1
         self.summary = Summary()
 
     def run(self, inputs: list[str], output: str | None, in_place: bool, stdout: IO[str]) -> Summary:
@@ -150,83 +247,88 @@ class ArchiveConverter:
             self.convert_file(source, target, stdout)
         return self.summary
 
+    def apply(self, outcome: Outcome) -> str:
+        """Count and report an outcome; return its text for the sink."""
+        setattr(self.summary, outcome.status, getattr(self.summary, outcome.status) + 1)
+        self.summary.by_rule.update(outcome.counts)
+        if outcome.entry is not None:
+            self.report.add(outcome.entry)
+        for message in outcome.messages:
+            self.stderr.write(message + "\n")
+        return outcome.text
+
     def convert_file(self, source: str, target: Path | None, stdout: IO[str]) -> None:
         self.summary.files += 1
         try:
             stream = open_text(source)
         except OSError as error:
-            self._fail(Record(source, error=f"cannot read: {error.strerror or error}"))
+            self.apply(_failed(Record(source), {"document": source}, f"cannot read: {error.strerror or error}"))
             return
-        with stream:
-            try:
+        try:
+            with stream:
                 layout, records = read_records(source, stream)
                 if layout == "document":
                     self._convert_single(records, target, stdout)
-                    return
-                with _destination(source, target, stdout) as handle:
-                    sink = Sink(handle, layout)
-                    for record in records:
-                        sink.write(self._convert(record, layout))
-                    sink.close()
-            except UnicodeDecodeError as error:
-                self._fail(Record(source, error=f"not UTF-8 text: {error.reason} at byte {error.start}"))
+                elif layout == "lines" and self._parallel(source):
+                    with _destination(target, stdout) as handle:
+                        self._convert_lines_parallel(source, stream, Sink(handle, layout))
+                else:
+                    with _destination(target, stdout) as handle:
+                        sink = Sink(handle, layout)
+                        for record in records:
+                            sink.write(self.apply(convert_record(self.translator, self.options, record, layout)))
+                        sink.close()
+        except MalformedInput as error:
+            self.apply(_failed(Record(source), {"document": source}, f"{error}; nothing was written for this file"))
+        except UnicodeDecodeError as error:
+            self.apply(_failed(Record(source), {"document": source},
+                               f"not UTF-8 text: {error.reason} at byte {error.start}"))
+        except (OSError, EOFError) as error:  # a truncated gzip member, a read error mid-file
+            self.apply(_failed(Record(source), {"document": source}, f"cannot read: {error}"))
+
+    def _parallel(self, source: str) -> bool:
+        return self.jobs > 1 and source != "-" and os.path.getsize(source) >= PARALLEL_BYTES
 
     def _convert_single(self, records: Iterator[Record], target: Path | None, stdout: IO[str]) -> None:
-        record = next(records)
-        before = self.summary.failed
-        text = self._convert(record, "document")
-        if self.summary.failed > before and target is not None:
+        outcome = convert_record(self.translator, self.options, next(records), "document")
+        text = self.apply(outcome)
+        if outcome.status == "failed" and target is not None:
             return  # a lone body that failed: nothing worth writing
-        with _destination(record.location, target, stdout) as handle:
+        with _destination(target, stdout) as handle:
             Sink(handle, "document").write(text)
 
-    def _convert(self, record: Record, layout: Layout) -> str:
-        """The text to write for one record: its translation, or its original when it failed."""
-        if record.error:
-            self._fail(record)
-            return record.raw if record.raw is not None else ""
-        original = _dumps(record.document, layout) if record.raw is None else record.raw
-        try:
-            result = self.translator.translate(record.document, self.options.kind)
-        except (Unrecognised, Refused) as error:
-            rule = getattr(error, "rule", None)
-            self._fail(record, f"{'refused' if rule else 'unrecognised'}: {error}", rule)
-            return original
-        errors = list(result.errors)
-        if self.options.strict and result.lossy_events:
-            errors += [f"--strict: {e.rule} {e.action} {e.path}" for e in result.lossy_events]
-        entry = {"document": record.location, "kind": result.kind, "version": result.version}
-        if record.line is not None:
-            entry["line"] = record.line
-        if record.index is not None:
-            entry["index"] = record.index
-        if result.events:
-            entry["events"] = [e.as_dict() for e in result.events]
-        for event in result.events:
-            self.summary.by_rule[(event.rule, event.action)] += 1
-        if errors:
-            entry["status"], entry["errors"] = "failed", errors
-            self.summary.failed += 1
-            self.report.add(entry)
-            for message in errors[:5]:
-                self.stderr.write(f"{record.location}: error: {message}\n")
-            return original
-        entry["status"] = "converted" if result.changed else "unchanged"
-        if result.changed:
-            self.summary.converted += 1
-        else:
-            self.summary.unchanged += 1
-        if result.events:
-            self.report.add(entry)
-        return _dumps(result.document, layout) if result.changed or record.raw is None else record.raw
+    def _convert_lines_parallel(self, source: str, stream: IO[str], sink: Sink) -> None:
+        from concurrent.futures import ProcessPoolExecutor
 
-    def _fail(self, record: Record, message: str | None = None, rule: str | None = None) -> None:
-        message = message or record.error or "failed"
-        self.summary.failed += 1
-        self.stderr.write(f"{record.location}: error: {(rule + ' ') if rule else ''}{message}\n")
-        entry = {"document": record.location, "status": "failed", "errors": [message]}
-        if rule:
-            entry["rule"] = rule
-        if record.line is not None:
-            entry["line"] = record.line
-        self.report.add(entry)
+        pending: deque = deque()
+        with ProcessPoolExecutor(max_workers=self.jobs) as pool:
+            for first, batch in _batches(stream):
+                pending.append(pool.submit(_worker_batch, self.options, first, batch, source))
+                if len(pending) >= 2 * self.jobs:  # bounded: memory stays flat on any archive size
+                    self._drain(pending.popleft(), sink)
+            while pending:
+                self._drain(pending.popleft(), sink)
+        sink.close()
+
+    def _drain(self, future, sink: Sink) -> None:
+        for outcome in future.result():
+            sink.write(self.apply(outcome))
+
+
+def _batches(stream: IO[str]) -> Iterator[tuple[int, list[str]]]:
+    """(first line number, non-blank lines) in batches; blank lines are skipped, as in serial runs."""
+    batch: list[str] = []
+    numbers: list[int] = []
+    for number, line in enumerate(stream, start=1):
+        if not line.strip():
+            continue
+        if batch and number != numbers[-1] + 1:
+            yield numbers[0], batch  # keep each batch's lines consecutive so numbers stay right
+            batch, numbers = [], []
+        batch.append(line.rstrip("\r\n"))
+        numbers.append(number)
+        if len(batch) >= BATCH_LINES:
+            yield numbers[0], batch
+            batch, numbers = [], []
+    if batch:
+        yield numbers[0], batch
