@@ -9,7 +9,6 @@ so a pre-commit run honours the configuration too.
 from __future__ import annotations
 
 import os
-from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Iterator
 
@@ -21,85 +20,103 @@ PYTHON_SUFFIXES = (".py", ".pyi")
 
 
 class PathFilter:
-    """Gitignore-style exclusion: the user's patterns plus every .gitignore under the roots."""
+    """Gitignore-style exclusion: the user's patterns, plus every .gitignore met on the way down."""
 
     def __init__(self, exclude: Iterable[str] = (), root: Path | None = None) -> None:
-        import pathspec
+        self.root = os.path.abspath(root or os.getcwd())
+        patterns = list(exclude)
+        self.exclude = _spec(patterns) if patterns else None
 
-        self.root = (root or Path.cwd()).resolve()
-        self.exclude = pathspec.PathSpec.from_lines("gitwildmatch", list(exclude))
-
-    def excluded(self, path: Path, is_dir: bool = False) -> bool:
-        return self._matches(self.exclude, path, self.root, is_dir)
-
-    def ignored(self, path: Path, is_dir: bool = False) -> bool:
-        """Whether a .gitignore in the folders between the root and `path` ignores it."""
-        resolved = path.resolve() if path.is_symlink() else path.absolute()
-        for directory in (resolved.parent, *resolved.parent.parents):
-            spec = _gitignore(directory)
-            if spec is not None and self._matches(spec, resolved, directory, is_dir):
-                return True
-            if (directory / ".git").exists() or directory == self.root or directory == directory.parent:
-                break
-        return False
-
-    @staticmethod
-    def _matches(spec, path: Path, base: Path, is_dir: bool) -> bool:
-        try:
-            relative = path.absolute().relative_to(base).as_posix()
-        except ValueError:
-            relative = path.as_posix()
-        return spec.match_file(relative + "/" if is_dir else relative)
+    def excluded(self, path: str, is_dir: bool = False) -> bool:
+        if self.exclude is None:
+            return False
+        relative = os.path.relpath(os.path.abspath(path), self.root).replace(os.sep, "/")
+        return self.exclude.match_file(relative + "/" if is_dir else relative)
 
 
-@lru_cache(maxsize=4096)
-def _gitignore(directory: Path):
-    file = directory / ".gitignore"
-    if not file.is_file():
-        return None
+def _spec(lines: list[str]):
     import pathspec
 
-    try:
-        lines = file.read_text(encoding="utf-8", errors="replace").splitlines()
-    except OSError:
-        return None
     return pathspec.PathSpec.from_lines("gitwildmatch", lines)
 
 
-def is_virtualenv(directory: Path) -> bool:
-    return (directory / "pyvenv.cfg").is_file()
+def _gitignore(directory: str):
+    """The spec of `directory/.gitignore`, or None."""
+    try:
+        with open(os.path.join(directory, ".gitignore"), encoding="utf-8", errors="replace") as handle:
+            lines = handle.read().splitlines()
+    except OSError:
+        return None
+    return _spec(lines) if lines else None
+
+
+def _inherited_gitignores(directory: str) -> list[tuple[str, object]]:
+    """The .gitignore specs above a walk's root, up to the enclosing repository's top."""
+    found = []
+    current = os.path.dirname(os.path.abspath(directory))
+    while True:
+        spec = _gitignore(current)
+        if spec is not None:
+            found.append((current, spec))
+        if os.path.exists(os.path.join(current, ".git")) or os.path.dirname(current) == current:
+            break
+        current = os.path.dirname(current)
+    return found
+
+
+def _ignored(specs: list[tuple[str, object]], path: str, is_dir: bool) -> bool:
+    for base, spec in specs:
+        relative = os.path.relpath(path, base).replace(os.sep, "/")
+        if spec.match_file(relative + "/" if is_dir else relative):
+            return True
+    return False
+
+
+def is_virtualenv(directory: str) -> bool:
+    return os.path.isfile(os.path.join(directory, "pyvenv.cfg"))
 
 
 def discover(paths: Iterable[str], filter: PathFilter | None = None) -> Iterator[Path]:
-    """Python files under `paths`, each root's files sorted."""
+    """Python files under `paths`, each root's files sorted (strings and scandir: it sees every file)."""
     filter = filter or PathFilter()
     for given in paths:
-        root = Path(given)
-        if not root.is_dir():
-            if not filter.excluded(root):
-                yield root
+        if not os.path.isdir(given):
+            if not filter.excluded(given):
+                yield Path(given)
             continue
-        resolved_root = root.resolve()
-        for directory, dirnames, filenames in os.walk(root):
-            here = Path(directory)
-            dirnames[:] = sorted(
-                d for d in dirnames
-                if d not in SKIP_DIRS and not d.endswith(".egg-info") and not is_virtualenv(here / d)
-                and _inside(here / d, resolved_root)
-                and not filter.excluded(here / d, True) and not filter.ignored(here / d, True))
-            for name in sorted(filenames):
-                path = here / name
-                if (name.endswith(PYTHON_SUFFIXES) and _inside(path, resolved_root)
-                        and not filter.excluded(path) and not filter.ignored(path)):
-                    yield path
+        root = os.path.abspath(given)
+        yield from (Path(p) for p in _walk(given, root, _inherited_gitignores(root), filter))
 
 
-def _inside(path: Path, root: Path) -> bool:
-    """False for a symlink that leads out of the root being walked."""
-    if not path.is_symlink():
-        return True
+def _walk(directory: str, root: str, specs: list, filter: PathFilter) -> Iterator[str]:
+    own = _gitignore(directory)
+    if own is not None:
+        specs = [*specs, (os.path.abspath(directory), own)]
     try:
-        path.resolve().relative_to(root)
+        entries = sorted(os.scandir(directory), key=lambda e: e.name)
+    except OSError:
+        return
+    folders = []
+    for entry in entries:
+        path = entry.path
+        if entry.is_dir():
+            name = entry.name
+            if (name in SKIP_DIRS or name.endswith(".egg-info") or is_virtualenv(path)
+                    or not _inside(entry, root) or filter.excluded(path, True)
+                    or (specs and _ignored(specs, os.path.abspath(path), True))):
+                continue
+            folders.append(path)
+        elif entry.name.endswith(PYTHON_SUFFIXES) and entry.is_file():
+            if (_inside(entry, root) and not filter.excluded(path)
+                    and not (specs and _ignored(specs, os.path.abspath(path), False))):
+                yield path
+    for folder in folders:
+        yield from _walk(folder, root, specs, filter)
+
+
+def _inside(entry: os.DirEntry, root: str) -> bool:
+    """False for a symlink that leads out of the root being walked."""
+    if not entry.is_symlink():
         return True
-    except ValueError:
-        return False
+    target = os.path.realpath(entry.path)
+    return target == root or target.startswith(root + os.sep)

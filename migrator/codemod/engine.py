@@ -34,7 +34,7 @@ def rewrite_source(source: bytes, rules: CodeRules, constants: Mapping[str, str]
                    add_todo: bool = False) -> SourceResult:
     """Apply the code rules to `source` (bytes: the encoding and line endings are kept)."""
     import libcst as cst
-    from libcst.metadata import MetadataWrapper
+    from libcst.metadata import MetadataWrapper, PositionProvider
 
     from migrator.codemod.transformer import MigrationTransformer
 
@@ -49,12 +49,20 @@ def rewrite_source(source: bytes, rules: CodeRules, constants: Mapping[str, str]
     if suppressions.skips_file():
         return SourceResult("unchanged", source, source, reason="ignore-file comment")
     try:
+        wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+        # Positions cost a full codegen: computed up front only when line suppressions need them.
+        positions = wrapper.resolve(PositionProvider) if suppressions.lines else None
+        transformer = MigrationTransformer(rules, constants or {}, suppressions, add_todo, positions)
+        new_module = wrapper.visit(transformer)
+        if transformer.reports and positions is None:
+            positions = wrapper.resolve(PositionProvider)
+        findings = _findings(transformer.reports, positions)
+        if not transformer.fixes and not (add_todo and findings):
+            return SourceResult("unchanged", source, source, findings, transformer.fixes)
         if module.bytes != source:
-            # libcst would change unrelated whitespace: report instead of rewriting.
-            return SourceResult("skipped", source, source, reason="libcst does not print this file back unchanged")
-        transformer = MigrationTransformer(rules, constants or {}, suppressions, add_todo)
-        new_module = MetadataWrapper(module, unsafe_skip_copy=True).visit(transformer)
-        findings = sorted(transformer.findings, key=lambda f: (f.line, f.column, f.code))
+            # libcst would also change unrelated whitespace: report instead of rewriting.
+            return SourceResult("skipped", source, source, findings,
+                                reason="libcst does not print this file back unchanged")
         new_source = new_module.bytes
     except RecursionError:
         return SourceResult("skipped", source, source, reason="too deeply nested for libcst (RecursionError)")
@@ -62,8 +70,15 @@ def rewrite_source(source: bytes, rules: CodeRules, constants: Mapping[str, str]
         return SourceResult("unchanged", source, source, findings, transformer.fixes)
     try:
         ast.parse(new_source)
-        cst.parse_module(new_source)
-    except (SyntaxError, cst.ParserSyntaxError, ValueError) as error:
+    except (SyntaxError, ValueError) as error:
         return SourceResult("error", source, source, findings, Counter(),
                             reason=f"the rewrite does not parse, so nothing was written ({error})")
     return SourceResult("changed", source, new_source, findings, transformer.fixes)
+
+
+def _findings(reports: list, positions) -> list[Finding]:
+    found = set()
+    for report in reports:
+        start = positions[report.node].start
+        found.add(Finding(start.line, start.column + 1, report.code, report.message, report.guide))
+    return sorted(found, key=lambda f: (f.line, f.column, f.code))

@@ -154,44 +154,75 @@ class Bindings:
             self.add(target.value, how, expr)
 
 
-class BindingCollector(cst.CSTVisitor):
-    """Collects assignments, loop targets and `with ... as` names, not entering nested scopes."""
+@dataclass
+class Scope:
+    """What one function (or the module body) binds and calls."""
 
-    def __init__(self, bindings: Bindings, root: cst.CSTNode) -> None:
-        self.bindings, self.root = bindings, root
+    bindings: Bindings
+    calls: list
+    mentions_webhook_signature: bool = False
 
-    def _nested(self, node: cst.CSTNode) -> bool:
-        return node is not self.root
 
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-        return not self._nested(node)
+class ScopeScanner(cst.CSTVisitor):
+    """One pass over a module collecting every scope's bindings and calls, and all assignments.
 
-    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
-        return not self._nested(node)
+    Scopes are the module and each function; classes and lambdas belong to the enclosing scope.
+    """
 
-    def visit_Lambda(self, node: cst.Lambda) -> bool:
-        return False
+    def __init__(self) -> None:
+        self.scopes: dict[int, Scope] = {}
+        self.assignments: list[cst.Assign] = []
+        self._stack: list[Scope] = []
+
+    def _push(self, node: cst.CSTNode) -> None:
+        scope = Scope(Bindings(), [])
+        self.scopes[id(node)] = scope
+        self._stack.append(scope)
+
+    def visit_Module(self, node: cst.Module) -> None:
+        self._push(node)
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self._push(node)
+
+    def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
+        inner = self._stack.pop()
+        if inner.mentions_webhook_signature:
+            self._stack[-1].mentions_webhook_signature = True
+
+    @property
+    def _bindings(self) -> Bindings:
+        return self._stack[-1].bindings
+
+    def visit_Call(self, node: cst.Call) -> None:
+        for scope in self._stack:
+            scope.calls.append(node)
+
+    def visit_SimpleString(self, node: cst.SimpleString) -> None:
+        if (string_key(node) or "").lower() == urls.WEBHOOK_SIGNATURE_HEADER:
+            self._stack[-1].mentions_webhook_signature = True
 
     def visit_Assign(self, node: cst.Assign) -> None:
+        self.assignments.append(node)
         for target in node.targets:
-            self.bindings.bind_target(target.target, "value", node.value)
+            self._bindings.bind_target(target.target, "value", node.value)
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
         if node.value is not None:
-            self.bindings.bind_target(node.target, "value", node.value)
+            self._bindings.bind_target(node.target, "value", node.value)
 
     def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
-        self.bindings.bind_target(node.target, "value", node.value)
+        self._bindings.bind_target(node.target, "value", node.value)
 
     def visit_For(self, node: cst.For) -> None:
-        self.bindings.bind_target(node.target, "element", node.iter)
+        self._bindings.bind_target(node.target, "element", node.iter)
 
     def visit_CompFor(self, node: cst.CompFor) -> None:
-        self.bindings.bind_target(node.target, "element", node.iter)
+        self._bindings.bind_target(node.target, "element", node.iter)
 
     def visit_WithItem(self, node: cst.WithItem) -> None:
         if node.asname is not None:
-            self.bindings.bind_target(node.asname.name, "value", node.item)
+            self._bindings.bind_target(node.asname.name, "value", node.item)
 
 
 class Tracer:
@@ -203,6 +234,7 @@ class Tracer:
         self._busy: set[int] = set()
         self.request_shapes: dict[str, Shape] = {}
         self.calls_aftership = False
+        self._http: dict[int, Shape | None] = {}
 
     # URL templates -------------------------------------------------------------------------
     def template_of(self, expr: cst.BaseExpression) -> str | None:
@@ -360,7 +392,13 @@ class Tracer:
         return None
 
     def http_call(self, call: cst.Call) -> Shape | None:
-        """The response shape of an HTTP call to an AfterShip URL, else None."""
+        """The response shape of an HTTP call to an AfterShip URL, else None (memoised)."""
+        key = id(call)
+        if key not in self._http:
+            self._http[key] = self._http_call(call)
+        return self._http[key]
+
+    def _http_call(self, call: cst.Call) -> Shape | None:
         url, method = self.call_url(call)
         if url is None:
             return None

@@ -13,19 +13,28 @@ from typing import Mapping, Sequence, Union
 
 import libcst as cst
 import libcst.matchers as m
-from libcst.metadata import PositionProvider
 
 from migrator.catalogue import Rule
 from migrator.codemod import urls
 from migrator.codemod.ruleset import CodeRules, guide_ref
 from migrator.codemod.shapes import (
-    SCOPE_OF_KIND, Bindings, BindingCollector, Shape, Tracer, body_argument, dotted, params_argument,
-    request_scope, string_key, subscript_key,
+    SCOPE_OF_KIND, ScopeScanner, Shape, Tracer, body_argument, dotted, params_argument, request_scope,
+    string_key, subscript_key,
 )
 from migrator.codemod.suppress import Suppressions
 
 TODO_TAG = "TODO(aftership-migrate)"
 Statement = Union[cst.SimpleStatementLine, cst.BaseCompoundStatement]
+
+
+@dataclass(frozen=True)
+class Report:
+    """A site to report, positioned after the pass (positions cost a full codegen)."""
+
+    node: cst.CSTNode
+    code: str
+    message: str
+    guide: str
 
 
 @dataclass(frozen=True)
@@ -50,13 +59,14 @@ def _with_text(node: cst.SimpleString, text: str) -> cst.SimpleString:
 
 
 class MigrationTransformer(cst.CSTTransformer):
-    METADATA_DEPENDENCIES = (PositionProvider,)
+    """`positions` (node -> CodeRange) is needed during the pass only for line suppressions."""
 
     def __init__(self, rules: CodeRules, constants: Mapping[str, str], suppressions: Suppressions,
-                 add_todo: bool = False) -> None:
+                 add_todo: bool = False, positions: Mapping | None = None) -> None:
         super().__init__()
         self.rules, self.constants, self.suppressions, self.add_todo = rules, dict(constants), suppressions, add_todo
-        self.findings: list[Finding] = []
+        self.positions = positions
+        self.reports: list[Report] = []
         self.fixes: Counter = Counter()
         self.tracers: list[Tracer] = []
         self.request_dicts: dict[int, tuple[str, str]] = {}  # id(Dict) -> (wrapped|request, scope)
@@ -68,22 +78,19 @@ class MigrationTransformer(cst.CSTTransformer):
         self.rewritten_last_checkpoint: set[int] = set()
 
     # Reporting ---------------------------------------------------------------------------------
-    def _line(self, node: cst.CSTNode) -> tuple[int, int]:
-        pos = self.get_metadata(PositionProvider, node).start
-        return pos.line, pos.column + 1
-
     def _allowed(self, code: str, node: cst.CSTNode) -> bool:
-        return self.rules.on(code) and not self.suppressions.covers(self._line(node)[0], code)
+        if not self.rules.on(code):
+            return False
+        line = self.positions[node].start.line if self.positions is not None else 0
+        return not self.suppressions.covers(line, code)
 
     def report(self, node: cst.CSTNode, rule: Rule, detail: str = "") -> None:
         if not self._allowed(rule.code, node):
             return
-        line, column = self._line(node)
-        finding = Finding(line, column, rule.code, detail or rule.title, guide_ref(rule))
-        if finding not in self.findings:
-            self.findings.append(finding)
-            if self.statements:
-                self.statements[-1].append(finding)
+        report = Report(node, rule.code, detail or rule.title, guide_ref(rule))
+        self.reports.append(report)
+        if self.statements and all(r.code != report.code for r in self.statements[-1]):
+            self.statements[-1].append(report)
 
     def fix(self, node: cst.CSTNode, rule: Rule) -> bool:
         """Whether to apply `rule`'s rewrite at `node`; reports the site when it may not."""
@@ -104,20 +111,21 @@ class MigrationTransformer(cst.CSTTransformer):
         return self.tracers[-1]
 
     def _enter(self, root: cst.CSTNode) -> None:
-        bindings = Bindings()
-        root.visit(BindingCollector(bindings, root))
-        webhook = any(
-            (string_key(s) or "").lower() == urls.WEBHOOK_SIGNATURE_HEADER for s in m.findall(root, m.SimpleString()))
+        if isinstance(root, cst.Module):
+            self.scanner = ScopeScanner()
+            root.visit(self.scanner)
+        scope = self.scanner.scopes[id(root)]
         outer = self.tracers[-1] if self.tracers else None
-        tracer = Tracer(bindings, outer, self.constants, webhook=webhook or bool(outer and outer.webhook))
+        webhook = scope.mentions_webhook_signature or bool(outer and outer.webhook)
+        tracer = Tracer(scope.bindings, outer, self.constants, webhook=webhook)
         self.tracers.append(tracer)
         if outer is None:
-            self._collect_constants(root, tracer)
-        self._seed_requests(root, tracer)
+            self._collect_constants(tracer)
+        self._seed_requests(scope.calls, tracer)
 
-    def _collect_constants(self, module: cst.CSTNode, tracer: Tracer) -> None:
+    def _collect_constants(self, tracer: Tracer) -> None:
         """String constants of the module, its classes and `self.x = ...` attributes."""
-        for assign in m.findall(module, m.Assign()):
+        for assign in self.scanner.assignments:
             for target in assign.targets:
                 node = target.target
                 name = node.value if isinstance(node, cst.Name) else (
@@ -127,9 +135,9 @@ class MigrationTransformer(cst.CSTTransformer):
                     if template is not None:
                         self.constants[name] = template
 
-    def _seed_requests(self, root: cst.CSTNode, tracer: Tracer) -> None:
+    def _seed_requests(self, calls: list, tracer: Tracer) -> None:
         """Mark the bodies sent to create/update/detect/predict-batch, and the names holding them."""
-        for call in m.findall(root, m.Call()):
+        for call in calls:
             shape = tracer.http_call(call)
             tracer.calls_aftership |= shape is not None
             scope = request_scope(shape.endpoint, shape.method) if shape else None
@@ -202,7 +210,7 @@ class MigrationTransformer(cst.CSTTransformer):
                 return cst.FlattenSentinel([*before, result])
         return result
 
-    def _with_todo(self, statement: Statement, findings: Sequence[Finding]) -> Statement:
+    def _with_todo(self, statement: Statement, findings: Sequence[Report]) -> Statement:
         existing = "\n".join(line.comment.value for line in statement.leading_lines if line.comment)
         lines = list(statement.leading_lines)
         for finding in findings:

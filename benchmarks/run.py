@@ -1,0 +1,262 @@
+"""Benchmark: the codemod against `git grep` + a bare libcst round trip, the translator against
+plain JSON loads + dumps, and the pre-commit start-up against pyupgrade. All in one run, so the
+printed figures are ratios that hold on a noisy machine.
+
+    python benchmarks/run.py [--files 10000] [--archive-mb 100] [--data benchmarks/data]
+
+The synthetic repository and archive are generated deterministically (fixed seed) and reused
+when already present.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+BIN = Path(sys.executable).parent
+SEED = 20250109
+
+
+# ---------------------------------------------------------------- synthetic data
+
+
+def _aftership_module(rng: random.Random, i: int) -> str:
+    """A v4 client module in one of the idioms the fixtures cover."""
+    style = i % 4
+    base = rng.choice(["https://api.aftership.com/v4", "http://api.aftership.com/v4/", "api.aftership.com/v4"])
+    head = f'"""Shop integration {i}."""\nimport requests\n\nAPI = "{base}".rstrip("/")\n' \
+           f'HEADERS = {{"aftership-api-key": "KEY{i}", "Content-Type": "application/json"}}\n\n'
+    bodies = [
+        'def create(order):\n    body = {"tracking": {"tracking_number": order.number, "slug": order.carrier}}\n'
+        '    body["tracking"]["destination_country_iso3"] = order.country\n'
+        '    return requests.post(f"{API}/trackings", json=body, headers=HEADERS).json()["data"]["tracking"]["id"]\n',
+        'def status(tid):\n    t = requests.get(f"{API}/trackings/{tid}", headers=HEADERS).json()["data"]["tracking"]\n'
+        '    return t["tag"], t["expected_delivery"], [c["country_name"] for c in t["checkpoints"]]\n',
+        'class Client:\n    BASE = "https://api.aftership.com/v4"\n\n    def __init__(self, key):\n'
+        '        self.s = requests.Session()\n        self.s.headers.update({"aftership-api-key": key})\n\n'
+        '    def get(self, tid):\n        return self.s.get(f"{self.BASE}/trackings/{tid}").json()["data"]["tracking"]\n',
+        'def by_number(slug, number):\n    r = requests.get(f"{API}/trackings/{slug}/{number}", headers=HEADERS)\n'
+        '    return r.json()["data"]["tracking"]["origin_country_iso3"]\n',
+    ]
+    return head + bodies[style] + "\n" + _ordinary_module(rng, i, functions=3)
+
+
+def _ordinary_module(rng: random.Random, i: int, functions: int | None = None) -> str:
+    """Plain application code: classes, functions, dicts, loops; no AfterShip."""
+    names = ["order", "invoice", "customer", "basket", "stock", "price", "report", "user", "session", "event"]
+    out = [f'"""Module {i}: ordinary code."""\nimport os\nimport json\nfrom dataclasses import dataclass\n\n']
+    for n in range(functions if functions is not None else rng.randint(4, 14)):
+        name = rng.choice(names)
+        if n % 3 == 0:
+            out.append(f"@dataclass\nclass {name.title()}{n}:\n    id: int\n    title: str = ''\n"
+                       f"    tags: tuple = ()\n\n    def total(self, rate: float = 1.0) -> float:\n"
+                       f"        return sum(len(t) for t in self.tags) * rate + {rng.randint(1, 99)}\n\n\n")
+        else:
+            out.append(f"def {name}_{n}(items, limit={rng.randint(1, 500)}):\n"
+                       f"    result = {{'data': [], 'count': 0, 'emails': []}}\n"
+                       f"    for index, item in enumerate(items):\n        if index >= limit:\n            break\n"
+                       f"        result['data'].append({{'id': item.get('id'), 'title': item.get('title', '')}})\n"
+                       f"        result['count'] += 1\n    path = os.path.join('/tmp', '{name}', str(limit))\n"
+                       f"    return json.dumps(result) if path else None\n\n\n")
+    return "".join(out)
+
+
+def make_repository(root: Path, files: int) -> list[Path]:
+    rng = random.Random(SEED)
+    if root.exists() and len(list(root.rglob("*.py"))) == files:
+        return sorted(p for p in root.rglob("*.py") if b"aftership" in p.read_bytes())
+    shutil.rmtree(root, ignore_errors=True)
+    aftership = []
+    for i in range(files):
+        folder = root / f"pkg{i % 40}" / f"sub{i % 7}"
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"mod_{i}.py"
+        if i % 100 == 0:
+            path.write_text(_aftership_module(rng, i))
+            aftership.append(path)
+        else:
+            path.write_text(_ordinary_module(rng, i))
+    return aftership
+
+
+def make_archive(path: Path, megabytes: int) -> None:
+    if path.exists() and path.stat().st_size >= megabytes << 20:
+        return
+    rng = random.Random(SEED)
+    tags = ["Pending", "InfoReceived", "InTransit", "OutForDelivery", "Delivered", "Exception"]
+    countries = ["USA", "GBR", "DEU", "CHN", "NLD", "FRA", "JPN", "AUS"]
+    size, n = 0, 0
+    with path.open("w") as out:
+        while size < megabytes << 20:
+            checkpoints = [{
+                "slug": "ups", "created_at": "2024-03-05T02:20:11+00:00", "checkpoint_time": f"2024-03-0{k + 1}T10:00:00+01:00",
+                "location": "Hub", "city": "City", "state": None, "zip": "1012", "country_iso3": rng.choice(countries),
+                "country_name": "Country", "message": "Scanned at facility " * rng.randint(1, 3), "tag": "InTransit",
+                "subtag": "InTransit_001", "subtag_message": "In Transit", "coordinates": [], "raw_tag": "IT",
+            } for k in range(rng.randint(2, 9))]
+            tracking = {
+                "id": f"{n:024d}", "created_at": "2024-03-05T02:14:37+00:00", "updated_at": "2024-03-13T13:41:09+00:00",
+                "last_updated_at": "2024-03-13T13:41:09+00:00", "tracking_number": f"1Z{n:016d}", "slug": "ups",
+                "active": True, "android": [], "ios": [], "custom_fields": {"store": "eu"}, "customer_name": "Jo",
+                "delivery_time": rng.randint(0, 9), "destination_country_iso3": rng.choice(countries),
+                "courier_destination_country_iso3": rng.choice(countries), "emails": ["jo@example.com"], "smses": [],
+                "expected_delivery": "2024-03-14", "note": None, "order_id": str(n), "origin_country_iso3": rng.choice(countries),
+                "shipment_package_count": 1, "shipment_weight": 1.2, "shipment_weight_unit": "kg",
+                "tag": rng.choice(tags), "title": f"Order {n}", "tracked_count": 4, "checkpoints": checkpoints,
+                "next_couriers": [], "tracking_destination_country": None, "tracking_origin_country": None,
+            }
+            line = json.dumps({"meta": {"code": 200}, "data": {"tracking": tracking}}) + "\n"
+            out.write(line)
+            size += len(line)
+            n += 1
+
+
+# ---------------------------------------------------------------- measurement
+
+
+def _tree_rss_kb(pid: int) -> int:
+    """Resident memory of a process and all its descendants, in KiB (Linux /proc)."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+            children.setdefault(int(fields[1]), []).append(int(entry))
+            rss[int(entry)] = int(fields[21]) * (os.sysconf("SC_PAGE_SIZE") // 1024)
+        except (OSError, IndexError, ValueError):
+            continue
+    total, stack = 0, [pid]
+    while stack:
+        current = stack.pop()
+        total += rss.get(current, 0)
+        stack.extend(children.get(current, ()))
+    return total
+
+
+def measure(command: list[str], cwd: Path | None = None, stdin=None) -> tuple[float, int]:
+    """(wall seconds, peak resident KiB of the process tree) for one run."""
+    started = time.perf_counter()
+    process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=stdin)
+    peak = 0
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, _tree_rss_kb(process.pid))
+            done.wait(0.02)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    process.wait()
+    elapsed = time.perf_counter() - started
+    done.set()
+    sampler.join()
+    return elapsed, peak
+
+
+def best(command: list[str], runs: int, **kwargs) -> tuple[float, int]:
+    results = [measure(command, **kwargs) for _ in range(runs)]
+    return min(r[0] for r in results), max(r[1] for r in results)
+
+
+ROUND_TRIP = """
+import sys, libcst
+for path in sys.argv[1:]:
+    data = open(path, 'rb').read()
+    assert libcst.parse_module(data).bytes == data
+"""
+PLAIN_JSON = """
+import sys
+try:
+    import orjson
+    loads, dumps = orjson.loads, lambda v: orjson.dumps(v).decode()
+except ImportError:
+    import json
+    loads, dumps = json.loads, lambda v: json.dumps(v, ensure_ascii=False, separators=(',', ':'))
+with open(sys.argv[1]) as source, open(sys.argv[2], 'w') as out:
+    for line in source:
+        out.write(dumps(loads(line)) + '\\n')
+"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--files", type=int, default=10000)
+    parser.add_argument("--archive-mb", type=int, default=100)
+    parser.add_argument("--data", type=Path, default=HERE / "data")
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    args.data.mkdir(parents=True, exist_ok=True)
+    tool = str(BIN / "aftership-migrate")
+    python = sys.executable
+
+    print(f"generating data in {args.data} ...", flush=True)
+    repo = args.data / "repo"
+    aftership_files = make_repository(repo, args.files)
+    archive = args.data / "trackings.jsonl"
+    make_archive(archive, args.archive_mb)
+    scratch = Path(tempfile.mkdtemp(prefix="aftership-bench-"))
+    rows = []
+
+    # Codemod over the repository, writing nothing (--check does all the work but the write).
+    ours, ours_mem = best([tool, "rewrite", "--check", "-q", str(repo)], args.runs)
+    grep, _ = best(["git", "grep", "--no-index", "-l", "aftership", "--", "."], args.runs, cwd=repo)
+    bare, bare_mem = best([python, "-c", ROUND_TRIP, *map(str, aftership_files)], args.runs)
+    rows.append(("codemod: ours / (git grep + bare libcst round trip)", ours, grep + bare, 2.0, "<="))
+    rows.append(("codemod peak memory, MB", ours_mem / 1024, None, 200, "<"))
+
+    # Translator over the archive, against plain loads + dumps with the same JSON library.
+    out = scratch / "out.jsonl"
+    translate, translate_mem = best([tool, "translate", "-q", str(archive), "-o", str(out)], args.runs)
+    plain, _ = best([python, "-c", PLAIN_JSON, str(archive), str(scratch / "plain.jsonl")], args.runs)
+    size_mb = archive.stat().st_size / (1 << 20)
+    # Throughput ratio = plain time / our time (higher is better).
+    rows.append((f"translator throughput: ours / plain loads+dumps ({size_mb:.0f} MB)", translate, plain, 0.5, ">="))
+    rows.append(("translator peak memory, MB", translate_mem / 1024, None, 200, "<"))
+
+    # Pre-commit start-up on three ordinary files.
+    plain_files = [str(p) for p in sorted(repo.rglob("*.py")) if b"aftership" not in p.read_bytes()][:3]
+    copies = []
+    for i, path in enumerate(plain_files):
+        copy = scratch / f"plain_{i}.py"
+        shutil.copy(path, copy)
+        copies.append(str(copy))
+    hook, _ = best([tool, "rewrite", "-q", *copies], 10)
+    pyupgrade = BIN / "pyupgrade"
+    if pyupgrade.exists():
+        reference, _ = best([str(pyupgrade), *copies], 10)
+        rows.append(("pre-commit start-up: ours / pyupgrade (3 plain files)", hook, reference, 2.0, "<="))
+    else:
+        print("pyupgrade is not installed (pip install '.[bench]'): start-up ratio skipped")
+
+    print()
+    print(f"{'measure':62} {'ours':>9} {'baseline':>9} {'ratio':>7}  target")
+    for name, mine, baseline, target, sense in rows:
+        if baseline is None:
+            ok = mine < target
+            print(f"{name:62} {mine:9.1f} {'':>9} {'':>7}  {sense} {target}  {'ok' if ok else 'MISSED'}")
+            continue
+        ratio = mine / baseline if sense == "<=" else baseline / mine
+        ok = ratio <= target if sense == "<=" else ratio >= target
+        print(f"{name:62} {mine:9.3f} {baseline:9.3f} {ratio:7.2f}  {sense} {target}  {'ok' if ok else 'MISSED'}")
+    print(f"\n({len(aftership_files)} AfterShip files of {args.files}; wall seconds are the best of {args.runs} runs;"
+          f" memory is the peak of the whole process tree)")
+    shutil.rmtree(scratch, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
