@@ -6,6 +6,7 @@ run with nothing to do starts fast enough for a pre-commit hook.
 
 from __future__ import annotations
 
+import itertools
 import re
 import sys
 
@@ -112,7 +113,7 @@ def rewrite(paths, diff, check, unsafe_fixes, select, ignore, add_todo, output_f
     import time
 
     from migrator.codemod.discovery import PathFilter, discover
-    from migrator.codemod.output import finding_line, findings_json, unified_diff, write_summary
+    from migrator.codemod.output import Progress, finding_line, findings_json, unified_diff, write_summary
     from migrator.codemod.runner import Settings, rewrite_files, rewrite_one, select_candidates
     from migrator.config import ConfigError, load_config
 
@@ -147,7 +148,9 @@ def rewrite(paths, diff, check, unsafe_fixes, select, ignore, add_todo, output_f
     counts = {"scanned": len(files), "candidates": len(sources), "changed": 0, "skipped": 0, "error": 0}
     fixes, found, reports = {}, {}, []
     color = sys.stdout.isatty()
-    for report in [*unreadable, *rewrite_files(sources, imported, settings, jobs)]:
+    progress = Progress(len(sources), sys.stderr, enabled=not quiet)
+    for report in itertools.chain(unreadable, rewrite_files(sources, imported, settings, jobs)):
+        progress.step()
         reports.append(report)
         if report.status in ("skipped", "error"):
             counts[report.status] += 1
@@ -169,6 +172,7 @@ def rewrite(paths, diff, check, unsafe_fixes, select, ignore, add_todo, output_f
             found[finding.code] = found.get(finding.code, 0) + 1
             if output_format != "json":
                 click.echo(finding_line(report.path, finding, output_format))
+    progress.close()
     if output_format == "json":
         click.echo(findings_json(reports))
     if not quiet:

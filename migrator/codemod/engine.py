@@ -40,6 +40,8 @@ def rewrite_source(source: bytes, rules: CodeRules, constants: Mapping[str, str]
 
     try:
         module = cst.parse_module(source)
+    except SyntaxError as error:  # from the encoding detection: not UTF-8 and no coding cookie
+        return SourceResult("skipped", source, source, reason=f"not valid text: {error.msg}")
     except cst.ParserSyntaxError as error:
         return SourceResult("skipped", source, source, reason=f"does not parse: {error.message} "
                                                               f"(line {error.raw_line})")

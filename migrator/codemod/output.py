@@ -49,3 +49,22 @@ def write_summary(stream: IO[str], counts: dict, fixes: dict, findings: dict, se
         f"{counts.get('error', 0)} errors in {seconds:.2f}s\n")
     for code in sorted(set(fixes) | set(findings)):
         stream.write(f"  {code}: {fixes.get(code, 0)} fixed, {findings.get(code, 0)} reported\n")
+
+
+class Progress:
+    """A one-line progress bar on stderr, shown only on a terminal and for runs worth watching."""
+
+    def __init__(self, total: int, stream: IO[str], enabled: bool) -> None:
+        self.total, self.stream, self.done = total, stream, 0
+        self.enabled = enabled and total >= 20 and stream.isatty()
+
+    def step(self) -> None:
+        self.done += 1
+        if self.enabled:
+            filled = 30 * self.done // self.total
+            self.stream.write(f"\r[{'#' * filled}{'.' * (30 - filled)}] {self.done}/{self.total} files")
+            self.stream.flush()
+
+    def close(self) -> None:
+        if self.enabled:
+            self.stream.write("\r" + " " * 60 + "\r")
