@@ -40,6 +40,25 @@ def rewrite_code(source: str, *, select: Iterable[str] = (), ignore: Iterable[st
     return CodeResult(result.new_source.decode("utf-8"), result.changed, result.findings, dict(result.fixes), reason)
 
 
+def convert_line(line: str, kind: str | None = None, strict: bool = False) -> tuple[str, dict | None]:
+    """One JSONL line in, (its 2025-01 line, its report entry or None) out.
+
+    A pure function over one document, as distributed engines need (Dask bag, PySpark RDD):
+    a body that fails comes back unchanged with an entry saying why, as in the CLI.
+    """
+    from migrator.payload import jsonlib
+    from migrator.payload.run import Options, _translator, convert_record
+    from migrator.payload.sources import line_record
+
+    options = Options(kind=kind, strict=strict)
+    translator = _LINE_TRANSLATORS.get(options) or _LINE_TRANSLATORS.setdefault(options, _translator(options))
+    outcome = convert_record(translator, options, line_record("line", 0, line, jsonlib.loads), "lines")
+    return outcome.text, outcome.entry
+
+
+_LINE_TRANSLATORS: dict = {}
+
+
 def translate_document(document: Any, kind: str | None = None) -> Translation:
     """Translate one parsed v4 body to 2025-01 (the input is not modified).
 

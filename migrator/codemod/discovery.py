@@ -37,7 +37,7 @@ class PathFilter:
 def _spec(lines: list[str]):
     import pathspec
 
-    return pathspec.PathSpec.from_lines("gitwildmatch", lines)
+    return pathspec.GitIgnoreSpec.from_lines(lines)
 
 
 def _gitignore(directory: str):

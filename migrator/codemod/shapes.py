@@ -109,10 +109,23 @@ def request_scope(endpoint: str | None, method: str | None) -> str | None:
 
 def string_key(node: cst.BaseExpression) -> str | None:
     """The text of a plain string literal (not an f-string or bytes)."""
-    if isinstance(node, cst.SimpleString) and "b" not in node.prefix.lower():
-        value = node.evaluated_value
-        return value if isinstance(value, str) else None
-    return None
+    if not isinstance(node, cst.SimpleString):
+        return None
+    return string_value(node)
+
+
+def string_value(node: cst.SimpleString) -> str | None:
+    """A SimpleString's value; `evaluated_value` compiles code, so plain literals are sliced."""
+    raw = node.value
+    prefix = len(node.prefix)
+    if "b" in raw[:prefix].lower():
+        return None
+    quote = node.quote
+    body = raw[prefix + len(quote):-len(quote)]
+    if "\\" not in body:
+        return body
+    value = node.evaluated_value
+    return value if isinstance(value, str) else None
 
 
 def subscript_key(node: cst.Subscript) -> str | int | None:
@@ -250,8 +263,7 @@ class Tracer:
 
     def _template(self, expr: cst.BaseExpression) -> str | None:
         if isinstance(expr, cst.SimpleString):
-            value = expr.evaluated_value
-            return value if isinstance(value, str) else None
+            return string_value(expr)
         if isinstance(expr, cst.ConcatenatedString):
             left, right = self.template_of(expr.left), self.template_of(expr.right)
             return None if left is None or right is None else left + right

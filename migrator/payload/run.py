@@ -28,7 +28,7 @@ from migrator.payload.sources import (
 )
 
 PARALLEL_BYTES = 16 << 20  # below this a pool costs more than it saves
-BATCH_LINES = 2000
+BATCH_LINES = 500
 
 
 @dataclass
