@@ -18,12 +18,18 @@ def atomic_writer(path: str | os.PathLike, mode: str = "wb") -> Iterator[IO]:
     try:
         with os.fdopen(fd, mode) as handle:
             yield handle
-        if target.exists():
-            os.chmod(temp, target.stat().st_mode & 0o7777)
+        # mkstemp makes 0600 files: keep the old mode, or give a new file the usual one.
+        os.chmod(temp, target.stat().st_mode & 0o7777 if target.exists() else 0o666 & ~_umask())
         os.replace(temp, target)
     except BaseException:
         os.unlink(temp)
         raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def write_bytes_atomic(path: str | os.PathLike, data: bytes) -> None:

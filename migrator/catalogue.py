@@ -25,12 +25,16 @@ SAFETY_MEANING: Mapping[str, str] = {
 
 @dataclass(frozen=True)
 class PayloadExample:
-    """A v4 document and its 2025-01 translation; `reported` lists `action:json-path` entries."""
+    """A v4 document and its 2025-01 translation; `reported` lists `action:json-path` entries.
+
+    `after=None` with `refused=True`: the body has no 2025-01 counterpart and is refused.
+    """
 
     kind: str
     before: Any
     after: Any
     reported: tuple[str, ...] = ()
+    refused: bool = False
 
 
 @dataclass(frozen=True)
@@ -87,6 +91,9 @@ class Rule:
 
                 lines.append(f"  JSON ({example.kind}), before:")
                 lines.extend("    " + s for s in json.dumps(example.before, indent=2).splitlines())
+                if example.refused:
+                    lines.append(f"  after: refused ({self.code}), nothing is written")
+                    continue
                 lines.append("  after:")
                 lines.extend("    " + s for s in json.dumps(example.after, indent=2).splitlines())
                 if example.reported:

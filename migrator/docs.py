@@ -21,3 +21,13 @@ def with_rules_table(readme: str, catalogue: Catalogue) -> str:
     """The README text with the block between the markers regenerated."""
     start, end = readme.index(BEGIN) + len(BEGIN), readme.index(END)
     return readme[:start] + "\n" + rules_table(catalogue) + "\n" + readme[end:]
+
+
+if __name__ == "__main__":  # python -m migrator.docs README.md: regenerate the table in place
+    import sys
+    from pathlib import Path
+
+    from migrator.catalogue import load_catalogue
+
+    readme = Path(sys.argv[1] if len(sys.argv) > 1 else "README.md")
+    readme.write_text(with_rules_table(readme.read_text(encoding="utf-8"), load_catalogue()), encoding="utf-8")

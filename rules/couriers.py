@@ -63,6 +63,16 @@ same applies to `optional_fields`. In code, comparisons with the old values are 
                 {"slug": "ups-mi", "required_fields": ["tracking_postal_code", "tracking_destination_country_region"],
                  "optional_fields": ["tracking_origin_country_region"]}]}},
         ),
+        CodeExample(
+            before='import requests\n\ndef needs_country(slug):\n'
+                   '    for c in requests.get("https://api.aftership.com/v4/couriers").json()["data"]["couriers"]:\n'
+                   '        if c["slug"] == slug:\n'
+                   '            return "tracking_destination_country" in c["required_fields"]\n',
+            after='import requests\n\ndef needs_country(slug):\n'
+                  '    for c in requests.get("https://api.aftership.com/tracking/2025-01/couriers").json()["data"]["couriers"]:\n'
+                  '        if c["slug"] == slug:\n'
+                  '            return "tracking_destination_country_region" in c["required_fields"]\n',
+        ),
     ),
 )
 

@@ -1,7 +1,7 @@
 """Guide §11-§12: estimated delivery date (predict-batch) bodies."""
 
 from migrator.catalogue import CodeExample, PayloadExample, Rule
-from migrator.payload.ops import Rename
+from migrator.payload.ops import Rename, Reshape, is_empty
 
 ADDRESS_COUNTRY = Rule(
     code="AS601",
@@ -58,4 +58,50 @@ requests and in `data` of responses.
     ),
 )
 
-RULES = (ADDRESS_COUNTRY, PREDICT_BATCH_WRAPPER)
+def _request_pickup(item: dict, path, ctx) -> dict:
+    pickup = item.get("estimated_pickup")
+    if not isinstance(pickup, dict):
+        return item
+    if "pickup_time" in pickup:
+        value = pickup.pop("pickup_time")
+        ctx.touch()
+        if not is_empty(value):
+            ctx.report("dropped", path + ("estimated_pickup", "pickup_time"), value,
+                       "2025-01 computes estimated_pickup.pickup_time; requests cannot send it")
+    if all(is_empty(v) for v in pickup.values()):
+        del item["estimated_pickup"]  # carries nothing, and 2025-01 requires order_time when present
+        ctx.touch()
+    return item
+
+
+REQUEST_PICKUP = Rule(
+    code="AS603",
+    name="edd-request-estimated-pickup",
+    title="Predict-batch requests cannot send `estimated_pickup.pickup_time`",
+    guide="not in guide: api-mapping §6.1 (pickup_time is response-only in 2025-01)",
+    engines=frozenset({"payload"}),
+    safety="safe",
+    summary="""
+v4 clients echoed the whole `estimated_pickup` object, response fields included. 2025-01 request
+items take `{order_time, order_cutoff_time, business_days, order_processing_time}`: a
+`pickup_time` inside is dropped (reported unless empty), and an `estimated_pickup` left with no
+values is removed, since 2025-01 would require its `order_time`.
+""",
+    changes=(Reshape(("estimated_pickup",), _request_pickup, ("edd-request-item",), replaces_keys=False),),
+    examples=(
+        PayloadExample(
+            kind="predict-batch-request",
+            before={"estimated_delivery_dates": [{
+                "slug": "fedex", "pickup_time": "2024-07-01 15:00:00",
+                "origin_address": {"country": "USA", "state": "WA"},
+                "destination_address": {"country": "USA", "state": "CA"},
+                "estimated_pickup": {"order_processing_time": {}, "pickup_time": ""}}]},
+            after={"estimated_delivery_dates": [{
+                "slug": "fedex", "pickup_time": "2024-07-01 15:00:00",
+                "origin_address": {"country_region": "USA", "state": "WA"},
+                "destination_address": {"country_region": "USA", "state": "CA"}}]},
+        ),
+    ),
+)
+
+RULES = (ADDRESS_COUNTRY, PREDICT_BATCH_WRAPPER, REQUEST_PICKUP)

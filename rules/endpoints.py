@@ -1,6 +1,6 @@
 """Guide §2: endpoints removed in 2025-01 (slug/tracking_number paths, last_checkpoint, notifications)."""
 
-from migrator.catalogue import CodeExample, Rule
+from migrator.catalogue import CodeExample, PayloadExample, Rule
 
 SLUG_NUMBER_ENDPOINTS = Rule(
     code="AS201",
@@ -69,6 +69,14 @@ and are refused: re-fetch the tracking instead.
                   '    return body["data"]["checkpoints"][-1]\n',
             unsafe_fixes=True,
         ),
+        PayloadExample(
+            kind="last-checkpoint-response",
+            before={"meta": {"code": 200}, "data": {"id": "k5x2pq9rt7wz3mn8bv4cy6dj", "tracking_number": "RR1",
+                                                    "slug": "royal-mail", "tag": "InTransit",
+                                                    "checkpoint": {"message": "Sorted", "tag": "InTransit"}}},
+            after=None,
+            refused=True,
+        ),
     ),
 )
 
@@ -91,6 +99,12 @@ rewritten. Stored notification bodies have no 2025-01 counterpart and are refuse
             after='import requests\nrequests.post(f"https://api.aftership.com/tracking/2025-01/notifications/{tid}/add", '
                   'json={"notification": {"emails": [e]}}, headers=H)\n',
             findings=("AS203",),
+        ),
+        PayloadExample(
+            kind="notification-request",
+            before={"notification": {"emails": ["ana@example.com"], "smses": []}},
+            after=None,
+            refused=True,
         ),
     ),
 )

@@ -107,8 +107,8 @@ def _page_to_cursor(obj: dict, path, ctx) -> dict:
     if has_next:
         ctx.report("defaulted", path + ("page",), page,
                    "a page number has no cursor: next_cursor is null; list again to continue")
-    pagination = {"total": count if numbers or isinstance(count, int) else None,
-                  "next_cursor": None, "has_next_page": has_next}
+    total = count if isinstance(count, int) and not isinstance(count, bool) else None
+    pagination = {"total": total, "next_cursor": None, "has_next_page": has_next}
     return {"pagination": obj.get("pagination", pagination), "trackings": obj.get("trackings", [])}
 
 

@@ -139,11 +139,13 @@ def _stringify_custom_fields(obj: dict, path, ctx) -> dict:
         if isinstance(value, str):
             out[key] = value
         elif value is None:
+            ctx.touch()
             ctx.report("dropped", path + ("custom_fields", key), value,
                        "2025-01 custom_fields values must be strings; a null value is left out")
         else:
             text = json.dumps(value) if not isinstance(value, bool) else ("true" if value else "false")
             out[key] = text
+            ctx.touch()
             ctx.report("coerced", path + ("custom_fields", key), value,
                        f"2025-01 rejects non-string custom_fields values; sent as {text!r}")
     obj["custom_fields"] = out

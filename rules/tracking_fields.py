@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import date
 
@@ -13,33 +14,35 @@ from ._scopes import CREATE, DETECT, LIST_QUERY, RESPONSE, UPDATE, WRITE
 MAX_CUSTOMERS = 3
 
 
-def _to_float(value):
+def _to_float(value, limit: float):
+    """A finite number within ±limit, from a number or a numeric string; else None."""
     if isinstance(value, bool):
         return None
-    if isinstance(value, (int, float)):
-        return float(value)
-    if isinstance(value, str):
-        try:
-            return float(value.strip())
-        except ValueError:
-            return None
-    return None
+    try:
+        number = float(value.strip()) if isinstance(value, str) else float(value) if isinstance(value, (int, float)) else None
+    except ValueError:
+        return None
+    return number if number is not None and math.isfinite(number) and abs(number) <= limit else None
 
 
 def _coordinates_to_coordinate(obj: dict, path, ctx) -> dict:
     value = obj.pop("coordinates")
     coordinate = None
     if isinstance(value, list) and len(value) == 2:
-        latitude, longitude = (_to_float(v) for v in value)
+        latitude, longitude = _to_float(value[0], 90), _to_float(value[1], 180)
         if latitude is not None and longitude is not None:
             coordinate = {"latitude": latitude, "longitude": longitude}
             if any(isinstance(v, str) for v in value):
                 ctx.report("coerced", path + ("coordinates",), value,
                            "string coordinates read as numbers, in [latitude, longitude] order")
+    if "coordinate" in obj:
+        if coordinate is not None and obj["coordinate"] != coordinate:
+            ctx.report("dropped", path + ("coordinates",), value, "`coordinate` is already present")
+        return obj
     if coordinate is None and not is_empty(value):
         ctx.report("dropped", path + ("coordinates",), value,
-                   "not a [latitude, longitude] pair of numbers")
-    obj.setdefault("coordinate", coordinate)
+                   "not a [latitude, longitude] pair of numbers in range")
+    obj["coordinate"] = coordinate
     return obj
 
 
@@ -80,6 +83,7 @@ read of `coordinates` is reported: its replacement has another type.
 def _keep_legacy_id(obj: dict, path, ctx) -> dict:
     if "legacy_id" not in obj and isinstance(obj.get("id"), str) and len(obj["id"]) == 24:
         obj["legacy_id"] = obj["id"]
+        ctx.touch()
     return obj
 
 
@@ -121,6 +125,7 @@ def _slug_string_to_list(obj: dict, path, ctx) -> dict:
     slug = obj.get("slug")
     if isinstance(slug, str):
         obj["slug"] = [part.strip() for part in slug.split(",") if part.strip()]
+        ctx.touch()
     return obj
 
 
@@ -291,11 +296,12 @@ In code, a read of `next_couriers` is reported, since a list becomes one object.
 )
 
 
-def _split_recipients(value) -> list:
+def _split_recipients(value) -> list[tuple[int, str]]:
+    """(index in the input, recipient) pairs; blanks are skipped but keep their places."""
     if isinstance(value, str):
-        return [part.strip() for part in value.split(",") if part.strip()]
+        return [(i, part.strip()) for i, part in enumerate(value.split(",")) if part.strip()]
     if isinstance(value, list):
-        return [v for v in value if not is_empty(v)]
+        return [(i, v) for i, v in enumerate(value) if not is_empty(v)]
     return []
 
 
@@ -310,13 +316,13 @@ def _recipients_to_customers(is_request: bool):
             if i == 0 and not is_empty(name):
                 customer["name"] = name
             if i < len(phones):
-                customer["phone_number"] = phones[i]
+                customer["phone_number"] = phones[i][1]
             if i < len(emails):
-                customer["email"] = emails[i]
+                customer["email"] = emails[i][1]
             customers.append(customer)
         for field, values in (("emails", emails), ("smses", phones)):
-            for i, value in enumerate(values[MAX_CUSTOMERS:], start=MAX_CUSTOMERS):
-                ctx.report("dropped", path + (field, i), value,
+            for index, value in values[MAX_CUSTOMERS:]:
+                ctx.report("dropped", path + (field, index), value,
                            f"2025-01 allows at most {MAX_CUSTOMERS} customers")
         customers = customers[:MAX_CUSTOMERS]
         if "customers" in obj and obj["customers"]:
@@ -387,6 +393,7 @@ def _ship_date_iso(obj: dict, path, ctx) -> dict:
     if match:
         try:
             obj["tracking_ship_date"] = date(*map(int, match.groups())).isoformat()
+            ctx.touch()
         except ValueError:
             pass  # not a real date: left for the API to reject, as v4 would have
     return obj
@@ -642,8 +649,9 @@ def _weight_object(obj: dict, path, ctx) -> dict:
     if isinstance(weight, dict):
         if not is_empty(unit) and weight.get("unit") not in (None, unit):
             ctx.report("dropped", path + ("shipment_weight_unit",), unit, "`shipment_weight.unit` differs")
-        elif not is_empty(unit):
-            weight.setdefault("unit", unit)
+        elif not is_empty(unit) and weight.get("unit") is None:
+            weight["unit"] = unit
+            ctx.touch()
         return obj
     if isinstance(weight, bool) or not isinstance(weight, (int, float)):
         if not is_empty(weight):
@@ -745,6 +753,7 @@ it `zip`, so it passes through untouched.
 def _create_slug_string(obj: dict, path, ctx) -> dict:
     slug = obj.get("slug")
     if isinstance(slug, list):
+        ctx.touch()
         obj["slug"] = slug[0] if slug else None
         for i, extra in enumerate(slug[1:], start=1):
             ctx.report("dropped", path + ("slug", i), extra,

@@ -79,6 +79,7 @@ _CHILDREN: Mapping[str, Mapping[str, Shape]] = {
         "latest_estimated_delivery": Shape("estimated-delivery"),
     },
     "edd": {"origin_address": Shape("edd-address"), "destination_address": Shape("edd-address")},
+    "courier": {"required_fields": Shape("courier-fields"), "optional_fields": Shape("courier-fields")},
 }
 _LISTS = {
     "trackings": Shape("list", item=TRACKING),

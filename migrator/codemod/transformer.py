@@ -564,13 +564,25 @@ class MigrationTransformer(cst.CSTTransformer):
                 return element.with_changes(value=_with_text(element.value, ",".join(renamed)))
         return element
 
-    # Tracking ids: 24 characters ----------------------------------------------------------------
+    # Comparisons: enum values, tracking id lengths ---------------------------------------------------
     def leave_Comparison(self, original: cst.Comparison, updated: cst.Comparison) -> cst.BaseExpression:
+        updated = self._courier_field_value(original, updated)
         left = original.left
         if (m.matches(left, m.Call(func=m.Name("len"))) and len(original.comparisons) == 1
                 and m.matches(original.comparisons[0].comparator, m.Integer("24"))
                 and "id" in cst.Module(body=[]).code_for_node(left).lower()):
             self.report(original, self.rule("AS302"), "2025-01 tracking ids have 32 characters (legacy ids 24)")
+        return updated
+
+    def _courier_field_value(self, original: cst.Comparison, updated: cst.Comparison) -> cst.Comparison:
+        """`"tracking_origin_country" in courier["required_fields"]`: the enum value was renamed."""
+        value = string_key(original.left)
+        if value not in self.rules.value_renames or len(original.comparisons) != 1:
+            return updated
+        shape = self.tracer.shape_of(original.comparisons[0].comparator)
+        new, rule = self.rules.value_renames[value]
+        if shape is not None and shape.kind == "courier-fields" and self.fix(original, rule):
+            return updated.with_changes(left=_with_text(updated.left, new))
         return updated
 
     def leave_Arg(self, original: cst.Arg, updated: cst.Arg) -> cst.Arg:

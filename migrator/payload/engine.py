@@ -99,6 +99,8 @@ class Translator:
                 ctx.rule = code
                 obj = change.apply(obj, path, ctx)
                 if ctx.descended:
+                    # The object now sits where its wrapper was: remember both places for reports.
+                    ctx.moved[path] = path + ctx.descended
                     path, ctx.descended = path + ctx.descended, ()
                 if not isinstance(obj, dict):
                     return obj
@@ -113,7 +115,7 @@ def _has_post_v4_key(document: Any) -> bool:
     if not isinstance(document, dict):
         return False
     main = document
-    for key in ("data", "msg"):
+    for key in ("data", "msg", "tracking"):
         if isinstance(main.get(key), dict):
             main = main[key]
     if isinstance(main.get("trackings"), list) and main["trackings"]:

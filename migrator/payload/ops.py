@@ -56,6 +56,14 @@ class Context:
         # Set by a change that replaced an object by one of its members, so that later
         # reports name the value's place in the input document.
         self.descended: Path = ()
+        self.moved: dict[Path, Path] = {}  # output path of an unwrapped object -> its input path
+
+    def input_path(self, output: Path) -> Path:
+        """Where a place of the translated document was in the input (undoing unwraps)."""
+        for prefix in sorted(self.moved, key=len, reverse=True):
+            if output[:len(prefix)] == prefix:
+                return self.moved[prefix] + output[len(prefix):]
+        return output
 
     def touch(self) -> None:
         self.applied[self.rule] = self.applied.get(self.rule, 0) + 1
@@ -171,10 +179,14 @@ class Reshape(Change):
     replaces_keys: bool = True
 
     def apply(self, obj: dict, path: Path, ctx: Context) -> Any:
-        if not any(key in obj for key in self.reads):
+        present = [key for key in self.reads if key in obj]
+        if not present:
             return obj
-        ctx.touch()
-        return self.function(obj, path, ctx)
+        result = self.function(obj, path, ctx)
+        # Consuming a v4 key is a change; a function that edits values in place touches itself.
+        if result is not obj or not isinstance(result, dict) or any(key not in result for key in present):
+            ctx.touch()
+        return result
 
 
 def renames_by_scope(changes: Mapping[str, list[Change]]) -> dict[str, dict[str, str]]:

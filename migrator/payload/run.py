@@ -1,8 +1,9 @@
 """The archive converter: files and directories in, translated files (or stdout) out.
 
 Every body is translated independently. A body that cannot be read, recognised, translated or
-validated is reported with its place and written back unchanged, so an output file never
-loses data and JSONL lines stay aligned with the input; the run goes on. Large JSONL inputs
+validated is reported with its place; inside a JSONL file or an array it is written back
+unchanged, so the output loses no data and lines stay aligned with the input; a file holding
+one failed body is not written. The run goes on. Large JSONL inputs
 are translated in batches by worker processes, written in input order.
 """
 
@@ -120,11 +121,12 @@ def convert_record(translator: Translator, options: Options, record: Record, lay
     entry = {**where, "kind": result.kind, "version": result.version}
     if result.events:
         entry["events"] = [e.as_dict() for e in result.events]
-    counts = [(e.rule, e.action) for e in result.events]
     if errors:
+        # Nothing of a failed body is written, so its events are listed but not counted.
         entry["status"], entry["errors"] = "failed", errors
         messages = [f"{record.location}: error: {message}" for message in errors[:5]]
-        return Outcome(original, "failed", entry, counts, messages)
+        return Outcome(original, "failed", entry, [], messages)
+    counts = [(e.rule, e.action) for e in result.events]
     status = "converted" if result.changed else "unchanged"
     entry["status"] = status
     # An unchanged JSONL line is written back byte for byte; documents are re-encoded.
@@ -226,9 +228,11 @@ def _translator(options: Options) -> Translator:
 class ArchiveConverter:
     """Translates many inputs to their destinations and keeps the tally."""
 
-    def __init__(self, options: Options, report: ReportWriter, stderr: IO[str] = sys.stderr,
+    def __init__(self, options: Options, report: ReportWriter, stderr: IO[str] | None = None,
                  jobs: int | None = None) -> None:
-        self.options, self.report, self.stderr = options, report, stderr
+        self.options, self.report = options, report
+        self.stderr = stderr if stderr is not None else sys.stderr
+        self.written: set[Path] = set()
         self.translator = _translator(options)
         self.jobs = jobs or os.cpu_count() or 1
         self.summary = Summary()
@@ -244,6 +248,12 @@ class ArchiveConverter:
                 target = out / relative if (many or out.is_dir()) else out
             else:
                 target = None
+            if target is not None and target.resolve() in self.written:
+                self.apply(_failed(Record(source), {"document": source},
+                                   f"{target} was already written by another input of this run; not overwritten"))
+                continue
+            if target is not None:
+                self.written.add(target.resolve())
             self.convert_file(source, target, stdout)
         return self.summary
 

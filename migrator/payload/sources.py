@@ -77,7 +77,9 @@ def read_records(name: str, stream: IO[str], loads=None) -> tuple[Layout, Iterat
         return "array", _array(name, stream, head)
     text = head + stream.read()
     if name == "-":
-        # stdin has no suffix: a stream of several objects is JSONL.
+        # stdin has no suffix: one line, or several objects, is JSONL; a pretty document is not.
+        if "\n" not in text.strip():
+            return "lines", _lines(name, io.StringIO(text), loads)
         try:
             return "document", iter([Record(name, loads(text))])
         except ValueError:

@@ -44,6 +44,6 @@ def enforce_2025_01(kind: str, document: Any, ctx: Context) -> list[str]:
                 value = error.instance.pop(key)
                 ctx.touch()
                 if not is_empty(value):
-                    path: Path = tuple(error.absolute_path) + (key,)
+                    path: Path = ctx.input_path(tuple(error.absolute_path) + (key,))
                     ctx.report("dropped", path, value, "no such field in the 2025-01 contract")
     return sorted(f"{e.json_path}: {e.message}" for e in check.iter_errors(document))
