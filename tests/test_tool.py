@@ -33,7 +33,7 @@ def test_readme_opens_with_exactly_two_commands():
 
 def test_readme_rules_table_is_current():
     readme = (REPO / "README.md").read_text()
-    assert with_rules_table(readme, load_catalogue()) == readme, "regenerate: python -c 'from migrator.docs ...'"
+    assert with_rules_table(readme, load_catalogue()) == readme, "regenerate: python -m migrator.docs README.md"
 
 
 def test_ci_runs_the_readme_test_command():
