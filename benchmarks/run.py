@@ -32,7 +32,7 @@ SEED = 20250109
 
 def _aftership_module(rng: random.Random, i: int) -> str:
     """A v4 client module in one of the idioms the fixtures cover."""
-    style = i % 4
+    style = (i // 100) % 4
     base = rng.choice(["https://api.aftership.com/v4", "http://api.aftership.com/v4/", "api.aftership.com/v4"])
     head = f'"""Shop integration {i}."""\nimport requests\n\nAPI = "{base}".rstrip("/")\n' \
            f'HEADERS = {{"aftership-api-key": "KEY{i}", "Content-Type": "application/json"}}\n\n'

@@ -82,6 +82,12 @@ def translate(inputs, output, in_place, kind, report_path, strict, select, ignor
     sys.exit(EXIT_CHANGED if summary.failed else EXIT_OK)
 
 
+def _with_progress(reports, progress):
+    for report in reports:
+        progress.step()
+        yield report
+
+
 def _codes(values: tuple[str, ...]) -> list[str]:
     """`--select AS1,AS301 --select AS4` -> ["AS1", "AS301", "AS4"]."""
     return [code.strip() for value in values for code in value.split(",") if code.strip()]
@@ -114,7 +120,8 @@ def rewrite(paths, diff, check, unsafe_fixes, select, ignore, add_todo, output_f
 
     from migrator.codemod.discovery import PathFilter, discover
     from migrator.codemod.output import Progress, finding_line, findings_json, unified_diff, write_summary
-    from migrator.codemod.runner import Settings, rewrite_files, rewrite_one, select_candidates
+    from migrator.codemod.runner import PARALLEL_THRESHOLD, Settings, Workers, rewrite_files, rewrite_one, \
+        select_candidates
     from migrator.config import ConfigError, load_config
 
     started = time.perf_counter()
@@ -143,38 +150,44 @@ def rewrite(paths, diff, check, unsafe_fixes, select, ignore, add_todo, output_f
         sys.exit(EXIT_ERROR if report.status == "error" else
                  EXIT_CHANGED if report.status == "changed" or report.findings else EXIT_OK)
 
+    import os
+
+    big_run = len(paths) >= PARALLEL_THRESHOLD or any(os.path.isdir(p) for p in paths)
+    workers = Workers(settings, jobs, worth_it=big_run)
     files = list(discover(paths, PathFilter([*config.exclude, *exclude], config.root)))
     sources, imported, unreadable = select_candidates(files)
     counts = {"scanned": len(files), "candidates": len(sources), "changed": 0, "skipped": 0, "error": 0}
-    fixes, found, reports = {}, {}, []
+    fixes, found, with_findings = {}, {}, []
     color = sys.stdout.isatty()
     progress = Progress(len(sources), sys.stderr, enabled=not quiet)
-    for report in itertools.chain(unreadable, rewrite_files(sources, imported, settings, jobs)):
-        progress.step()
-        reports.append(report)
-        if report.status in ("skipped", "error"):
-            counts[report.status] += 1
-            click.echo(f"{report.path}: {report.status}: {report.reason}", err=True)
-            continue
-        if report.status == "changed":
-            counts["changed"] += 1
-            if diff:
-                click.echo(unified_diff(report.path, report.source, report.new_source, color), nl=False)
-            elif not check:
-                from migrator.atomic import write_bytes_atomic
+    with workers:
+        for report in itertools.chain(unreadable, _with_progress(
+                rewrite_files(sources, imported, settings, workers), progress)):
+            if report.status in ("skipped", "error"):
+                counts[report.status] += 1
+                click.echo(f"{report.path}: {report.status}: {report.reason}", err=True)
+                continue
+            if report.status == "changed":
+                counts["changed"] += 1
+                if diff:
+                    click.echo(unified_diff(report.path, report.source, report.new_source, color), nl=False)
+                elif not check:
+                    from migrator.atomic import write_bytes_atomic
 
-                write_bytes_atomic(report.path, report.new_source)
-                if verbose:
-                    click.echo(f"fixed {report.path}", err=True)
-        for code, count in report.fixes.items():
-            fixes[code] = fixes.get(code, 0) + count
-        for finding in report.findings:
-            found[finding.code] = found.get(finding.code, 0) + 1
-            if output_format != "json":
-                click.echo(finding_line(report.path, finding, output_format))
+                    write_bytes_atomic(report.path, report.new_source)
+                    if verbose:
+                        click.echo(f"fixed {report.path}", err=True)
+            for code, count in report.fixes.items():
+                fixes[code] = fixes.get(code, 0) + count
+            for finding in report.findings:
+                found[finding.code] = found.get(finding.code, 0) + 1
+                if output_format != "json":
+                    click.echo(finding_line(report.path, finding, output_format))
+            if report.findings:
+                with_findings.append(report)
     progress.close()
     if output_format == "json":
-        click.echo(findings_json(reports))
+        click.echo(findings_json(with_findings))
     if not quiet:
         write_summary(sys.stderr, counts, fixes, found, time.perf_counter() - started)
     if counts["error"]:

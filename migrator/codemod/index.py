@@ -12,12 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
-MARKERS = (b"aftership", b"AfterShip", b"Aftership", b"AFTERSHIP")
-
-
 def has_marker(data: bytes) -> bool:
-    """The cheap test run on every file: does it mention AfterShip at all?"""
-    return any(marker in data for marker in MARKERS)
+    """The cheap test run on every file: does it mention AfterShip (aftership, AfterShip, ...)?"""
+    return b"ftership" in data or b"FTERSHIP" in data
 
 
 def module_keys(path: str) -> list[str]:
@@ -78,10 +75,12 @@ class ProjectIndex:
     def names(self) -> set[bytes]:
         return {name.encode() for values in self.constants.values() for name in values}
 
-    def imported(self, tree: ast.Module, package: str = "") -> dict[str, str]:
+    def imported(self, tree: ast.Module) -> dict[str, str]:
         """The AfterShip constants a module imports: {local name or dotted use: template}."""
         out: dict[str, str] = {}
-        for node in ast.walk(tree):
+        if not self.constants:
+            return out
+        for node in _imports(tree):
             if isinstance(node, ast.ImportFrom) and node.module:
                 values = self.constants.get(node.module) or self.constants.get(node.module.split(".")[-1])
                 for alias in node.names:
@@ -99,6 +98,18 @@ class ProjectIndex:
                         local = alias.asname or alias.name
                         out.update({f"{local}.{name}": value for name, value in values.items()})
         return out
+
+
+def _imports(tree: ast.Module):
+    """Import statements at module level, also inside if/try blocks (not inside functions)."""
+    pending = list(tree.body)
+    while pending:
+        node = pending.pop()
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            yield node
+        elif isinstance(node, (ast.If, ast.Try)):
+            pending.extend(node.body + node.orelse + getattr(node, "finalbody", [])
+                           + [s for handler in getattr(node, "handlers", []) for s in handler.body])
 
 
 def parse_quietly(data: bytes) -> ast.Module | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from migrator.catalogue import Catalogue, Rule
 from migrator.payload.ops import Remove, Rename, RenameValue, Reshape
@@ -45,6 +46,15 @@ class CodeRules:
                     self.reads.setdefault(scope, {})[key] = (rule.code_reads[key], rule)
                 else:
                     self.reported.setdefault(scope, {})[key] = rule
+
+    @cached_property
+    def keys(self) -> frozenset[str]:
+        """Every string literal some code rule acts on (keys and enum values), and `tracking`."""
+        found = {"tracking"} | set(self.value_renames)
+        for table in (self.renames, self.reads, self.reported):
+            for keys in table.values():
+                found.update(keys)
+        return frozenset(found)
 
     def on(self, code: str) -> bool:
         return code in self.enabled

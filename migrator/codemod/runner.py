@@ -108,21 +108,50 @@ def _rules(settings: Settings):
     return _RULES_CACHE[settings]
 
 
+class Workers:
+    """A process pool started before discovery, so workers import libcst while files are read.
+
+    Used for runs over directories or many files; `pool` stays None for a few named files,
+    where a pool costs more than it saves (the pre-commit case).
+    """
+
+    def __init__(self, settings: Settings, jobs: int | None, worth_it: bool) -> None:
+        self.jobs = jobs or os.cpu_count() or 1
+        self.pool = None
+        if worth_it and self.jobs > 1:
+            from concurrent.futures import ProcessPoolExecutor
+
+            self.pool = ProcessPoolExecutor(max_workers=self.jobs)
+            for _ in range(self.jobs):
+                self.pool.submit(_warm_up, settings)
+
+    def __enter__(self) -> "Workers":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _warm_up(settings: Settings) -> None:
+    import libcst  # noqa: F401 - the import is the point
+    from libcst.metadata import MetadataWrapper, PositionProvider  # noqa: F401
+
+    _rules(settings)
+
+
 def rewrite_files(sources: dict[str, bytes], imported: dict[str, dict[str, str]], settings: Settings,
-                  jobs: int | None = None) -> Iterator[FileReport]:
+                  workers: Workers | None = None) -> Iterator[FileReport]:
     """Rewrite the candidates, yielding reports in path order."""
-    jobs = jobs or os.cpu_count() or 1
     items = list(sources.items())
-    if jobs <= 1 or len(items) < PARALLEL_THRESHOLD:
+    pool = workers.pool if workers is not None else None
+    if pool is None or len(items) < PARALLEL_THRESHOLD:
         for path, source in items:
             yield rewrite_one(path, source, imported.get(path, {}), settings)
         return
-    from concurrent.futures import ProcessPoolExecutor  # 15 ms to import: only when a pool pays off
-
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        futures = [pool.submit(rewrite_one, path, source, imported.get(path, {}), settings) for path, source in items]
-        for (path, source), future in zip(items, futures):
-            try:
-                yield future.result()
-            except Exception as error:  # noqa: BLE001 - a worker that died loses one file, not the run
-                yield FileReport(path, "error", source, source, reason=f"worker failed: {error}")
+    futures = [pool.submit(rewrite_one, path, source, imported.get(path, {}), settings) for path, source in items]
+    for (path, source), future in zip(items, futures):
+        try:
+            yield future.result()
+        except Exception as error:  # noqa: BLE001 - a worker that died loses one file, not the run
+            yield FileReport(path, "error", source, source, reason=f"worker failed: {error}")

@@ -175,6 +175,9 @@ class Scope:
     bindings: Bindings
     calls: list
     mentions_webhook_signature: bool = False
+    # Holds a literal some rule may act on (an AfterShip URL, a known key, 24); a function with
+    # none, no AfterShip call and no webhook is not walked by the transformer at all.
+    marked: bool = False
 
 
 class ScopeScanner(cst.CSTVisitor):
@@ -183,10 +186,11 @@ class ScopeScanner(cst.CSTVisitor):
     Scopes are the module and each function; classes and lambdas belong to the enclosing scope.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, keys: frozenset[str] = frozenset()) -> None:
         self.scopes: dict[int, Scope] = {}
         self.assignments: list[cst.Assign] = []
         self._stack: list[Scope] = []
+        self._keys = keys
 
     def _push(self, node: cst.CSTNode) -> None:
         scope = Scope(Bindings(), [])
@@ -201,20 +205,34 @@ class ScopeScanner(cst.CSTVisitor):
 
     def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
         inner = self._stack.pop()
-        if inner.mentions_webhook_signature:
-            self._stack[-1].mentions_webhook_signature = True
+        outer = self._stack[-1]
+        outer.mentions_webhook_signature |= inner.mentions_webhook_signature
+        outer.marked |= inner.marked
 
     @property
     def _bindings(self) -> Bindings:
         return self._stack[-1].bindings
 
     def visit_Call(self, node: cst.Call) -> None:
-        for scope in self._stack:
-            scope.calls.append(node)
+        self._stack[-1].calls.append(node)
+
+    def _mark(self, text: str) -> None:
+        lowered = text.lower()
+        if "aftership" in lowered or text in self._keys or lowered.startswith(("/v4", "v4/")):
+            self._stack[-1].marked = True
 
     def visit_SimpleString(self, node: cst.SimpleString) -> None:
-        if (string_key(node) or "").lower() == urls.WEBHOOK_SIGNATURE_HEADER:
+        value = string_key(node) or ""
+        if value.lower() == urls.WEBHOOK_SIGNATURE_HEADER:
             self._stack[-1].mentions_webhook_signature = True
+        self._mark(value)
+
+    def visit_FormattedStringText(self, node: cst.FormattedStringText) -> None:
+        self._mark(node.value)
+
+    def visit_Integer(self, node: cst.Integer) -> None:
+        if node.value == "24":
+            self._stack[-1].marked = True
 
     def visit_Assign(self, node: cst.Assign) -> None:
         self.assignments.append(node)
@@ -249,6 +267,7 @@ class Tracer:
         self.request_shapes: dict[str, Shape] = {}
         self.calls_aftership = False
         self._http: dict[int, Shape | None] = {}
+        self.quiet = False
 
     # URL templates -------------------------------------------------------------------------
     def template_of(self, expr: cst.BaseExpression) -> str | None:
@@ -288,7 +307,7 @@ class Tracer:
             return None
         if isinstance(expr, cst.Call):
             name = dotted(expr.func) or ""
-            if name.endswith("format") and isinstance(expr.func, cst.Attribute):
+            if isinstance(expr.func, cst.Attribute) and expr.func.attr.value in ("format", "rstrip", "strip", "lstrip"):
                 return self.template_of(expr.func.value)
             if name.split(".")[-1] == "urljoin" and len(expr.args) >= 2:
                 base, tail = self.template_of(expr.args[0].value), self.template_of(expr.args[1].value)

@@ -112,7 +112,7 @@ class MigrationTransformer(cst.CSTTransformer):
 
     def _enter(self, root: cst.CSTNode) -> None:
         if isinstance(root, cst.Module):
-            self.scanner = ScopeScanner()
+            self.scanner = ScopeScanner(self.rules.keys)
             root.visit(self.scanner)
         scope = self.scanner.scopes[id(root)]
         outer = self.tracers[-1] if self.tracers else None
@@ -122,6 +122,8 @@ class MigrationTransformer(cst.CSTTransformer):
         if outer is None:
             self._collect_constants(tracer)
         self._seed_requests(scope.calls, tracer)
+        tracer.quiet = not (scope.marked or scope.mentions_webhook_signature or tracer.calls_aftership
+                            or (outer is not None and outer.calls_aftership and self.rules.on("AS105")))
 
     def _collect_constants(self, tracer: Tracer) -> None:
         """String constants of the module, its classes and `self.x = ...` attributes."""
@@ -182,8 +184,9 @@ class MigrationTransformer(cst.CSTTransformer):
     def visit_Module(self, node: cst.Module) -> None:
         self._enter(node)
 
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
         self._enter(node)
+        return not self.tracer.quiet  # nothing in it any rule acts on: skip the walk
 
     def leave_FunctionDef(self, original: cst.FunctionDef, updated: cst.FunctionDef) -> cst.FunctionDef:
         self.tracers.pop()
