@@ -11,7 +11,7 @@ from functools import lru_cache
 from typing import Any, Iterable
 
 from migrator.payload.kinds import REMOVED_KINDS, STRUCTURES, Node, Unrecognised, recognise
-from migrator.payload.ops import LOSSY_ACTIONS, Change, Context, Event, Path
+from migrator.payload.ops import LOSSY_ACTIONS, Change, Context, Event, Path, Rename, Renames
 from migrator.payload.validate import enforce_2025_01
 
 # Keys that appeared between v4 and 2025-01: a body that has one and still needed changes
@@ -65,7 +65,13 @@ class Translator:
                 continue
             for change in rule.changes:
                 for scope in change.scopes:
-                    self.plan.setdefault(scope, []).append((rule.code, change))
+                    steps = self.plan.setdefault(scope, [])
+                    if isinstance(change, Rename) and steps and isinstance(steps[-1][1], Renames):
+                        steps[-1][1].add(rule.code, change)  # one dict rebuild for a run of renames
+                    elif isinstance(change, Rename):
+                        steps.append(("", Renames().add(rule.code, change)))
+                    else:
+                        steps.append((rule.code, change))
 
     def translate(self, document: Any, kind: str | None = None) -> Translation:
         """Translate `document` (mutated in place) to 2025-01; raises Unrecognised or Refused."""
@@ -90,7 +96,7 @@ class Translator:
         if node.each:
             if not isinstance(obj, list):
                 return obj
-            item = Node(node.scopes, node.children)
+            item = node.item
             return [self._apply(item, value, path + (i,), ctx) for i, value in enumerate(obj)]
         if not isinstance(obj, dict):
             return obj

@@ -106,6 +106,32 @@ class Rename(Change):
         return {(self.new if k == self.old else k): v for k, v in obj.items()}
 
 
+class Renames(Change):
+    """Several `Rename`s of one scope applied in one pass (the engine's plan merges them)."""
+
+    def __init__(self) -> None:
+        self.renames: dict[str, tuple[str, Rename]] = {}
+
+    def add(self, code: str, rename: Rename) -> "Renames":
+        self.renames[rename.old] = (code, rename)
+        return self
+
+    def apply(self, obj: dict, path: Path, ctx: Context) -> dict:
+        found = [key for key in obj if key in self.renames]
+        if not found:
+            return obj
+        simple = {}
+        for key in found:
+            code, rename = self.renames[key]
+            ctx.rule = code
+            if rename.new in obj:
+                obj = rename.apply(obj, path, ctx)  # both keys present: the single rename decides and reports
+            else:
+                ctx.touch()
+                simple[key] = rename.new
+        return {simple.get(k, k): v for k, v in obj.items()} if simple else obj
+
+
 @dataclass(frozen=True)
 class RenameValue(Change):
     """An enum value renamed in `field` (a string, or each string of a list)."""

@@ -88,7 +88,9 @@ class _Compiler:
         return _all(checks)
 
     def _object(self, schema: dict, document: dict) -> Check:
-        properties = {name: self.compile(s, document) for name, s in schema.get("properties", {}).items()}
+        # Per property: the Python types that pass at once (a type-only schema), and the full check.
+        properties = {name: (_exact_types(s), self.compile(s, document))
+                      for name, s in schema.get("properties", {}).items()}
         extra = schema.get("additionalProperties", True)
         extra_check = None if extra is True else self.compile(extra, document)
         required = tuple(schema.get("required", ()))
@@ -100,9 +102,9 @@ class _Compiler:
                 if name not in value:
                     return False
             for name, item in value.items():
-                test = properties.get(name)
-                if test is not None:
-                    if not test(item):
+                entry = properties.get(name)
+                if entry is not None:
+                    if type(item) not in entry[0] and not entry[1](item):
                         return False
                 elif extra_check is not None and not extra_check(item):
                     return False
@@ -146,6 +148,18 @@ def _type_check(names: list[str]) -> Check:
         return integer and (isinstance(value, int) or (isinstance(value, float) and value.is_integer()))
 
     return check
+
+
+_EXACT = {"object": (dict,), "array": (list,), "string": (str,), "boolean": (bool,), "null": (type(None),),
+          "integer": (int,), "number": (int, float)}
+
+
+def _exact_types(schema: Any) -> frozenset:
+    """For a schema that is only `type`: the Python types that always pass (bool is its own type)."""
+    if not isinstance(schema, dict) or set(schema) - {"type", "description", "title"} or "type" not in schema:
+        return frozenset()
+    names = schema["type"] if isinstance(schema["type"], list) else [schema["type"]]
+    return frozenset(t for name in names for t in _EXACT.get(name, ()))
 
 
 def _all(checks: list[Check]) -> Check:
