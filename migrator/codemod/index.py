@@ -14,7 +14,7 @@ from typing import Iterable
 
 def has_marker(data: bytes) -> bool:
     """The cheap test run on every file: does it mention AfterShip (aftership, AfterShip, ...)?"""
-    return b"ftership" in data or b"FTERSHIP" in data
+    return b"ftership" in data or b"fterShip" in data or b"FTERSHIP" in data
 
 
 def module_keys(path: str) -> list[str]:
@@ -75,19 +75,25 @@ class ProjectIndex:
     def names(self) -> set[bytes]:
         return {name.encode() for values in self.constants.values() for name in values}
 
-    def imported(self, tree: ast.Module) -> dict[str, str]:
-        """The AfterShip constants a module imports: {local name or dotted use: template}."""
+    def imported(self, tree: ast.Module, path: str = "") -> dict[str, str]:
+        """The AfterShip constants a module imports: {local name or dotted use: template}.
+
+        A module is found by its full dotted name (or, for a relative import, by the name it has
+        from the importing file's folder); never by its last part alone, where `billing.config`
+        would be mistaken for `shop.config`.
+        """
         out: dict[str, str] = {}
         if not self.constants:
             return out
         for node in _imports(tree):
-            if isinstance(node, ast.ImportFrom) and node.module:
-                values = self.constants.get(node.module) or self.constants.get(node.module.split(".")[-1])
+            if isinstance(node, ast.ImportFrom) and (node.module or node.level):
+                module = _absolute_module(node, path)
+                values = self.constants.get(module) if module else None
                 for alias in node.names:
                     if values and alias.name in values:
                         out[alias.asname or alias.name] = values[alias.name]
                     # `from pkg import config` then `config.BASE_URL`
-                    sub = self.constants.get(f"{node.module}.{alias.name}") or self.constants.get(alias.name)
+                    sub = self.constants.get(f"{module}.{alias.name}" if module else alias.name)
                     if sub:
                         for name, value in sub.items():
                             out[f"{alias.asname or alias.name}.{name}"] = value
@@ -98,6 +104,17 @@ class ProjectIndex:
                         local = alias.asname or alias.name
                         out.update({f"{local}.{name}": value for name, value in values.items()})
         return out
+
+
+def _absolute_module(node: ast.ImportFrom, path: str) -> str | None:
+    """The dotted name an ImportFrom refers to, relative imports resolved against `path`."""
+    if not node.level:
+        return node.module
+    folder = Path(path).parent.parts
+    if node.level - 1 > len(folder):
+        return None
+    base = list(folder[: len(folder) - (node.level - 1)])
+    return ".".join(base + ([node.module] if node.module else [])) or None
 
 
 def _imports(tree: ast.Module):

@@ -75,9 +75,9 @@ def select_candidates(files: list[Path]) -> tuple[dict[str, bytes], dict[str, di
             data = path.read_bytes()
             if any(name in data for name in names):
                 tree = parse_quietly(data)
-                if tree is not None and index.imported(tree):
+                if tree is not None and index.imported(tree, str(path)):
                     sources[str(path)], trees[str(path)] = data, tree
-    imported = {path: index.imported(tree) for path, tree in trees.items()}
+    imported = {path: index.imported(tree, path) for path, tree in trees.items()}
     return dict(sorted(sources.items())), imported, unreadable
 
 

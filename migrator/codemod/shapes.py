@@ -188,9 +188,10 @@ class ScopeScanner(cst.CSTVisitor):
 
     def __init__(self, keys: frozenset[str] = frozenset()) -> None:
         self.scopes: dict[int, Scope] = {}
-        self.assignments: list[cst.Assign] = []
+        self.assignments: list[tuple[cst.Assign, Scope]] = []
         self._stack: list[Scope] = []
         self._keys = keys
+        self._signature_constants: set[str] = set()  # module names holding the webhook header
 
     def _push(self, node: cst.CSTNode) -> None:
         scope = Scope(Bindings(), [])
@@ -205,9 +206,9 @@ class ScopeScanner(cst.CSTVisitor):
 
     def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
         inner = self._stack.pop()
-        outer = self._stack[-1]
-        outer.mentions_webhook_signature |= inner.mentions_webhook_signature
-        outer.marked |= inner.marked
+        # Only `marked` rises: a webhook handler is the function that checks the signature,
+        # not every function of its module (a sibling route's JSON is not AfterShip's).
+        self._stack[-1].marked |= inner.marked
 
     @property
     def _bindings(self) -> Bindings:
@@ -223,7 +224,7 @@ class ScopeScanner(cst.CSTVisitor):
 
     def visit_SimpleString(self, node: cst.SimpleString) -> None:
         value = string_key(node) or ""
-        if value.lower() == urls.WEBHOOK_SIGNATURE_HEADER:
+        if value.lower() in urls.WEBHOOK_SIGNATURE_NAMES:
             self._stack[-1].mentions_webhook_signature = True
         self._mark(value)
 
@@ -235,9 +236,21 @@ class ScopeScanner(cst.CSTVisitor):
             self._stack[-1].marked = True
 
     def visit_Assign(self, node: cst.Assign) -> None:
-        self.assignments.append(node)
+        self.assignments.append((node, self._stack[-1]))
         for target in node.targets:
             self._bindings.bind_target(target.target, "value", node.value)
+            if (len(self._stack) == 1 and isinstance(target.target, cst.Name)
+                    and (string_key(node.value) or "").lower() in urls.WEBHOOK_SIGNATURE_NAMES):
+                self._signature_constants.add(target.target.value)
+
+    def visit_Name(self, node: cst.Name) -> None:
+        if node.value in self._signature_constants:
+            self._stack[-1].mentions_webhook_signature = True
+
+    def visit_Param(self, node: cst.Param) -> None:
+        # A default is the value when the caller passes none: `base_url="https://...v4"`.
+        if node.default is not None:
+            self._bindings.bind_target(node.name, "param", node.default)
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
         if node.value is not None:
@@ -325,7 +338,7 @@ class Tracer:
             return None
         if isinstance(expr, cst.Name):
             for how, value in self.bindings.values.get(name, ()):
-                if how == "value":
+                if how in ("value", "param"):
                     found = self.template_of(value)
                     if found is not None:
                         return found
@@ -374,15 +387,30 @@ class Tracer:
         file it is traced even when `x` (a parameter, say) is not.
         """
         shape = self.shape_of(expr)
-        if shape is None and key == "tracking" and _key_access(expr) == "data":
+        if shape is None and key == "tracking" and _key_access(expr) == "data" and not self._bound_root(expr):
             return Shape("data")
         return shape
+
+    def _bound_root(self, expr: cst.BaseExpression) -> bool:
+        """Whether the chain `expr` starts at a name this code assigns (then tracing decides)."""
+        while isinstance(expr, (cst.Subscript, cst.Call, cst.Attribute)):
+            expr = expr.value if not isinstance(expr, cst.Call) else expr.func
+        if not isinstance(expr, cst.Name):
+            return False
+        tracer: Tracer | None = self
+        while tracer is not None:
+            if any(how != "param" for how, _ in tracer.bindings.values.get(expr.value, ())):
+                return True
+            tracer = tracer.outer
+        return False
 
     def _name_shape(self, name: str) -> Shape | None:
         if name in self.request_shapes:
             return self.request_shapes[name]
         shapes = set()
         for how, value in self.bindings.values.get(name, ()):
+            if how == "param":
+                continue  # a default says what a parameter may hold, not what it holds
             shape = self.shape_of(value)
             if how == "element":
                 shape = shape.child(0) if shape else None
@@ -445,19 +473,16 @@ class Tracer:
         last = name.split(".")[-1]
         positional = [a for a in call.args if a.keyword is None and a.star == ""]
         keywords = {a.keyword.value: a.value for a in call.args if a.keyword is not None}
-        if last in URLOPEN_NAMES:
+        if last == "urlopen":
             target = keywords.get("url") or (positional[0].value if positional else None)
-            if target is not None and not isinstance(target, (cst.SimpleString, cst.FormattedString,
-                                                               cst.BinaryOperation, cst.ConcatenatedString)):
-                shape = self.shape_of(target)
-                if shape and shape.kind == "response":
-                    return None, None  # urlopen(Request(...)): the Request already is the response
-            method = string_key(keywords["method"]).lower() if "method" in keywords and string_key(keywords["method"]) else None
-            if method is None:
-                method = "post" if "data" in keywords or len(positional) > 1 else "get"
-            if target is not None and self._is_request_object(target):
-                return self.call_url(self._request_object(target))
-            return target, method
+            request = self._request_object(target) if target is not None else None
+            if request is not None:
+                return self.call_url(request)  # urlopen(Request(url, ...)): the Request says where
+            return target, "post" if "data" in keywords or len(positional) > 1 else "get"
+        if last == "Request":
+            target = keywords.get("url") or (positional[0].value if positional else None)
+            method = string_key(keywords["method"]) if "method" in keywords else None
+            return target, (method or ("post" if "data" in keywords or len(positional) > 1 else "get")).lower()
         if last not in HTTP_METHODS:
             return None, None
         if last == "request":
@@ -466,9 +491,6 @@ class Tracer:
                 return positional[1].value, method.lower() if method else None
             return keywords.get("url"), (string_key(keywords["method"]) or "").lower() if "method" in keywords else None
         return keywords.get("url") or (positional[0].value if positional else None), last
-
-    def _is_request_object(self, expr: cst.BaseExpression) -> bool:
-        return self._request_object(expr) is not None
 
     def _request_object(self, expr: cst.BaseExpression) -> cst.Call | None:
         if isinstance(expr, cst.Call) and (dotted(expr.func) or "").endswith("Request"):

@@ -116,7 +116,8 @@ class MigrationTransformer(cst.CSTTransformer):
             root.visit(self.scanner)
         scope = self.scanner.scopes[id(root)]
         outer = self.tracers[-1] if self.tracers else None
-        webhook = scope.mentions_webhook_signature or bool(outer and outer.webhook)
+        # A nested function shares its handler's request; the module level shares nothing.
+        webhook = scope.mentions_webhook_signature or bool(outer and outer.outer and outer.webhook)
         tracer = Tracer(scope.bindings, outer, self.constants, webhook=webhook)
         self.tracers.append(tracer)
         if outer is None:
@@ -126,14 +127,22 @@ class MigrationTransformer(cst.CSTTransformer):
                             or (outer is not None and outer.calls_aftership and self.rules.on("AS105")))
 
     def _collect_constants(self, tracer: Tracer) -> None:
-        """String constants of the module, its classes and `self.x = ...` attributes."""
-        for assign in self.scanner.assignments:
+        """String constants of the module, its classes and `self.x = ...` attributes.
+
+        Each value is read in its own scope, so `self.base_url = base_url` in `__init__` sees
+        the parameter's default.
+        """
+        scoped: dict[int, Tracer] = {}
+        for assign, scope in self.scanner.assignments:
+            reader = tracer if scope.bindings is tracer.bindings else scoped.setdefault(
+                id(scope), Tracer(scope.bindings, tracer, self.constants))
             for target in assign.targets:
                 node = target.target
-                name = node.value if isinstance(node, cst.Name) else (
+                # Module and class names, and attributes of self/cls; a function's locals stay local.
+                name = node.value if isinstance(node, cst.Name) and reader is tracer else (
                     node.attr.value if m.matches(node, m.Attribute(value=m.Name("self") | m.Name("cls"))) else None)
                 if name and name not in self.constants:
-                    template = tracer.template_of(assign.value)
+                    template = reader.template_of(assign.value)
                     if template is not None:
                         self.constants[name] = template
 
@@ -237,7 +246,7 @@ class MigrationTransformer(cst.CSTTransformer):
             return updated
         if lowered == urls.HEADER_NEW:
             self.report(original, self.rule("AS103"))
-        elif lowered == urls.WEBHOOK_SIGNATURE_HEADER:
+        elif lowered in urls.WEBHOOK_SIGNATURE_NAMES:
             self.report(original, self.rule("AS104"),
                         "webhook handler: 2025-01 deliveries send `as-webhook-version` and a 2025-01 `msg`")
         elif value in self.rules.value_renames:

@@ -12,6 +12,8 @@ HOST = "api.aftership.com"
 NEW_BASE = "https://api.aftership.com/tracking/2025-01"
 HEADER_OLD, HEADER_NEW = "aftership-api-key", "as-api-key"
 WEBHOOK_SIGNATURE_HEADER = "aftership-hmac-sha256"
+# How handlers spell it: the header, or Django's request.META key for it (lower-cased here).
+WEBHOOK_SIGNATURE_NAMES = frozenset({WEBHOOK_SIGNATURE_HEADER, "http_aftership_hmac_sha256"})
 
 # The v4 base in any spelling: https, http or no scheme; "/v4" ends at a slash, quote, query or end.
 V4_BASE = re.compile(r"(?:https?://)?api\.aftership\.com/v4(?![\w.-])", re.IGNORECASE)
