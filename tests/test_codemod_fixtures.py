@@ -157,27 +157,10 @@ _FINDINGS_VANISH = ("bug: findings made through the `x[\"data\"][\"tracking\"]` 
                     "that is still to do (shapes.Tracer.parent_shape)")
 
 KNOWN_BUGS: dict[tuple[str, str], str] = {
-    ("url_templates_with_constant", "safe"): _PERCENT_FORMAT,
-    ("url_templates_with_constant", "unsafe"): _PERCENT_FORMAT,
-    ("url_scheme_less", "safe"): _SCHEME_LESS,
-    ("url_scheme_less", "unsafe"): _SCHEME_LESS,
-    ("url_implicit_concat", "safe"): _IMPLICIT_CONCAT,
-    ("url_implicit_concat", "unsafe"): _IMPLICIT_CONCAT,
-    ("httpx_base_url", "safe"): _BASE_URL_CLIENT,
-    ("httpx_base_url", "unsafe"): _BASE_URL_CLIENT,
-    ("list_count_read", "findings"): _COUNT_READ,
-    ("list_count_read", "findings-unsafe"): _COUNT_READ,
-    ("recipient_writes", "findings"): _RECIPIENT_WRITES,
-    ("recipient_writes", "findings-unsafe"): _RECIPIENT_WRITES,
     ("detect_slug_statement", "safe"): _DETECT_SLUG,
     ("detect_slug_statement", "unsafe"): _DETECT_SLUG,
     ("request_body_multiline", "safe"): _MULTILINE,
     ("request_body_multiline", "unsafe"): _MULTILINE,
-    ("predict_batch_named_body", "safe"): _PREDICT_NAMED,
-    ("predict_batch_named_body", "unsafe"): _PREDICT_NAMED,
-    ("single_tracking_fields_param", "safe"): _FIELDS_PARAM,
-    ("single_tracking_fields_param", "unsafe"): _FIELDS_PARAM,
-    ("transit_time_reads", "findings"): _DUPLICATES,
     ("untraced_param_reads", "idempotent"): _FINDINGS_VANISH,
     ("slug_number_unsafe_constant_path", "unsafe"): _UNSAFE_CONSTANT_PATH,
     ("slug_number_unsafe_constant_path", "findings-unsafe"): _UNSAFE_CONSTANT_PATH,
@@ -185,8 +168,6 @@ KNOWN_BUGS: dict[tuple[str, str], str] = {
     ("slug_number_unsafe_comprehension", "unsafe"): _UNSAFE_COMPREHENSION,
     ("slug_number_unsafe_comprehension", "findings-unsafe"): _UNSAFE_COMPREHENSION,
     ("slug_number_unsafe_comprehension", "fixed-point-unsafe"): _UNSAFE_COMPREHENSION,
-    ("urllib_body_via_variable", "safe"): _URLLIB_VARIABLE,
-    ("urllib_body_via_variable", "unsafe"): _URLLIB_VARIABLE,
 }
 
 

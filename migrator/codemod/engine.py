@@ -79,8 +79,10 @@ def rewrite_source(source: bytes, rules: CodeRules, constants: Mapping[str, str]
 
 
 def _findings(reports: list, positions) -> list[Finding]:
-    found = set()
+    """One finding per site and rule (the first message wins), in source order."""
+    found: dict[tuple, Finding] = {}
     for report in reports:
         start = positions[report.node].start
-        found.add(Finding(start.line, start.column + 1, report.code, report.message, report.guide))
-    return sorted(found, key=lambda f: (f.line, f.column, f.code))
+        key = (start.line, start.column + 1, report.code)
+        found.setdefault(key, Finding(*key, report.message, report.guide))
+    return sorted(found.values(), key=lambda f: (f.line, f.column, f.code))

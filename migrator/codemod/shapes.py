@@ -11,6 +11,7 @@ shapes has no shape.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Iterable, Mapping
 
@@ -19,6 +20,8 @@ import libcst.matchers as m
 
 from migrator.codemod import urls
 
+# Constants table entries for HTTP clients built with a base URL (httpx), by variable or attribute name.
+CLIENT_BASE = "client-base-url:"
 HTTP_METHODS = frozenset({"get", "post", "put", "delete", "patch", "request", "head"})
 URLOPEN_NAMES = frozenset({"urlopen", "Request"})
 BODY_KEYWORDS = ("json", "data", "content", "body")
@@ -315,12 +318,21 @@ class Tracer:
                 if left is None and right is None:
                     return None
                 return (left or "{}") + (right or "{}")
-            if isinstance(expr.operator, cst.Modulo):
-                return left
+            if isinstance(expr.operator, cst.Modulo) and left is not None:
+                values = expr.right.elements if isinstance(expr.right, cst.Tuple) else [expr.right]
+                args = [self.template_of(v.value if isinstance(v, cst.Element) else v) for v in values]
+                return _fill_percent(left, args)
             return None
         if isinstance(expr, cst.Call):
             name = dotted(expr.func) or ""
-            if isinstance(expr.func, cst.Attribute) and expr.func.attr.value in ("format", "rstrip", "strip", "lstrip"):
+            if isinstance(expr.func, cst.Attribute) and expr.func.attr.value == "format":
+                template = self.template_of(expr.func.value)
+                if template is None:
+                    return None
+                positional = [self.template_of(a.value) for a in expr.args if a.keyword is None and not a.star]
+                named = {a.keyword.value: self.template_of(a.value) for a in expr.args if a.keyword is not None}
+                return _fill_format(template, positional, named)
+            if isinstance(expr.func, cst.Attribute) and expr.func.attr.value in ("rstrip", "strip", "lstrip"):
                 return self.template_of(expr.func.value)
             if name.split(".")[-1] == "urljoin" and len(expr.args) >= 2:
                 base, tail = self.template_of(expr.args[0].value), self.template_of(expr.args[1].value)
@@ -463,9 +475,30 @@ class Tracer:
         if url is None:
             return None
         template = self.template_of(url)
+        if template is not None and not urls.is_aftership_url(template) and isinstance(call.func, cst.Attribute):
+            base = self._client_base_url(call.func.value)
+            if base is not None:
+                template = base.rstrip("/") + "/" + template.lstrip("/")
         if template is None or not urls.is_aftership_url(template):
             return None
         return Shape("response", urls.endpoint_of(template), method)
+
+    def _client_base_url(self, client: cst.BaseExpression) -> str | None:
+        """`client = httpx.Client(base_url=...)`, `with ... as client`, `self.client = ...`: its base URL."""
+        if isinstance(client, cst.Attribute):
+            return self.constants.get(CLIENT_BASE + client.attr.value)
+        if not isinstance(client, cst.Name):
+            return None
+        if CLIENT_BASE + client.value in self.constants:
+            return self.constants[CLIENT_BASE + client.value]
+        tracer: Tracer | None = self
+        while tracer is not None:
+            for how, value in tracer.bindings.values.get(client.value, ()):
+                base = base_url_argument(value) if how == "value" else None
+                if base is not None:
+                    return self.template_of(base)
+            tracer = tracer.outer
+        return None
 
     def call_url(self, call: cst.Call) -> tuple[cst.BaseExpression | None, str | None]:
         """The URL argument of an HTTP call and its method, for requests/httpx/aiohttp/urllib."""
@@ -502,6 +535,39 @@ class Tracer:
         return None
 
 
+def base_url_argument(value: cst.BaseExpression) -> cst.BaseExpression | None:
+    """The `base_url=` of a client constructor call (httpx.Client, AsyncClient), if any."""
+    if isinstance(value, cst.Call):
+        for arg in value.args:
+            if arg.keyword is not None and arg.keyword.value == "base_url":
+                return arg.value
+    return None
+
+
+def _fill_percent(template: str, args: list) -> str:
+    """`"%s/trackings/%s" % (BASE, tid)` with what is known of each argument ("{}" if nothing)."""
+    values = iter(args)
+    return re.sub(r"%[sdr]", lambda _: next(values, None) or "{}", template)
+
+
+def _fill_format(template: str, positional: list, named: dict) -> str:
+    """`"{}/x/{base}".format(...)`: fields filled with what is known of each argument."""
+    counter = iter(range(len(positional)))
+
+    def field(match: re.Match) -> str:
+        key = match.group(1).split(":")[0].split("!")[0]
+        if key == "":
+            index = next(counter, None)
+            value = positional[index] if index is not None else None
+        elif key.isdigit():
+            value = positional[int(key)] if int(key) < len(positional) else None
+        else:
+            value = named.get(key)
+        return value or "{}"
+
+    return re.sub(r"\{([^{}]*)\}", field, template)
+
+
 def _key_access(expr: cst.BaseExpression) -> str | int | None:
     """`x["k"]` or `x.get("k", ...)` -> "k"."""
     if isinstance(expr, cst.Subscript):
@@ -511,12 +577,16 @@ def _key_access(expr: cst.BaseExpression) -> str | int | None:
     return None
 
 
-def body_argument(call: cst.Call) -> cst.BaseExpression | None:
-    """The request body a call sends: `json=`, or the argument of `json.dumps(...)` in `data=`."""
+def body_argument(call: cst.Call, tracer: "Tracer | None" = None) -> cst.BaseExpression | None:
+    """The request body a call sends: `json=`, or what `json.dumps(...)` encodes in `data=`
+    (also through a name: `data = json.dumps(body).encode()`)."""
     for arg in call.args:
         if arg.keyword is None or arg.keyword.value not in BODY_KEYWORDS:
             continue
         value = arg.value
+        if arg.keyword.value != "json" and isinstance(value, cst.Name) and tracer is not None:
+            bound = [v for h, v in tracer.bindings.values.get(value.value, ()) if h == "value"]
+            value = bound[0] if len(bound) == 1 else value
         if arg.keyword.value != "json":
             if m.matches(value, m.Call(func=m.Attribute(attr=m.Name("dumps")))) and value.args:
                 return value.args[0].value

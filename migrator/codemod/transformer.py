@@ -18,7 +18,7 @@ from migrator.catalogue import Rule
 from migrator.codemod import urls
 from migrator.codemod.ruleset import CodeRules, guide_ref
 from migrator.codemod.shapes import (
-    SCOPE_OF_KIND, ScopeScanner, Shape, Tracer, body_argument, dotted, params_argument, request_scope,
+    CLIENT_BASE, SCOPE_OF_KIND, ScopeScanner, Shape, Tracer, base_url_argument, body_argument, dotted, params_argument, request_scope,
     string_key, subscript_key,
 )
 from migrator.codemod.suppress import Suppressions
@@ -145,6 +145,9 @@ class MigrationTransformer(cst.CSTTransformer):
                     template = reader.template_of(assign.value)
                     if template is not None:
                         self.constants[name] = template
+                base = base_url_argument(assign.value) if name else None
+                if base is not None and reader.template_of(base) is not None:
+                    self.constants[CLIENT_BASE + name] = reader.template_of(base)
 
     def _seed_requests(self, calls: list, tracer: Tracer) -> None:
         """Mark the bodies sent to create/update/detect/predict-batch, and the names holding them."""
@@ -152,16 +155,18 @@ class MigrationTransformer(cst.CSTTransformer):
             shape = tracer.http_call(call)
             tracer.calls_aftership |= shape is not None
             scope = request_scope(shape.endpoint, shape.method) if shape else None
-            body = body_argument(call) if scope else None
+            body = body_argument(call, tracer) if scope else None
             if body is not None:
                 self._register_body(tracer, body, scope)
-            params = params_argument(call) if shape and shape.endpoint == "trackings" else None
+            params = params_argument(call) if shape and shape.endpoint in ("trackings", "tracking") else None
             if params is not None and shape.method == "get":
                 self._register_dict(tracer, params, "request", "list-query")
 
     def _register_body(self, tracer: Tracer, body: cst.BaseExpression, scope: str) -> None:
         if scope == "predict-batch":
-            for item in m.findall(body, m.DictElement(key=m.SimpleString())):
+            literals = [body] if not isinstance(body, cst.Name) else [
+                v for h, v in tracer.bindings.values.get(body.value, ()) if h == "value"]
+            for item in (e for literal in literals for e in m.findall(literal, m.DictElement(key=m.SimpleString()))):
                 if string_key(item.key) in ("origin_address", "destination_address") and isinstance(item.value, cst.Dict):
                     self.request_dicts[id(item.value)] = ("request", "edd-address")
             return
@@ -277,6 +282,15 @@ class MigrationTransformer(cst.CSTTransformer):
         # HOST + "/v4/trackings"
         if (isinstance(original.operator, cst.Add) and isinstance(updated.right, cst.SimpleString)
                 and self._is_host(original.left)):
+            text = string_key(updated.right)
+            if text is not None and urls.V4_PATH.match(text) and self.fix(original, self.rule("AS101")):
+                return updated.with_changes(right=_with_text(updated.right, urls.V4_PATH.sub("/tracking/2025-01", text, 1)))
+        return updated
+
+    def leave_ConcatenatedString(self, original: cst.ConcatenatedString,
+                                 updated: cst.ConcatenatedString) -> cst.ConcatenatedString:
+        # ("https://api.aftership.com" "/v4/trackings"): adjacent literals a formatter wrapped.
+        if isinstance(updated.right, cst.SimpleString) and self._is_host(original.left):
             text = string_key(updated.right)
             if text is not None and urls.V4_PATH.match(text) and self.fix(original, self.rule("AS101")):
                 return updated.with_changes(right=_with_text(updated.right, urls.V4_PATH.sub("/tracking/2025-01", text, 1)))
@@ -436,7 +450,7 @@ class MigrationTransformer(cst.CSTTransformer):
         scope = self._scope(parent)
         if scope is None:
             return updated
-        renamed = self._rename(original, scope, key, is_write=False)
+        renamed = self._rename(original, scope, key)
         if renamed is not None:
             first = updated.args[0]
             return updated.with_changes(args=[first.with_changes(value=_with_text(first.value, renamed)),
@@ -462,17 +476,25 @@ class MigrationTransformer(cst.CSTTransformer):
         if scope is None:
             return updated
         is_write = id(original) in self.write_targets
-        renamed = self._rename(original, scope, key, is_write)
-        if renamed is not None:
+        if key in self.rules.renames.get(scope, {}):
+            renamed = self._rename(original, scope, key)
+            if renamed is None:
+                return updated
             element = updated.slice[0]
             index = element.slice
             return updated.with_changes(slice=[element.with_changes(
                 slice=index.with_changes(value=_with_text(index.value, renamed)))])
-        if not is_write:
-            read = self._read(original, scope, key, updated.value, allow=True)
-            if read is not None:
-                return read
-        return updated
+        if is_write:
+            self._report_write(original, scope, key)
+            return updated
+        read = self._read(original, scope, key, updated.value, allow=True)
+        return read if read is not None else updated
+
+    def _report_write(self, node: cst.CSTNode, scope: str, key: str) -> None:
+        """Writing a key that 2025-01 restructured: the code that builds it needs a person."""
+        rule = self.rules.reads.get(scope, {}).get(key, (None, None))[1] or self.rules.reported.get(scope, {}).get(key)
+        if rule is not None:
+            self.report(node, rule, f"`{key}` written: {rule.title}")
 
     def _unwrap(self, node: cst.CSTNode, parent: Shape, key: str) -> bool:
         if key != "tracking":
@@ -489,15 +511,14 @@ class MigrationTransformer(cst.CSTTransformer):
             return shape.scope
         if shape.single_tracking:
             return "tracking"
+        if shape.kind == "data" and shape.endpoint == "trackings" and shape.method == "get":
+            return "list-data"
         return SCOPE_OF_KIND.get(shape.kind)
 
-    def _rename(self, node: cst.CSTNode, scope: str, key: str, is_write: bool) -> str | None:
-        """The new key when a rename applies and may be fixed; reports it otherwise."""
+    def _rename(self, node: cst.CSTNode, scope: str, key: str) -> str | None:
+        """The new key when a rename applies and may be fixed (it is reported otherwise)."""
         entry = self.rules.renames.get(scope, {}).get(key)
         if entry is None:
-            reported = self.rules.reported.get(scope, {}).get(key)
-            if reported is not None and not (key in self.rules.reads.get(scope, {})):
-                self.report(node, reported, f"`{key}`: {reported.title}")
             return None
         new, rule = entry
         if id(node) in self.computed and rule.code == "AS309":
@@ -509,7 +530,7 @@ class MigrationTransformer(cst.CSTTransformer):
         entry = self.rules.reads.get(scope, {}).get(key)
         if entry is None:
             reported = self.rules.reported.get(scope, {}).get(key)
-            if reported is not None and id(node) not in self.write_targets:
+            if reported is not None:
                 self.report(node, reported, f"`{key}`: {reported.title}")
             return None
         template, rule = entry
@@ -550,12 +571,10 @@ class MigrationTransformer(cst.CSTTransformer):
                 return element.with_changes(value=cst.parse_expression(f"[{items}]"))
         if scope == "list-query":
             return self._query_element(original, element, key)
-        new = self._rename(original, scope, key, is_write=True)
+        new = self._rename(original, scope, key)
         if new is not None:
             return element.with_changes(key=_with_text(element.key, new))
-        if key in self.rules.reads.get(scope, {}):
-            self.report(original, self.rules.reads[scope][key][1], f"`{key}` in a request body: "
-                        f"{self.rules.reads[scope][key][1].title}")
+        self._report_write(original, scope, key)
         return element
 
     def _query_element(self, original: cst.DictElement, element: cst.DictElement, key: str) -> cst.DictElement:

@@ -15,8 +15,9 @@ WEBHOOK_SIGNATURE_HEADER = "aftership-hmac-sha256"
 # How handlers spell it: the header, or Django's request.META key for it (lower-cased here).
 WEBHOOK_SIGNATURE_NAMES = frozenset({WEBHOOK_SIGNATURE_HEADER, "http_aftership_hmac_sha256"})
 
-# The v4 base in any spelling: https, http or no scheme; "/v4" ends at a slash, quote, query or end.
-V4_BASE = re.compile(r"(?:https?://)?api\.aftership\.com/v4(?![\w.-])", re.IGNORECASE)
+# The v4 base in any spelling: https, http, protocol-relative or no scheme; "/v4" ends at a
+# slash, quote, query or end of string.
+V4_BASE = re.compile(r"(https?://|//)?api\.aftership\.com/v4(?![\w.-])", re.IGNORECASE)
 # A path-only v4 prefix, for strings joined onto an AfterShip host constant.
 V4_PATH = re.compile(r"^/?v4(?=/|$)")
 PLACEHOLDER = re.compile(r"%[sdr]|\{[^{}]*\}")
@@ -26,8 +27,17 @@ TIME_BOUNDS = re.compile(r"[?&](created_at_min|created_at_max|updated_at_min|upd
 
 
 def rewrite_base(text: str) -> str:
-    """Replace every v4 base URL in `text` by the 2025-01 base (the rest is kept)."""
-    return V4_BASE.sub(NEW_BASE, text)
+    """Replace every v4 base URL in `text` by the 2025-01 base (the rest is kept).
+
+    http becomes https (2025-01 is HTTPS only); a URL written without a scheme, or with `//`,
+    keeps that form, because the code adds the scheme elsewhere (`f"https://{HOST_PATH}"`).
+    """
+    def replace(match: re.Match) -> str:
+        scheme = match.group(1)
+        prefix = "https://" if scheme and scheme.lower().startswith("http") else (scheme or "")
+        return prefix + NEW_BASE[len("https://"):]
+
+    return V4_BASE.sub(replace, text)
 
 
 def normalise(template: str) -> str:
