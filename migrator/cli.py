@@ -142,8 +142,13 @@ def rewrite(paths, diff, check, unsafe_fixes, select, ignore, add_todo, output_f
             raise click.UsageError("- (stdin) cannot be combined with other paths")
         source = sys.stdin.buffer.read()
         report = rewrite_one("-", source, {}, settings)
-        sys.stdout.buffer.write(source if (check or diff) else report.new_source)
-        for finding in report.findings:
+        if diff:
+            click.echo(unified_diff("-", source, report.new_source, sys.stdout.isatty()), nl=False)
+        elif not check:
+            sys.stdout.buffer.write(report.new_source)
+        if output_format == "json":
+            click.echo(findings_json([report]), err=True)
+        for finding in report.findings if output_format != "json" else ():
             click.echo(finding_line("-", finding, output_format), err=True)
         if report.reason:
             click.echo(f"-: {report.status}: {report.reason}", err=True)

@@ -157,17 +157,9 @@ _FINDINGS_VANISH = ("bug: findings made through the `x[\"data\"][\"tracking\"]` 
                     "that is still to do (shapes.Tracer.parent_shape)")
 
 KNOWN_BUGS: dict[tuple[str, str], str] = {
-    ("detect_slug_statement", "safe"): _DETECT_SLUG,
-    ("detect_slug_statement", "unsafe"): _DETECT_SLUG,
     ("request_body_multiline", "safe"): _MULTILINE,
     ("request_body_multiline", "unsafe"): _MULTILINE,
     ("untraced_param_reads", "idempotent"): _FINDINGS_VANISH,
-    ("slug_number_unsafe_constant_path", "unsafe"): _UNSAFE_CONSTANT_PATH,
-    ("slug_number_unsafe_constant_path", "findings-unsafe"): _UNSAFE_CONSTANT_PATH,
-    ("slug_number_unsafe_async", "unsafe"): _UNSAFE_ASYNC,
-    ("slug_number_unsafe_comprehension", "unsafe"): _UNSAFE_COMPREHENSION,
-    ("slug_number_unsafe_comprehension", "findings-unsafe"): _UNSAFE_COMPREHENSION,
-    ("slug_number_unsafe_comprehension", "fixed-point-unsafe"): _UNSAFE_COMPREHENSION,
 }
 
 

@@ -76,6 +76,8 @@ class MigrationTransformer(cst.CSTTransformer):
         self.inserts: dict[int, list[cst.BaseStatement]] = {}
         self.current_statement: list[cst.SimpleStatementLine] = []
         self.rewritten_last_checkpoint: set[int] = set()
+        self.awaited: set[int] = set()
+        self.nested_expression_scopes = 0  # comprehensions and lambdas being visited
 
     # Reporting ---------------------------------------------------------------------------------
     def _allowed(self, code: str, node: cst.CSTNode) -> bool:
@@ -309,6 +311,41 @@ class MigrationTransformer(cst.CSTTransformer):
     def visit_BinaryOperation(self, node: cst.BinaryOperation) -> None:
         self.computed.update((id(node.left), id(node.right)))
 
+    def leave_Assign(self, original: cst.Assign, updated: cst.Assign) -> cst.Assign:
+        # body["tracking"]["slug"] = "ups,fedex" in a detect body built over statements.
+        if len(original.targets) == 1 and isinstance(original.targets[0].target, cst.Subscript):
+            target = original.targets[0].target
+            if subscript_key(target) == "slug" and isinstance(updated.value, cst.SimpleString):
+                parent = self.tracer.shape_of(target.value)
+                if parent is not None and parent.kind == "request" and parent.scope == "detect-request":
+                    as_list = self._slug_list(original, updated.value)
+                    if as_list is not None:
+                        return updated.with_changes(value=as_list)
+        return updated
+
+    def _slug_list(self, node: cst.CSTNode, value: cst.SimpleString) -> cst.BaseExpression | None:
+        """`"ups,fedex"` -> `["ups", "fedex"]` (AS303), or None when nothing to do."""
+        text = string_key(value) or ""
+        if "," not in text or not self.fix(node, self.rule("AS303")):
+            return None
+        quote = value.quote if value.quote in ('"', "'") else '"'
+        items = ", ".join(f"{quote}{part.strip()}{quote}" for part in text.split(",") if part.strip())
+        return cst.parse_expression(f"[{items}]")
+
+    def visit_Await(self, node: cst.Await) -> None:
+        self.awaited.add(id(node.expression))
+
+    def on_visit_expression_scope(self) -> None:
+        self.nested_expression_scopes += 1
+
+    def on_leave_expression_scope(self, original: cst.CSTNode, updated: cst.CSTNode) -> cst.CSTNode:
+        self.nested_expression_scopes -= 1
+        return updated
+
+    visit_ListComp = visit_SetComp = visit_DictComp = visit_GeneratorExp = visit_Lambda = (
+        lambda self, node: self.on_visit_expression_scope())
+    leave_ListComp = leave_SetComp = leave_DictComp = leave_GeneratorExp = leave_Lambda = on_leave_expression_scope
+
     def visit_Assign(self, node: cst.Assign) -> None:
         self.write_targets.update(id(t.target) for t in node.targets)
 
@@ -343,15 +380,15 @@ class MigrationTransformer(cst.CSTTransformer):
         if urls.TIME_BOUNDS.search(urls.normalise(template or "")):
             self.report(original, self.rule("AS405"))
         if shape.endpoint == "slug-number":
-            lookup = self._id_lookup(original, updated) if self.rules.unsafe_fixes else None
-            if lookup is not None and self.fix(original, self.rule("AS201")):
+            lookup = self._id_lookup(original, updated)
+            if lookup is not None and self.rules.unsafe_fixes and self.fix(original, self.rule("AS201")):
                 statement, call = lookup
                 self.inserts.setdefault(id(self.current_statement[-1]), []).append(statement)
                 return call
+            hint = " (fixable with --unsafe-fixes)" if lookup is not None else ""
             self.report(original, self.rule("AS201"),
                         "/trackings/{slug}/{tracking_number} is removed: look the id up with "
-                        "GET /trackings?slug=...&tracking_numbers=... (fixable with --unsafe-fixes for "
-                        "requests/httpx calls with an f-string URL)")
+                        f"GET /trackings?slug=...&tracking_numbers=... first{hint}")
         elif shape.endpoint == "last-checkpoint":
             fixed = self._last_checkpoint(original, updated)
             if fixed is not None:
@@ -394,36 +431,45 @@ class MigrationTransformer(cst.CSTTransformer):
         return updated.with_changes(args=args)
 
     def _id_lookup(self, original: cst.Call, updated: cst.Call):
-        """For `X.get(f".../trackings/{slug}/{number}...", ...)`: a lookup statement and the new call."""
+        """For `X.get(f".../trackings/{slug}/{number}...", ...)`: a lookup statement and the new call.
+
+        None where an inserted statement would be wrong: an awaited call (the lookup would need
+        its own await), a call inside a comprehension or lambda (its names do not exist outside),
+        or a URL that is not an f-string ending in `/trackings/{slug}/{number}[/action]`.
+        """
         func = updated.func
         if not (isinstance(func, cst.Attribute) and func.attr.value in ("get", "put", "delete", "post", "patch")):
             return None
-        if not self.current_statement or not self.tracers or len(self.tracers) < 2:
+        if (not self.current_statement or len(self.tracers) < 2 or id(original) in self.awaited
+                or self.nested_expression_scopes):
             return None
         url_index = next((i for i, a in enumerate(updated.args) if a.keyword is None), None)
         url = updated.args[url_index].value if url_index is not None else None
-        if not isinstance(url, cst.FormattedString):
+        source = original.args[url_index].value if url_index is not None else None
+        if not isinstance(url, cst.FormattedString) or not isinstance(source, cst.FormattedString):
             return None
-        parts = list(url.parts)
-        for i in range(len(parts) - 3):
-            head, slug, sep, number = parts[i:i + 4]
-            if (isinstance(head, cst.FormattedStringText) and head.value.endswith("/trackings/")
-                    and isinstance(slug, cst.FormattedStringExpression) and isinstance(sep, cst.FormattedStringText)
-                    and sep.value == "/" and isinstance(number, cst.FormattedStringExpression)):
+        parts, old_parts = list(url.parts), list(source.parts)
+        expression, text = cst.FormattedStringExpression, cst.FormattedStringText
+        for i in range(1, len(parts) - 2):
+            slug, sep, number = parts[i:i + 3]
+            if (isinstance(slug, expression) and isinstance(sep, text) and sep.value == "/"
+                    and isinstance(number, expression) and isinstance(parts[i - 1], text)
+                    and parts[i - 1].value.endswith("/")
+                    and (self.tracer.template_of(source.with_changes(parts=old_parts[:i])) or "").endswith("/trackings/")):
                 break
         else:
             return None
-        module = cst.Module(body=[])
-        code = module.code_for_node
+        code = cst.Module(body=[]).code_for_node
         variable = self._fresh_name("tracking_id")
-        prefix = parts[:i] + [head.with_changes(value=head.value[: -len("/")])]
+        head = parts[i - 1].with_changes(value=parts[i - 1].value[:-1])
+        prefix = parts[:i - 1] + ([head] if head.value else [])
         list_url = code(url.with_changes(parts=prefix))
-        headers = [a for a in updated.args if a.keyword is not None and a.keyword.value in ("headers", "auth", "timeout")]
-        extra = "".join(", " + code(a).strip().rstrip(",") for a in headers)
+        kept = [a for a in updated.args if a.keyword is not None and a.keyword.value in ("headers", "auth", "timeout")]
+        extra = "".join(", " + code(a).strip().rstrip(",") for a in kept)
         lookup = (f"{variable} = {code(func.value)}.get({list_url}, params={{\"slug\": {code(slug.expression)}, "
                   f"\"tracking_numbers\": {code(number.expression)}}}{extra}).json()[\"data\"][\"trackings\"][0][\"id\"]\n")
         statement = cst.parse_statement(lookup)
-        new_parts = parts[:i + 1] + [cst.FormattedStringExpression(expression=cst.Name(variable))] + parts[i + 4:]
+        new_parts = parts[:i] + [expression(expression=cst.Name(variable))] + parts[i + 3:]
         args = list(updated.args)
         args[url_index] = args[url_index].with_changes(value=url.with_changes(parts=new_parts))
         return statement, updated.with_changes(args=args)
@@ -565,10 +611,9 @@ class MigrationTransformer(cst.CSTTransformer):
     def _request_element(self, original: cst.DictElement, element: cst.DictElement, key: str,
                          scope: str) -> cst.DictElement:
         if scope == "detect-request" and key == "slug" and isinstance(element.value, cst.SimpleString):
-            text = string_key(element.value) or ""
-            if "," in text and self.fix(original, self.rule("AS303")):
-                items = ", ".join(repr(part.strip()).replace("'", '"') for part in text.split(",") if part.strip())
-                return element.with_changes(value=cst.parse_expression(f"[{items}]"))
+            as_list = self._slug_list(original, element.value)
+            if as_list is not None:
+                return element.with_changes(value=as_list)
         if scope == "list-query":
             return self._query_element(original, element, key)
         new = self._rename(original, scope, key)
