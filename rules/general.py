@@ -15,8 +15,10 @@ BASE_URL = Rule(
     safety="safe",
     summary="""
 Every spelling of the legacy base URL (https, http, no scheme, with or without a trailing
-slash) in plain strings, f-strings, concatenations, %-templates, .format templates,
-constants and urljoin bases is rewritten; the rest of the string is kept.
+slash) in plain strings, f-strings, concatenations, adjacent literals, %-templates, .format
+templates, constants and urljoin bases is rewritten; the rest of the string is kept.
+http becomes https; a URL written without a scheme (or with `//`) keeps that form, since the
+code adds the scheme elsewhere.
 """,
     examples=(
         CodeExample(

@@ -122,7 +122,7 @@ _RECIPIENT_WRITES = ("bug: writes of `emails`/`customer_name` (`body[\"tracking\
 _DETECT_SLUG = ("bug: AS303 converts a comma-separated detect `slug` only inside a dict literal; "
                 "`payload[\"tracking\"][\"slug\"] = \"ups,fedex\"` in a body built over statements is left a string "
                 "(transformer._request_element only)")
-_MULTILINE = ("bug (cosmetic): unwrapping a formatter-style multi-line `{\"tracking\": {...}}` keeps the inner "
+_MULTILINE = ("known limitation, cosmetic (README): unwrapping a formatter-style multi-line `{\"tracking\": {...}}` keeps the inner "
               "dict's indentation and closing brace, leaving mis-indented code (transformer.leave_Dict returns "
               "the inner Dict node unchanged)")
 _PREDICT_NAMED = ("bug: AS601 renames EDD address `country` only in a dict literal written inside `json=`; "
@@ -151,7 +151,7 @@ _UNSAFE_COMPREHENSION = ("bug: with --unsafe-fixes a slug/number call inside a l
 _URLLIB_VARIABLE = ("bug: urllib `data = json.dumps(body).encode(); Request(url, data=data)` is missed: "
                     "shapes.body_argument only looks through json.dumps written inside `data=`, so the create body "
                     "keeps its wrapper while the response read is unwrapped")
-_FINDINGS_VANISH = ("bug: findings made through the `x[\"data\"][\"tracking\"]` fallback (a body passed in as a "
+_FINDINGS_VANISH = ("known limitation (README): findings made through the `x[\"data\"][\"tracking\"]` fallback (a body passed in as a "
                     "parameter) vanish on the next run, because the rewrite removed the `tracking` key the "
                     "fallback looks for: a second run (or `--check` in CI) stops reporting the AS301/AS306 work "
                     "that is still to do (shapes.Tracer.parent_shape)")
