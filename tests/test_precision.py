@@ -33,10 +33,15 @@ def python_files(root: Path) -> list[Path]:
                   if not {"site-packages", "__pycache__"} & set(p.relative_to(root).parts))
 
 
+def _not_this_tool(path: Path) -> bool:
+    """This package's own rules hold v4 code on purpose (their before/after examples)."""
+    return "migrator" not in path.parts
+
+
 @pytest.fixture(scope="module")
 def corpus():
     started = time.perf_counter()
-    files = sorted({path for root in ROOTS for path in python_files(root)})
+    files = sorted({path for root in ROOTS for path in python_files(root) if _not_this_tool(path)})
     sources, imported, unreadable = select_candidates(files)
     return {"files": files, "sources": sources, "imported": imported, "unreadable": unreadable,
             "seconds": time.perf_counter() - started}

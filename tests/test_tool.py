@@ -159,3 +159,15 @@ def test_rules_command_lists_and_explains():
     explained = run(["rules", "AS307"]).output
     assert "§5.7" in explained and "before" in explained and "after" in explained
     assert run(["rules", "AS999"]).exit_code == 2
+
+
+def test_escapes_and_raw_strings_are_kept():
+    from migrator.api import rewrite_code
+
+    source = ('X = \'BASE = "https://api.aftership.com/v4"\\n\'\n'
+              'Y = r"https://api.aftership.com/v4\\d"\n'
+              'H = {"aftership-api-key": 1}\n')
+    result = rewrite_code(source)
+    assert result.code == ('X = \'BASE = "https://api.aftership.com/tracking/2025-01"\\n\'\n'
+                           'Y = r"https://api.aftership.com/tracking/2025-01\\d"\n'
+                           'H = {"as-api-key": 1}\n')

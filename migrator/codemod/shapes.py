@@ -280,22 +280,28 @@ class Tracer:
                  webhook: bool = False) -> None:
         self.bindings, self.outer, self.constants, self.webhook = bindings, outer, constants, webhook
         self._busy: set[int] = set()
+        self._busy_shapes: set[int] = set()
         self.request_shapes: dict[str, Shape] = {}
         self.calls_aftership = False
         self._http: dict[int, Shape | None] = {}
         self.quiet = False
 
     # URL templates -------------------------------------------------------------------------
+    @staticmethod
+    def _guarded(expr: cst.BaseExpression, compute, busy: set) -> object:
+        """compute(expr), or None while expr is already being computed (`x = x + 1` loops)."""
+        key = id(expr)
+        if key in busy:
+            return None
+        busy.add(key)
+        try:
+            return compute(expr)
+        finally:
+            busy.discard(key)
+
     def template_of(self, expr: cst.BaseExpression) -> str | None:
         """The text of a URL-like expression with unknown parts as `{}`; None if not a string."""
-        key = id(expr)
-        if key in self._busy:
-            return None
-        self._busy.add(key)
-        try:
-            return self._template(expr)
-        finally:
-            self._busy.discard(key)
+        return self._guarded(expr, self._template, self._busy)
 
     def _template(self, expr: cst.BaseExpression) -> str | None:
         if isinstance(expr, cst.SimpleString):
@@ -363,14 +369,8 @@ class Tracer:
 
     # Shapes --------------------------------------------------------------------------------
     def shape_of(self, expr: cst.BaseExpression) -> Shape | None:
-        key = id(expr)
-        if key in self._busy:
-            return None
-        self._busy.add(key)
-        try:
-            return self._shape(expr)
-        finally:
-            self._busy.discard(key)
+        """What `expr` holds, as far as AfterShip data goes; None when unknown."""
+        return self._guarded(expr, self._shape, self._busy_shapes)
 
     def _shape(self, expr: cst.BaseExpression) -> Shape | None:
         if isinstance(expr, cst.Name):

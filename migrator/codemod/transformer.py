@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Mapping, Sequence, Union
 
 import libcst as cst
@@ -46,16 +46,23 @@ class Finding:
     guide: str
 
     def as_dict(self) -> dict:
-        return {"line": self.line, "column": self.column, "code": self.code,
-                "message": self.message, "guide": self.guide}
+        return asdict(self)
 
 
 def _with_text(node: cst.SimpleString, text: str) -> cst.SimpleString:
-    """A string literal with new text, in the same prefix and quotes."""
-    body = text.replace("\\", "\\\\")
-    if node.quote in ('"', "'"):
-        body = body.replace(node.quote, "\\" + node.quote)
-    return node.with_changes(value=f"{node.prefix}{node.quote}{body}{node.quote}")
+    """A string literal holding `text` (a key or header name), in the same prefix and quotes."""
+    return _with_body(node, lambda body: text)
+
+
+def _with_body(node: cst.SimpleString, edit) -> cst.SimpleString:
+    """The literal with `edit` applied to its source text between the quotes.
+
+    Working on the source text keeps every escape (`\\n`, `\\"`) and raw prefix as written; the
+    edits are URL and key substitutions, which never span an escape.
+    """
+    start = len(node.prefix) + len(node.quote)
+    body = node.value[start:len(node.value) - len(node.quote)]
+    return node.with_changes(value=node.value[:start] + edit(body) + node.value[len(node.value) - len(node.quote):])
 
 
 class MigrationTransformer(cst.CSTTransformer):
@@ -245,7 +252,7 @@ class MigrationTransformer(cst.CSTTransformer):
             return updated
         lowered = value.lower()
         if urls.V4_BASE.search(value) and self.fix(original, self.rule("AS101")):
-            return _with_text(updated, urls.rewrite_base(value))
+            return _with_body(updated, urls.rewrite_base)
         if lowered == urls.HEADER_OLD:
             if self.fix(original, self.rule("AS102")):
                 self.report(original, self.rule("AS103"))
@@ -276,7 +283,7 @@ class MigrationTransformer(cst.CSTTransformer):
             if (isinstance(before, cst.FormattedStringExpression) and isinstance(text, cst.FormattedStringText)
                     and self._is_host(before.expression) and urls.V4_PATH.match(text.value)
                     and self.fix(original, self.rule("AS101"))):
-                parts[i] = text.with_changes(value=urls.V4_PATH.sub("/tracking/2025-01", text.value, count=1))
+                parts[i] = text.with_changes(value=urls.rewrite_path(text.value))
         return updated.with_changes(parts=parts)
 
     def leave_BinaryOperation(self, original: cst.BinaryOperation,
@@ -286,7 +293,7 @@ class MigrationTransformer(cst.CSTTransformer):
                 and self._is_host(original.left)):
             text = string_key(updated.right)
             if text is not None and urls.V4_PATH.match(text) and self.fix(original, self.rule("AS101")):
-                return updated.with_changes(right=_with_text(updated.right, urls.V4_PATH.sub("/tracking/2025-01", text, 1)))
+                return updated.with_changes(right=_with_body(updated.right, urls.rewrite_path))
         return updated
 
     def leave_ConcatenatedString(self, original: cst.ConcatenatedString,
@@ -295,7 +302,7 @@ class MigrationTransformer(cst.CSTTransformer):
         if isinstance(updated.right, cst.SimpleString) and self._is_host(original.left):
             text = string_key(updated.right)
             if text is not None and urls.V4_PATH.match(text) and self.fix(original, self.rule("AS101")):
-                return updated.with_changes(right=_with_text(updated.right, urls.V4_PATH.sub("/tracking/2025-01", text, 1)))
+                return updated.with_changes(right=_with_body(updated.right, urls.rewrite_path))
         return updated
 
     def _is_host(self, expr: cst.BaseExpression) -> bool:

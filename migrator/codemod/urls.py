@@ -40,6 +40,11 @@ def rewrite_base(text: str) -> str:
     return V4_BASE.sub(replace, text)
 
 
+def rewrite_path(text: str) -> str:
+    """`/v4/trackings` (a path joined onto an AfterShip host) -> `/tracking/2025-01/trackings`."""
+    return V4_PATH.sub("/tracking/2025-01", text, count=1)
+
+
 def normalise(template: str) -> str:
     """Placeholders of every syntax become `{}`."""
     return PLACEHOLDER.sub("{}", template)

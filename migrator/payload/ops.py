@@ -8,7 +8,7 @@ over. Renames are data, so the codemod reads the very same declarations.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any, Callable, Mapping
 
 Path = tuple  # keys and indices from the document root
@@ -38,8 +38,7 @@ class Event:
     message: str
 
     def as_dict(self) -> dict:
-        return {"rule": self.rule, "action": self.action, "path": self.path,
-                "value": self.value, "message": self.message}
+        return asdict(self)
 
 
 # Actions that mean information was lost; --strict turns these into errors.
