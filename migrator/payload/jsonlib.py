@@ -7,10 +7,15 @@ two-space indented for documents.
 from __future__ import annotations
 
 import json
+import os
 from typing import Any
 
 try:
+    # AFTERSHIP_MIGRATE_JSON=json forces the standard library (byte-for-byte json.dumps output).
     import orjson
+
+    if os.environ.get("AFTERSHIP_MIGRATE_JSON") == "json":
+        orjson = None
 except ImportError:  # pragma: no cover - depends on the environment
     orjson = None
 
