@@ -197,11 +197,9 @@ with open(sys.argv[1]) as source, open(sys.argv[2], 'w') as out:
 
 
 def _has_orjson() -> bool:
-    try:
-        import orjson  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    import importlib.util
+
+    return importlib.util.find_spec("orjson") is not None
 
 
 def main() -> None:

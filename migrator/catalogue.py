@@ -100,7 +100,7 @@ class Rule:
                     lines.append("  reported: " + ", ".join(example.reported))
             else:
                 flag = " (with --unsafe-fixes)" if example.unsafe_fixes else ""
-                lines.append(f"  Python, before:")
+                lines.append("  Python, before:")
                 lines.extend("    " + s for s in example.before.rstrip("\n").splitlines())
                 lines.append(f"  after{flag}:")
                 lines.extend("    " + s for s in example.after.rstrip("\n").splitlines())

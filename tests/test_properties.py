@@ -17,7 +17,6 @@ import datetime
 import re
 import string
 
-import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 

@@ -134,9 +134,11 @@ class Workers:
 
 
 def _warm_up(settings: Settings) -> None:
-    import libcst  # noqa: F401 - the import is the point
-    from libcst.metadata import MetadataWrapper, PositionProvider  # noqa: F401
+    """Pay a worker's start-up costs early: libcst with its matchers and metadata, and the rules."""
+    import importlib
 
+    importlib.import_module("migrator.codemod.transformer")
+    importlib.import_module("libcst.metadata")
     _rules(settings)
 
 

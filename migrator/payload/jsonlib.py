@@ -10,14 +10,18 @@ import json
 import os
 from typing import Any
 
-try:
-    # AFTERSHIP_MIGRATE_JSON=json forces the standard library (byte-for-byte json.dumps output).
-    import orjson
-
+def _orjson():
+    """orjson if installed and not turned off (AFTERSHIP_MIGRATE_JSON=json forces the json module)."""
     if os.environ.get("AFTERSHIP_MIGRATE_JSON") == "json":
-        orjson = None
-except ImportError:  # pragma: no cover - depends on the environment
-    orjson = None
+        return None
+    try:
+        import orjson
+    except ImportError:  # pragma: no cover - depends on the environment
+        return None
+    return orjson
+
+
+orjson = _orjson()
 
 NAME = "orjson" if orjson else "json"
 
