@@ -12,6 +12,8 @@ import sys
 
 import click
 
+from migrator.config import OUTPUT_FORMATS
+
 EXIT_OK, EXIT_CHANGED, EXIT_ERROR = 0, 1, 2
 
 
@@ -101,7 +103,7 @@ def _codes(values: tuple[str, ...]) -> list[str]:
 @click.option("--select", multiple=True, help="Only these rule codes or prefixes (comma-separated).")
 @click.option("--ignore", multiple=True, help="Skip these rule codes or prefixes (comma-separated).")
 @click.option("--add-todo", is_flag=True, help="Leave a `# TODO(aftership-migrate): CODE` comment at each finding.")
-@click.option("--output-format", type=click.Choice(["text", "json", "github"]), default=None,
+@click.option("--output-format", type=click.Choice(OUTPUT_FORMATS), default=None,
               help="How findings are printed (default: text).")
 @click.option("--exclude", multiple=True, help="Skip paths matching these gitignore-style patterns.")
 @click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False),

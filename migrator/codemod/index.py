@@ -10,7 +10,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
+
 
 def has_marker(data: bytes) -> bool:
     """The cheap test run on every file: does it mention AfterShip (aftership, AfterShip, ...)?"""
@@ -134,12 +134,3 @@ def parse_quietly(data: bytes) -> ast.Module | None:
         return ast.parse(data)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
-
-
-def build_index(files: Iterable[tuple[str, bytes]]) -> ProjectIndex:
-    index = ProjectIndex()
-    for path, data in files:
-        tree = parse_quietly(data)
-        if tree is not None:
-            index.add(path, tree)
-    return index

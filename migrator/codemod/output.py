@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 from typing import IO, Iterable
 
-FORMATS = ("text", "json", "github")
-
 
 def finding_line(path: str, finding, fmt: str) -> str:
     if fmt == "github":

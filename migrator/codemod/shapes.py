@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Iterable, Mapping
+from typing import Mapping
 
 import libcst as cst
 import libcst.matchers as m
@@ -23,7 +23,6 @@ from migrator.codemod import urls
 # Constants table entries for HTTP clients built with a base URL (httpx), by variable or attribute name.
 CLIENT_BASE = "client-base-url:"
 HTTP_METHODS = frozenset({"get", "post", "put", "delete", "patch", "request", "head"})
-URLOPEN_NAMES = frozenset({"urlopen", "Request"})
 BODY_KEYWORDS = ("json", "data", "content", "body")
 JSON_LOADERS = frozenset({"loads", "load"})
 
@@ -604,11 +603,3 @@ def params_argument(call: cst.Call) -> cst.BaseExpression | None:
         if arg.keyword is not None and arg.keyword.value == "params":
             return arg.value
     return None
-
-
-def names_in(nodes: Iterable[cst.CSTNode]) -> set[str]:
-    found: set[str] = set()
-    for node in nodes:
-        for name in m.findall(node, m.Name()):
-            found.add(name.value)
-    return found

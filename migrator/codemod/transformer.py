@@ -18,8 +18,8 @@ from migrator.catalogue import Rule
 from migrator.codemod import urls
 from migrator.codemod.ruleset import CodeRules, guide_ref
 from migrator.codemod.shapes import (
-    CLIENT_BASE, SCOPE_OF_KIND, ScopeScanner, Shape, Tracer, base_url_argument, body_argument, dotted, params_argument, request_scope,
-    string_key, subscript_key,
+    CLIENT_BASE, SCOPE_OF_KIND, ScopeScanner, Shape, Tracer, base_url_argument, body_argument, dotted,
+    params_argument, request_scope, string_key, subscript_key,
 )
 from migrator.codemod.suppress import Suppressions
 
@@ -237,12 +237,16 @@ class MigrationTransformer(cst.CSTTransformer):
         return result
 
     def _with_todo(self, statement: Statement, findings: Sequence[Report]) -> Statement:
-        existing = "\n".join(line.comment.value for line in statement.leading_lines if line.comment)
+        """One marker comment per rule above the statement; a marker already there is kept, not doubled."""
         lines = list(statement.leading_lines)
+        present = {line.comment.value.split()[2] for line in lines
+                   if line.comment and line.comment.value.startswith(f"# {TODO_TAG}: ")
+                   and len(line.comment.value.split()) > 2}
         for finding in findings:
-            marker = f"# {TODO_TAG}: {finding.code}"
-            if marker not in existing and marker not in "\n".join(l.comment.value for l in lines if l.comment):
-                lines.append(cst.EmptyLine(comment=cst.Comment(f"{marker} {finding.message} ({finding.guide})")))
+            if finding.code not in present:
+                present.add(finding.code)
+                lines.append(cst.EmptyLine(comment=cst.Comment(
+                    f"# {TODO_TAG}: {finding.code} {finding.message} ({finding.guide})")))
         return statement.with_changes(leading_lines=lines)
 
     # Strings: base URL, header, webhook signature, EDD source value ---------------------------------
@@ -289,21 +293,23 @@ class MigrationTransformer(cst.CSTTransformer):
     def leave_BinaryOperation(self, original: cst.BinaryOperation,
                               updated: cst.BinaryOperation) -> cst.BaseExpression:
         # HOST + "/v4/trackings"
-        if (isinstance(original.operator, cst.Add) and isinstance(updated.right, cst.SimpleString)
-                and self._is_host(original.left)):
-            text = string_key(updated.right)
-            if text is not None and urls.V4_PATH.match(text) and self.fix(original, self.rule("AS101")):
-                return updated.with_changes(right=_with_body(updated.right, urls.rewrite_path))
-        return updated
+        right = self._path_after_host(original, updated.right) if isinstance(original.operator, cst.Add) else None
+        return updated.with_changes(right=right) if right is not None else updated
 
     def leave_ConcatenatedString(self, original: cst.ConcatenatedString,
                                  updated: cst.ConcatenatedString) -> cst.ConcatenatedString:
         # ("https://api.aftership.com" "/v4/trackings"): adjacent literals a formatter wrapped.
-        if isinstance(updated.right, cst.SimpleString) and self._is_host(original.left):
-            text = string_key(updated.right)
-            if text is not None and urls.V4_PATH.match(text) and self.fix(original, self.rule("AS101")):
-                return updated.with_changes(right=_with_body(updated.right, urls.rewrite_path))
-        return updated
+        right = self._path_after_host(original, updated.right)
+        return updated.with_changes(right=right) if right is not None else updated
+
+    def _path_after_host(self, original, right: cst.BaseExpression) -> cst.SimpleString | None:
+        """The literal after an AfterShip host with its `/v4` path rewritten, or None."""
+        if not isinstance(right, cst.SimpleString) or not self._is_host(original.left):
+            return None
+        text = string_key(right)
+        if text is None or not urls.V4_PATH.match(text) or not self.fix(original, self.rule("AS101")):
+            return None
+        return _with_body(right, urls.rewrite_path)
 
     def _is_host(self, expr: cst.BaseExpression) -> bool:
         """An expression holding an AfterShip host with no API version path after it."""
@@ -425,10 +431,10 @@ class MigrationTransformer(cst.CSTTransformer):
         if url_index is None:
             return None
         url = updated.args[url_index].value
-        if not isinstance(url, cst.FormattedString) or not self.fix(original, rule):
-            if not self.rules.may_fix(rule):
-                return None
-            self.report(original, rule, "only an f-string URL is rewritten")
+        if not isinstance(url, cst.FormattedString):
+            self.report(original, rule, f"{rule.title} (only an f-string URL is rewritten)")
+            return None
+        if not self.fix(original, rule):
             return None
         parts = [p.with_changes(value=p.value.replace("/last_checkpoint/", "/trackings/"))
                  if isinstance(p, cst.FormattedStringText) else p for p in url.parts]

@@ -23,8 +23,6 @@ def _orjson():
 
 orjson = _orjson()
 
-NAME = "orjson" if orjson else "json"
-
 
 def loads(text: str | bytes) -> Any:
     if orjson is not None:

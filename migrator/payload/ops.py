@@ -9,7 +9,7 @@ over. Renames are data, so the codemod reads the very same declarations.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import Any, Callable, Mapping
+from typing import Any, Callable
 
 Path = tuple  # keys and indices from the document root
 
@@ -212,13 +212,3 @@ class Reshape(Change):
         if result is not obj or not isinstance(result, dict) or any(key not in result for key in present):
             ctx.touch()
         return result
-
-
-def renames_by_scope(changes: Mapping[str, list[Change]]) -> dict[str, dict[str, str]]:
-    """{scope: {old: new}} for every `Rename` (the codemod's view of the catalogue)."""
-    out: dict[str, dict[str, str]] = {}
-    for scope, items in changes.items():
-        for change in items:
-            if isinstance(change, Rename):
-                out.setdefault(scope, {})[change.old] = change.new
-    return out

@@ -41,13 +41,6 @@ def is_json_input(path: Path) -> bool:
     return inner_name(path.name.lower()).endswith(JSON_SUFFIXES)
 
 
-def layout_of(name: str, text_start: str) -> Layout:
-    """JSONL by suffix; otherwise an array when the text opens with `[`."""
-    if inner_name(name.lower()).endswith(LINE_SUFFIXES):
-        return "lines"
-    return "array" if text_start.lstrip().startswith("[") else "document"
-
-
 def open_text(path: str, stdin: IO[bytes] | None = None) -> IO[str]:
     """A text stream over a file, a gzip file, or stdin (`-`), decoded as UTF-8 (BOM allowed)."""
     if path == "-":
