@@ -73,7 +73,11 @@ def translate(inputs, output, in_place, kind, report_path, strict, select, ignor
     report_handle = open(report_path, "w", encoding="utf-8") if report_path else None
     try:
         converter = ArchiveConverter(options, ReportWriter(report_handle), jobs=jobs)
-        summary = converter.run(list(inputs), output, in_place, sys.stdout)
+        try:
+            summary = converter.run(list(inputs), output, in_place, sys.stdout)
+        except BrokenPipeError:
+            sys.stderr.write("aftership-migrate: the output was closed early; stopped\n")
+            sys.exit(EXIT_CHANGED)
         converter.report.close(summary)
     finally:
         if report_handle:

@@ -293,6 +293,8 @@ class ArchiveConverter:
         except UnicodeDecodeError as error:
             self.apply(_failed(Record(source), {"document": source},
                                f"not UTF-8 text: {error.reason} at byte {error.start}"))
+        except BrokenPipeError:
+            raise  # the reader of our output went away: not a problem of this input
         except (OSError, EOFError) as error:  # a truncated gzip member, a read error mid-file
             self.apply(_failed(Record(source), {"document": source}, f"cannot read: {error}"))
 
