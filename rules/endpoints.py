@@ -14,7 +14,7 @@ GET, PUT and DELETE /trackings/{slug}/{tracking_number}, and its /retrack and
 /mark-as-completed, are gone: 2025-01 addresses a tracking by id only. Safe mode reports the
 call. With --unsafe-fixes the id is looked up first with
 GET /trackings?slug=...&tracking_numbers=... (one more request, in the HTTP library the call
-already uses) and the call goes to /trackings/{id}.
+already uses: requests, httpx, aiohttp or urllib) and the call goes to /trackings/{id}.
 """,
     examples=(
         CodeExample(

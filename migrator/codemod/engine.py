@@ -56,6 +56,8 @@ def rewrite_source(source: bytes, rules: CodeRules, constants: Mapping[str, str]
         positions = wrapper.resolve(PositionProvider) if suppressions.lines else None
         transformer = MigrationTransformer(rules, constants or {}, suppressions, add_todo, positions)
         new_module = wrapper.visit(transformer)
+        if transformer.needed_imports:
+            new_module = _with_imports(new_module, transformer.needed_imports)
         if transformer.reports and positions is None:
             positions = wrapper.resolve(PositionProvider)
         findings = _findings(transformer.reports, positions)
@@ -76,6 +78,17 @@ def rewrite_source(source: bytes, rules: CodeRules, constants: Mapping[str, str]
         return SourceResult("error", source, source, findings, Counter(),
                             reason=f"the rewrite does not parse, so nothing was written ({error})")
     return SourceResult("changed", source, new_source, findings, transformer.fixes)
+
+
+def _with_imports(module, modules: set[str]):
+    """`import x` for each module an inserted statement uses, placed by libcst's own helper."""
+    from libcst.codemod import CodemodContext
+    from libcst.codemod.visitors import AddImportsVisitor
+
+    context = CodemodContext()
+    for name in sorted(modules):
+        AddImportsVisitor.add_needed_import(context, name)
+    return AddImportsVisitor(context).transform_module(module)
 
 
 def _findings(reports: list, positions) -> list[Finding]:

@@ -177,6 +177,7 @@ class Scope:
     bindings: Bindings
     calls: list
     mentions_webhook_signature: bool = False
+    awaits_json: bool = False  # `await r.json()`: aiohttp-style responses
     # Holds a literal some rule may act on (an AfterShip URL, a known key, 24); a function with
     # none, no AfterShip call and no webhook is not walked by the transformer at all.
     marked: bool = False
@@ -245,6 +246,10 @@ class ScopeScanner(cst.CSTVisitor):
                     and (string_key(node.value) or "").lower() in urls.WEBHOOK_SIGNATURE_NAMES):
                 self._signature_constants.add(target.target.value)
 
+    def visit_Await(self, node: cst.Await) -> None:
+        if m.matches(node.expression, m.Call(func=m.Attribute(attr=m.Name("json")))):
+            self._stack[-1].awaits_json = True
+
     def visit_Name(self, node: cst.Name) -> None:
         if node.value in self._signature_constants:
             self._stack[-1].mentions_webhook_signature = True
@@ -284,6 +289,7 @@ class Tracer:
         self.calls_aftership = False
         self._http: dict[int, Shape | None] = {}
         self.quiet = False
+        self.awaits_json = False
 
     # URL templates -------------------------------------------------------------------------
     @staticmethod
@@ -507,7 +513,7 @@ class Tracer:
         keywords = {a.keyword.value: a.value for a in call.args if a.keyword is not None}
         if last == "urlopen":
             target = keywords.get("url") or (positional[0].value if positional else None)
-            request = self._request_object(target) if target is not None else None
+            request = self.request_object(target) if target is not None else None
             if request is not None:
                 return self.call_url(request)  # urlopen(Request(url, ...)): the Request says where
             return target, "post" if "data" in keywords or len(positional) > 1 else "get"
@@ -524,7 +530,7 @@ class Tracer:
             return keywords.get("url"), (string_key(keywords["method"]) or "").lower() if "method" in keywords else None
         return keywords.get("url") or (positional[0].value if positional else None), last
 
-    def _request_object(self, expr: cst.BaseExpression) -> cst.Call | None:
+    def request_object(self, expr: cst.BaseExpression) -> cst.Call | None:
         if isinstance(expr, cst.Call) and (dotted(expr.func) or "").endswith("Request"):
             return expr
         if isinstance(expr, cst.Name):

@@ -82,6 +82,9 @@ class MigrationTransformer(cst.CSTTransformer):
         self.statements: list[list] = []  # per open statement: its findings
         self.inserts: dict[int, list[cst.BaseStatement]] = {}
         self.current_statement: list[cst.SimpleStatementLine] = []
+        self.open_statements: list[cst.CSTNode] = []  # simple and compound, innermost last
+        self.in_with_item = 0  # inside `with <here> as x` of the innermost statement
+        self.needed_imports: set[str] = set()  # modules an inserted lookup uses
         self.rewritten_last_checkpoint: set[int] = set()
         self.awaited: set[int] = set()
         self.nested_expression_scopes = 0  # comprehensions and lambdas being visited
@@ -128,6 +131,7 @@ class MigrationTransformer(cst.CSTTransformer):
         # A nested function shares its handler's request; the module level shares nothing.
         webhook = scope.mentions_webhook_signature or bool(outer and outer.outer and outer.webhook)
         tracer = Tracer(scope.bindings, outer, self.constants, webhook=webhook)
+        tracer.awaits_json = scope.awaits_json
         self.tracers.append(tracer)
         if outer is None:
             self._collect_constants(tracer)
@@ -205,6 +209,7 @@ class MigrationTransformer(cst.CSTTransformer):
         return None
 
     def visit_Module(self, node: cst.Module) -> None:
+        self.module_config = node.config_for_parsing  # inserted code uses the file's newlines and indent
         self._enter(node)
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
@@ -219,6 +224,7 @@ class MigrationTransformer(cst.CSTTransformer):
     def on_visit(self, node: cst.CSTNode) -> bool:
         if isinstance(node, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
             self.statements.append([])
+            self.open_statements.append(node)
         if isinstance(node, cst.SimpleStatementLine):
             self.current_statement.append(node)
         return super().on_visit(node)
@@ -227,6 +233,7 @@ class MigrationTransformer(cst.CSTTransformer):
         result = super().on_leave(original, updated)
         if isinstance(original, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
             findings = self.statements.pop()
+            self.open_statements.pop()
             if isinstance(original, cst.SimpleStatementLine):
                 self.current_statement.pop()
             if self.add_todo and findings and isinstance(result, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
@@ -345,6 +352,13 @@ class MigrationTransformer(cst.CSTTransformer):
         items = ", ".join(f"{quote}{part.strip()}{quote}" for part in text.split(",") if part.strip())
         return cst.parse_expression(f"[{items}]")
 
+    def visit_WithItem(self, node: cst.WithItem) -> None:
+        self.in_with_item += 1
+
+    def leave_WithItem(self, original: cst.WithItem, updated: cst.WithItem) -> cst.WithItem:
+        self.in_with_item -= 1
+        return updated
+
     def visit_Await(self, node: cst.Await) -> None:
         self.awaited.add(id(node.expression))
 
@@ -392,11 +406,15 @@ class MigrationTransformer(cst.CSTTransformer):
         template = self.tracer.template_of(url) if url is not None else ""
         if urls.TIME_BOUNDS.search(urls.normalise(template or "")):
             self.report(original, self.rule("AS405"))
+        if dotted(original.func) and dotted(original.func).split(".")[-1] == "urlopen" and original.args and \
+                self.tracer.request_object(original.args[0].value) is not None:
+            return updated  # urlopen(req): the Request(...) that built req is where the URL is handled
         if shape.endpoint == "slug-number":
             lookup = self._id_lookup(original, updated)
             if lookup is not None and self.rules.unsafe_fixes and self.fix(original, self.rule("AS201")):
-                statement, call = lookup
-                self.inserts.setdefault(id(self.current_statement[-1]), []).append(statement)
+                anchor, statement, call, imports = lookup
+                self.inserts.setdefault(id(anchor), []).append(statement)
+                self.needed_imports.update(imports)
                 return call
             hint = " (fixable with --unsafe-fixes)" if lookup is not None else ""
             self.report(original, self.rule("AS201"),
@@ -444,21 +462,73 @@ class MigrationTransformer(cst.CSTTransformer):
         return updated.with_changes(args=args)
 
     def _id_lookup(self, original: cst.Call, updated: cst.Call):
-        """For `X.get(f".../trackings/{slug}/{number}...", ...)`: a lookup statement and the new call.
+        """For a call to `.../trackings/{slug}/{number}[/action]`: (where to insert, the id lookup
+        statement, the call with `/trackings/{id}`, modules the lookup imports), in the HTTP
+        library the call already uses:
+        requests/httpx (`x.get(...)`, also awaited), aiohttp (`async with session.get(...)`),
+        urllib (`Request(...)`, `urlopen(...)`).
 
-        None where an inserted statement would be wrong: an awaited call (the lookup would need
-        its own await), a call inside a comprehension or lambda (its names do not exist outside),
-        or a URL that is not an f-string ending in `/trackings/{slug}/{number}[/action]`.
+        None where an inserted statement would be wrong or unclear: a call inside a comprehension
+        or lambda (its names do not exist outside), or a URL that is not an f-string.
         """
+        if self.nested_expression_scopes or len(self.tracers) < 2:
+            return None
+        variable, temporary = self._fresh_name("tracking_id"), self._fresh_name("lookup")
+        anchor = self._anchor(original)
+        split = self._split_slug_number_url(original, updated, variable)
+        if anchor is None or split is None:
+            return None
+        url_index, list_url, slug, number, new_url = split
+        code = cst.Module(body=[]).code_for_node
+        params = f'{{"slug": {code(slug)}, "tracking_numbers": {code(number)}}}'
+        kept = "".join(", " + code(a).strip().rstrip(",") for a in updated.args
+                       if a.keyword is not None and a.keyword.value in ("headers", "auth", "timeout"))
+        pick = '["data"]["trackings"][0]["id"]'
         func = updated.func
-        if not (isinstance(func, cst.Attribute) and func.attr.value in ("get", "put", "delete", "post", "patch")):
+        name = dotted(func) or ""
+        imports: tuple[str, ...] = ()
+        if name.split(".")[-1] in ("Request", "urlopen"):
+            prefix = name[: -len(name.split(".")[-1])]
+            request = f"{prefix}Request({list_url} + \"?\" + urllib.parse.urlencode({params}){kept})"
+            source = (f"with {prefix}urlopen({request}) as {temporary}:\n"
+                      f"    {variable} = json.load({temporary}){pick}\n")
+            imports = ("urllib.parse", "json")
+        elif isinstance(func, cst.Attribute) and func.attr.value in ("get", "put", "delete", "post", "patch"):
+            get = f"{code(func.value)}.get({list_url}, params={params}{kept})"
+            if isinstance(anchor, cst.With):
+                awaited = "await " if anchor.asynchronous else ""
+                source = (f"{'async ' if anchor.asynchronous else ''}with {get} as {temporary}:\n"
+                          f"    {variable} = ({awaited}{temporary}.json()){pick}\n")
+            elif id(original) in self.awaited:
+                # httpx answers .json() at once; aiohttp needs it awaited (seen in this function).
+                body = f"(await (await {get}).json())" if self.tracer.awaits_json else f"(await {get}).json()"
+                source = f"{variable} = {body}{pick}\n"
+            else:
+                source = f"{variable} = {get}.json(){pick}\n"
+        else:
             return None
-        if (not self.current_statement or len(self.tracers) < 2 or id(original) in self.awaited
-                or self.nested_expression_scopes):
+        statement = cst.parse_statement(source, config=self.module_config)
+        args = list(updated.args)
+        args[url_index] = args[url_index].with_changes(value=new_url)
+        return anchor, statement, updated.with_changes(args=args), imports
+
+    def _anchor(self, call: cst.Call) -> cst.CSTNode | None:
+        """The statement to insert a lookup before: the one holding the call, or its `with`."""
+        if not self.open_statements:
             return None
+        innermost = self.open_statements[-1]
+        if isinstance(innermost, cst.SimpleStatementLine):
+            return innermost
+        if isinstance(innermost, cst.With) and self.in_with_item:
+            return innermost
+        return None  # a loop or branch header: a statement before it would run once, not each time
+
+    def _split_slug_number_url(self, original: cst.Call, updated: cst.Call, variable: str):
+        """(argument index, list URL source, slug and number expressions, URL with `{tracking_id}`)."""
         url_index = next((i for i, a in enumerate(updated.args) if a.keyword is None), None)
-        url = updated.args[url_index].value if url_index is not None else None
-        source = original.args[url_index].value if url_index is not None else None
+        if url_index is None:
+            return None
+        url, source = updated.args[url_index].value, original.args[url_index].value
         if not isinstance(url, cst.FormattedString) or not isinstance(source, cst.FormattedString):
             return None
         parts, old_parts = list(url.parts), list(source.parts)
@@ -472,20 +542,10 @@ class MigrationTransformer(cst.CSTTransformer):
                 break
         else:
             return None
-        code = cst.Module(body=[]).code_for_node
-        variable = self._fresh_name("tracking_id")
         head = parts[i - 1].with_changes(value=parts[i - 1].value[:-1])
-        prefix = parts[:i - 1] + ([head] if head.value else [])
-        list_url = code(url.with_changes(parts=prefix))
-        kept = [a for a in updated.args if a.keyword is not None and a.keyword.value in ("headers", "auth", "timeout")]
-        extra = "".join(", " + code(a).strip().rstrip(",") for a in kept)
-        lookup = (f"{variable} = {code(func.value)}.get({list_url}, params={{\"slug\": {code(slug.expression)}, "
-                  f"\"tracking_numbers\": {code(number.expression)}}}{extra}).json()[\"data\"][\"trackings\"][0][\"id\"]\n")
-        statement = cst.parse_statement(lookup)
-        new_parts = parts[:i] + [expression(expression=cst.Name(variable))] + parts[i + 3:]
-        args = list(updated.args)
-        args[url_index] = args[url_index].with_changes(value=url.with_changes(parts=new_parts))
-        return statement, updated.with_changes(args=args)
+        list_url = cst.Module(body=[]).code_for_node(url.with_changes(parts=parts[:i - 1] + ([head] if head.value else [])))
+        new_url = url.with_changes(parts=parts[:i] + [expression(expression=cst.Name(variable))] + parts[i + 3:])
+        return url_index, list_url, slug.expression, number.expression, new_url
 
     def _fresh_name(self, base: str) -> str:
         used = set(self.tracer.bindings.values)
