@@ -72,6 +72,9 @@ class Translator:
                         steps.append(("", Renames().add(rule.code, change)))
                     else:
                         steps.append((rule.code, change))
+        # Every change acts only on objects holding one of its trigger keys.
+        self.triggers: dict[str, frozenset[str]] = {
+            scope: frozenset().union(*(change.triggers for _, change in steps)) for scope, steps in self.plan.items()}
 
     def translate(self, document: Any, kind: str | None = None) -> Translation:
         """Translate `document` (mutated in place) to 2025-01; raises Unrecognised or Refused."""
@@ -101,6 +104,8 @@ class Translator:
         if not isinstance(obj, dict):
             return obj
         for scope in node.scopes:
+            if obj.keys().isdisjoint(self.triggers.get(scope, ())):
+                continue  # no key any change of this scope acts on (a 2025-01 object)
             for code, change in self.plan.get(scope, ()):
                 ctx.rule = code
                 obj = change.apply(obj, path, ctx)

@@ -8,7 +8,7 @@ over. Renames are data, so the codemod reads the very same declarations.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any, Callable
 
 Path = tuple  # keys and indices from the document root
@@ -38,7 +38,9 @@ class Event:
     message: str
 
     def as_dict(self) -> dict:
-        return asdict(self)
+        # Written out: dataclasses.asdict deep-copies the value, a cost on every reported value.
+        return {"rule": self.rule, "action": self.action, "path": self.path,
+                "value": self.value, "message": self.message}
 
 
 # Actions that mean information was lost; --strict turns these into errors.
@@ -76,9 +78,13 @@ class Context:
 
 
 class Change:
-    """Base class: `scopes` says where the change applies."""
+    """Base class: `scopes` says where the change applies; `triggers`, which keys wake it."""
 
     scopes: tuple[str, ...] = ()
+
+    @property
+    def triggers(self) -> frozenset[str]:
+        raise TypeError(f"{type(self).__name__} must define triggers")
 
     def apply(self, obj: dict, path: Path, ctx: Context) -> Any:
         raise TypeError(f"{type(self).__name__} must define apply()")
@@ -91,6 +97,10 @@ class Rename(Change):
     old: str
     new: str
     scopes: tuple[str, ...]
+
+    @property
+    def triggers(self) -> frozenset[str]:
+        return frozenset({self.old})
 
     def apply(self, obj: dict, path: Path, ctx: Context) -> dict:
         if self.old not in obj:
@@ -110,6 +120,10 @@ class Renames(Change):
 
     def __init__(self) -> None:
         self.renames: dict[str, tuple[str, Rename]] = {}
+
+    @property
+    def triggers(self) -> frozenset[str]:
+        return frozenset(self.renames)
 
     def add(self, code: str, rename: Rename) -> "Renames":
         self.renames[rename.old] = (code, rename)
@@ -140,6 +154,10 @@ class RenameValue(Change):
     new: str
     scopes: tuple[str, ...]
 
+    @property
+    def triggers(self) -> frozenset[str]:
+        return frozenset({self.field})
+
     def apply(self, obj: dict, path: Path, ctx: Context) -> dict:
         value = obj.get(self.field)
         if value == self.old:
@@ -159,6 +177,10 @@ class Remove(Change):
     reason: str
     scopes: tuple[str, ...]
 
+    @property
+    def triggers(self) -> frozenset[str]:
+        return frozenset(self.fields)
+
     def apply(self, obj: dict, path: Path, ctx: Context) -> dict:
         for name in self.fields:
             if name in obj:
@@ -175,6 +197,10 @@ class Unwrap(Change):
 
     key: str
     scopes: tuple[str, ...]
+
+    @property
+    def triggers(self) -> frozenset[str]:
+        return frozenset({self.key})
 
     def apply(self, obj: dict, path: Path, ctx: Context) -> Any:
         inner = obj.get(self.key)
@@ -202,6 +228,10 @@ class Reshape(Change):
     function: Callable[[dict, Path, Context], Any]
     scopes: tuple[str, ...]
     replaces_keys: bool = True
+
+    @property
+    def triggers(self) -> frozenset[str]:
+        return frozenset(self.reads)
 
     def apply(self, obj: dict, path: Path, ctx: Context) -> Any:
         present = [key for key in self.reads if key in obj]
