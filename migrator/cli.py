@@ -59,9 +59,8 @@ def translate(inputs, output, in_place, kind, report_path, strict, select, ignor
 
     Exit status: 0 when every body converted or was already 2025-01, 1 when any failed.
     """
-    from migrator.payload.run import ArchiveConverter, Options, ReportWriter
-
     from migrator.payload.kinds import KINDS
+    from migrator.payload.run import ArchiveConverter, Options, ReportWriter
 
     if kind is not None and kind not in KINDS:
         raise click.UsageError(f"unknown --kind {kind!r}; one of: {', '.join(KINDS)}")

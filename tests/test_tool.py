@@ -170,3 +170,10 @@ def test_escapes_and_raw_strings_are_kept():
     assert result.code == ('X = \'BASE = "https://api.aftership.com/tracking/2025-01"\\n\'\n'
                            'Y = r"https://api.aftership.com/tracking/2025-01\\d"\n'
                            'H = {"as-api-key": 1}\n')
+
+
+def test_readme_lists_every_kind():
+    from migrator.payload.kinds import KINDS
+
+    readme = (REPO / "README.md").read_text()
+    assert all(f"`{kind}`" in readme for kind in KINDS)
