@@ -68,7 +68,8 @@ def translate(inputs, output, in_place, kind, report_path, strict, select, ignor
         raise click.UsageError("--in-place and --output exclude each other")
     if in_place and "-" in inputs:
         raise click.UsageError("--in-place cannot rewrite standard input")
-    options = Options(kind=kind, strict=strict, select=tuple(_codes(select)), ignore=tuple(_codes(ignore)))
+    options = Options(kind=kind, strict=strict, select=tuple(_codes(select)), ignore=tuple(_codes(ignore)),
+                      report=report_path is not None)
     report_handle = open(report_path, "w", encoding="utf-8") if report_path else None
     try:
         converter = ArchiveConverter(options, ReportWriter(report_handle), jobs=jobs)

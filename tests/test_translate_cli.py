@@ -126,7 +126,8 @@ def test_parallel_jsonl_matches_the_serial_run(tmp_path, monkeypatch):
     # Several batches, with the bad and blank lines in the middle of the file.
     good = (ARCHIVES / "trackings.jsonl").read_text(encoding="utf-8")
     source.write_text(good + BAD_LINES.read_text(encoding="utf-8") + "\n" + good, encoding="utf-8")
-    monkeypatch.setattr(run, "BATCH_LINES", 5)
+    monkeypatch.setattr(run, "BATCH_LINES", 5)  # gzip input: batches of lines
+    monkeypatch.setattr(run, "RANGE_BYTES", 3000)  # plain input: byte ranges cut mid-line
     serial = translate_cli("--jobs", "1", source, "-o", tmp_path / "serial.jsonl", "--report", tmp_path / "s.json")
     monkeypatch.setattr(run, "PARALLEL_BYTES", 0)
     parallel = translate_cli("--jobs", "2", source, "-o", tmp_path / "parallel.jsonl",
@@ -136,6 +137,11 @@ def test_parallel_jsonl_matches_the_serial_run(tmp_path, monkeypatch):
     assert read_report(tmp_path / "p.json") == read_report(tmp_path / "s.json")
     failed = [d for d in read_report(tmp_path / "p.json")["documents"] if d["status"] == "failed"]
     assert [d["line"] for d in failed] == [15]  # 12 lines, then the bad file's line 3
+    packed = tmp_path / "in.jsonl.gz"
+    packed.write_bytes(gzip.compress(source.read_bytes()))
+    zipped = translate_cli("--jobs", "2", packed, "-o", tmp_path / "parallel.jsonl.gz")
+    assert zipped.exit_code == 1
+    assert gzip.decompress((tmp_path / "parallel.jsonl.gz").read_bytes()) == (tmp_path / "serial.jsonl").read_bytes()
 
 
 def test_gzip_jsonl_in_and_out(tmp_path):

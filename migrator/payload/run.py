@@ -29,6 +29,7 @@ from migrator.payload.sources import (
 )
 
 PARALLEL_BYTES = 16 << 20  # below this a pool costs more than it saves
+RANGE_BYTES = 4 << 20  # a worker's share of a plain JSONL file at a time
 BATCH_LINES = 500
 
 
@@ -58,6 +59,7 @@ class Options:
     strict: bool = False
     select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
+    report: bool = False  # build report entries (only when a --report file is written)
 
 
 @dataclass
@@ -206,15 +208,65 @@ def _destination(target: Path | None, stdout: IO[str]) -> Iterator[IO[str]]:
 _WORKER: dict = {}
 
 
-def _worker_batch(options: Options, first_line: int, lines: list[str], name: str) -> list[Outcome]:
+@dataclass
+class Chunk:
+    """What a worker sends back for a run of JSONL lines: one object, not one per line."""
+
+    text: str
+    tally: Counter
+    by_rule: Counter
+    entries: list
+    messages: list
+
+
+def _worker_translator(options: Options) -> Translator:
     if options not in _WORKER:
         _WORKER[options] = _translator(options)
-    translator = _WORKER[options]
-    out = []
-    for offset, line in enumerate(lines):
-        record = line_record(name, first_line + offset, line, jsonlib.loads)
-        out.append(convert_record(translator, options, record, "lines"))
-    return out
+    return _WORKER[options]
+
+
+def _convert_lines(options: Options, name: str, numbered_lines) -> Chunk:
+    translator = _worker_translator(options)
+    texts, tally, by_rule, entries, messages = [], Counter(), Counter(), [], []
+    for number, line in numbered_lines:
+        if not line.strip():
+            continue
+        outcome = convert_record(translator, options, line_record(name, number, line, jsonlib.loads), "lines")
+        texts.append(outcome.text)
+        tally[outcome.status] += 1
+        by_rule.update(outcome.counts)
+        if outcome.entry is not None and options.report:
+            entries.append(outcome.entry)
+        messages.extend(outcome.messages)
+    return Chunk("".join(text + "\n" for text in texts), tally, by_rule, entries, messages)
+
+
+def _worker_batch(options: Options, first_line: int, lines: list[str], name: str) -> Chunk:
+    return _convert_lines(options, name, enumerate(lines, start=first_line))
+
+
+def _worker_range(options: Options, path: str, start: int, length: int, first_line: int) -> Chunk:
+    """Translate the lines in bytes [start, start + length) of a plain JSONL file."""
+    with open(path, "rb") as handle:
+        handle.seek(start)
+        text = handle.read(length).decode("utf-8-sig" if start == 0 else "utf-8")
+    return _convert_lines(options, path, enumerate(text.splitlines(), start=first_line))
+
+
+def _line_ranges(path: str, size: int) -> Iterator[tuple[int, int, int]]:
+    """(start byte, length, first line number) of consecutive runs of whole lines, about `size` bytes."""
+    with open(path, "rb") as handle:
+        start, line = 0, 1
+        while True:
+            handle.seek(start)
+            block = handle.read(size)
+            if not block:
+                return
+            if len(block) == size:
+                block += handle.readline()  # finish the line the block cut
+            yield start, len(block), line
+            line += block.count(b"\n")
+            start += len(block)
 
 
 def _translator(options: Options) -> Translator:
@@ -281,7 +333,7 @@ class ArchiveConverter:
                     self._convert_single(records, target, stdout)
                 elif layout == "lines" and self._parallel(source):
                     with _destination(target, stdout) as handle:
-                        self._convert_lines_parallel(source, stream, Sink(handle, layout))
+                        self._convert_lines_parallel(source, stream, handle)
                 else:
                     with _destination(target, stdout) as handle:
                         sink = Sink(handle, layout)
@@ -309,22 +361,36 @@ class ArchiveConverter:
         with _destination(target, stdout) as handle:
             Sink(handle, "document").write(text)
 
-    def _convert_lines_parallel(self, source: str, stream: IO[str], sink: Sink) -> None:
+    def _convert_lines_parallel(self, source: str, stream: IO[str], handle: IO[str]) -> None:
+        """Workers read their own byte ranges of a plain file (batches of lines for gzip), and
+        results are written in input order with a bounded number in flight."""
         from concurrent.futures import ProcessPoolExecutor
 
         pending: deque = deque()
         with ProcessPoolExecutor(max_workers=self.jobs) as pool:
-            for first, batch in _batches(stream):
-                pending.append(pool.submit(_worker_batch, self.options, first, batch, source))
+            if source.endswith(".gz"):
+                jobs = (pool.submit(_worker_batch, self.options, first, batch, source)
+                        for first, batch in _batches(stream))
+            else:
+                jobs = (pool.submit(_worker_range, self.options, source, start, length, first)
+                        for start, length, first in _line_ranges(source, RANGE_BYTES))
+            for future in jobs:
+                pending.append(future)
                 if len(pending) >= 2 * self.jobs:  # bounded: memory stays flat on any archive size
-                    self._drain(pending.popleft(), sink)
+                    self._drain(pending.popleft(), handle)
             while pending:
-                self._drain(pending.popleft(), sink)
-        sink.close()
+                self._drain(pending.popleft(), handle)
 
-    def _drain(self, future, sink: Sink) -> None:
-        for outcome in future.result():
-            sink.write(self.apply(outcome))
+    def _drain(self, future, handle: IO[str]) -> None:
+        chunk: Chunk = future.result()
+        for status, count in chunk.tally.items():
+            setattr(self.summary, status, getattr(self.summary, status) + count)
+        self.summary.by_rule.update(chunk.by_rule)
+        for entry in chunk.entries:
+            self.report.add(entry)
+        for message in chunk.messages:
+            self.stderr.write(message + "\n")
+        handle.write(chunk.text)
 
 
 def _batches(stream: IO[str]) -> Iterator[tuple[int, list[str]]]:
