@@ -19,7 +19,7 @@ from migrator.codemod import urls
 from migrator.codemod.ruleset import CodeRules, guide_ref
 from migrator.codemod.shapes import (
     CLIENT_BASE, SCOPE_OF_KIND, ScopeScanner, Shape, Tracer, base_url_argument, body_argument, dotted,
-    params_argument, request_scope, string_key, subscript_key,
+    is_node_type, params_argument, request_scope, string_key, subscript_key,
 )
 from migrator.codemod.suppress import Suppressions
 
@@ -63,6 +63,10 @@ def _with_body(node: cst.SimpleString, edit) -> cst.SimpleString:
     start = len(node.prefix) + len(node.quote)
     body = node.value[start:len(node.value) - len(node.quote)]
     return node.with_changes(value=node.value[:start] + edit(body) + node.value[len(node.value) - len(node.quote):])
+
+
+def _is_statement(kind: type) -> bool:
+    return kind is cst.SimpleStatementLine or is_node_type(kind, cst.BaseCompoundStatement)
 
 
 class MigrationTransformer(cst.CSTTransformer):
@@ -125,7 +129,7 @@ class MigrationTransformer(cst.CSTTransformer):
     def _enter(self, root: cst.CSTNode) -> None:
         if isinstance(root, cst.Module):
             self.scanner = ScopeScanner(self.rules.keys)
-            root.visit(self.scanner)
+            self.scanner.scan(root)
         scope = self.scanner.scopes[id(root)]
         outer = self.tracers[-1] if self.tracers else None
         # A nested function shares its handler's request; the module level shares nothing.
@@ -222,19 +226,19 @@ class MigrationTransformer(cst.CSTTransformer):
 
     # Statements: TODO markers and inserted lookups ---------------------------------------------
     def on_visit(self, node: cst.CSTNode) -> bool:
-        if isinstance(node, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
+        if _is_statement(type(node)):
             self.statements.append([])
             self.open_statements.append(node)
-        if isinstance(node, cst.SimpleStatementLine):
-            self.current_statement.append(node)
+            if type(node) is cst.SimpleStatementLine:
+                self.current_statement.append(node)
         return super().on_visit(node)
 
     def on_leave(self, original: cst.CSTNode, updated: cst.CSTNode):
         result = super().on_leave(original, updated)
-        if isinstance(original, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
+        if _is_statement(type(original)):
             findings = self.statements.pop()
             self.open_statements.pop()
-            if isinstance(original, cst.SimpleStatementLine):
+            if type(original) is cst.SimpleStatementLine:
                 self.current_statement.pop()
             if self.add_todo and findings and isinstance(result, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
                 result = self._with_todo(result, findings)
