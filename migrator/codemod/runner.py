@@ -134,11 +134,11 @@ class Workers:
 
 
 def _warm_up(settings: Settings) -> None:
-    """Pay a worker's start-up costs early: libcst with its matchers and metadata, and the rules."""
+    """Pay a worker's start-up costs early: libcst, its position metadata, and the rules."""
     import importlib
 
     importlib.import_module("migrator.codemod.transformer")
-    importlib.import_module("libcst.metadata")
+    importlib.import_module("libcst.metadata.position_provider")
     _rules(settings)
 
 

@@ -12,14 +12,14 @@ from dataclasses import asdict, dataclass
 from typing import Mapping, Sequence, Union
 
 import libcst as cst
-import libcst.matchers as m
 
 from migrator.catalogue import Rule
 from migrator.codemod import urls
 from migrator.codemod.ruleset import CodeRules, guide_ref
 from migrator.codemod.shapes import (
     CLIENT_BASE, SCOPE_OF_KIND, ScopeScanner, Shape, Tracer, base_url_argument, body_argument, dotted,
-    is_node_type, params_argument, request_scope, string_key, subscript_key,
+    is_integer, is_name, is_node_type, iter_nodes, method_call, params_argument, request_scope, string_key,
+    subscript_key,
 )
 from migrator.codemod.suppress import Suppressions
 
@@ -157,7 +157,7 @@ class MigrationTransformer(cst.CSTTransformer):
                 node = target.target
                 # Module and class names, and attributes of self/cls; a function's locals stay local.
                 name = node.value if isinstance(node, cst.Name) and reader is tracer else (
-                    node.attr.value if m.matches(node, m.Attribute(value=m.Name("self") | m.Name("cls"))) else None)
+                    node.attr.value if isinstance(node, cst.Attribute) and is_name(node.value, "self", "cls") else None)
                 if name and name not in self.constants:
                     template = reader.template_of(assign.value)
                     if template is not None:
@@ -183,7 +183,7 @@ class MigrationTransformer(cst.CSTTransformer):
         if scope == "predict-batch":
             literals = [body] if not isinstance(body, cst.Name) else [
                 v for h, v in tracer.bindings.values.get(body.value, ()) if h == "value"]
-            for item in (e for literal in literals for e in m.findall(literal, m.DictElement(key=m.SimpleString()))):
+            for item in (e for literal in literals for e in iter_nodes(literal) if isinstance(e, cst.DictElement)):
                 if string_key(item.key) in ("origin_address", "destination_address") and isinstance(item.value, cst.Dict):
                     self.request_dicts[id(item.value)] = ("request", "edd-address")
             return
@@ -399,7 +399,7 @@ class MigrationTransformer(cst.CSTTransformer):
         shape = self.tracer.http_call(original)
         if shape is not None:
             return self._endpoint(original, updated, shape)
-        if m.matches(original.func, m.Attribute(attr=m.Name("get"))) and original.args:
+        if method_call(original, "get") and original.args:
             return self._get_call(original, updated)
         if dotted(original.func) in ("time.sleep", "sleep", "asyncio.sleep") and self.tracer.calls_aftership:
             self.report(original, self.rule("AS105"))
@@ -578,7 +578,7 @@ class MigrationTransformer(cst.CSTTransformer):
             first = updated.args[0]
             return updated.with_changes(args=[first.with_changes(value=_with_text(first.value, renamed)),
                                               *updated.args[1:]])
-        has_default = len(original.args) > 1 and not m.matches(original.args[1].value, m.Name("None"))
+        has_default = len(original.args) > 1 and not is_name(original.args[1].value, "None")
         read = self._read(original, scope, key, receiver, allow=not has_default)
         return read if read is not None else updated
 
@@ -721,8 +721,8 @@ class MigrationTransformer(cst.CSTTransformer):
     def leave_Comparison(self, original: cst.Comparison, updated: cst.Comparison) -> cst.BaseExpression:
         updated = self._courier_field_value(original, updated)
         left = original.left
-        if (m.matches(left, m.Call(func=m.Name("len"))) and len(original.comparisons) == 1
-                and m.matches(original.comparisons[0].comparator, m.Integer("24"))
+        if (isinstance(left, cst.Call) and is_name(left.func, "len") and len(original.comparisons) == 1
+                and is_integer(original.comparisons[0].comparator, "24")
                 and "id" in cst.Module(body=[]).code_for_node(left).lower()):
             self.report(original, self.rule("AS302"), "2025-01 tracking ids have 32 characters (legacy ids 24)")
         return updated
@@ -740,7 +740,7 @@ class MigrationTransformer(cst.CSTTransformer):
 
     def leave_Arg(self, original: cst.Arg, updated: cst.Arg) -> cst.Arg:
         if (original.keyword is not None and original.keyword.value == "max_length"
-                and m.matches(original.value, m.Integer("24")) and self.statements and self.current_statement
+                and is_integer(original.value, "24") and self.statements and self.current_statement
                 and "id" in cst.Module(body=[]).code_for_node(self.current_statement[-1]).lower()):
             self.report(original, self.rule("AS302"), "2025-01 tracking ids have 32 characters (legacy ids 24)")
         return updated
