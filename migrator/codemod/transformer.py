@@ -18,7 +18,7 @@ from migrator.codemod import urls
 from migrator.codemod.ruleset import CodeRules, guide_ref
 from migrator.codemod.shapes import (
     CLIENT_BASE, SCOPE_OF_KIND, ScopeScanner, Shape, Tracer, base_url_argument, body_argument, dotted,
-    is_integer, is_name, is_node_type, iter_nodes, method_call, params_argument, request_scope, string_key,
+    is_integer, is_name, iter_nodes, method_call, params_argument, request_scope, string_key,
     subscript_key,
 )
 from migrator.codemod.suppress import Suppressions
@@ -63,10 +63,6 @@ def _with_body(node: cst.SimpleString, edit) -> cst.SimpleString:
     start = len(node.prefix) + len(node.quote)
     body = node.value[start:len(node.value) - len(node.quote)]
     return node.with_changes(value=node.value[:start] + edit(body) + node.value[len(node.value) - len(node.quote):])
-
-
-def _is_statement(kind: type) -> bool:
-    return kind is cst.SimpleStatementLine or is_node_type(kind, cst.BaseCompoundStatement)
 
 
 class MigrationTransformer(cst.CSTTransformer):
@@ -217,35 +213,37 @@ class MigrationTransformer(cst.CSTTransformer):
         self._enter(node)
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        self._open_statement(node)
         self._enter(node)
         return not self.tracer.quiet  # nothing in it any rule acts on: skip the walk
 
-    def leave_FunctionDef(self, original: cst.FunctionDef, updated: cst.FunctionDef) -> cst.FunctionDef:
+    def leave_FunctionDef(self, original: cst.FunctionDef, updated: cst.FunctionDef):
         self.tracers.pop()
-        return updated
+        return self._close_statement(original, updated)
 
     # Statements: TODO markers and inserted lookups ---------------------------------------------
-    def on_visit(self, node: cst.CSTNode) -> bool:
-        if _is_statement(type(node)):
-            self.statements.append([])
-            self.open_statements.append(node)
-            if type(node) is cst.SimpleStatementLine:
-                self.current_statement.append(node)
-        return super().on_visit(node)
+    # Hooked per statement type rather than in on_visit/on_leave, which would run for every node.
+    def _open_statement(self, node: cst.CSTNode) -> None:
+        self.statements.append([])
+        self.open_statements.append(node)
+        if type(node) is cst.SimpleStatementLine:
+            self.current_statement.append(node)
 
-    def on_leave(self, original: cst.CSTNode, updated: cst.CSTNode):
-        result = super().on_leave(original, updated)
-        if _is_statement(type(original)):
-            findings = self.statements.pop()
-            self.open_statements.pop()
-            if type(original) is cst.SimpleStatementLine:
-                self.current_statement.pop()
-            if self.add_todo and findings and isinstance(result, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
-                result = self._with_todo(result, findings)
-            before = self.inserts.pop(id(original), None)
-            if before and isinstance(result, cst.BaseStatement):
-                return cst.FlattenSentinel([*before, result])
-        return result
+    def _close_statement(self, original: cst.CSTNode, updated: cst.CSTNode):
+        findings = self.statements.pop()
+        self.open_statements.pop()
+        if type(original) is cst.SimpleStatementLine:
+            self.current_statement.pop()
+        result = updated
+        if self.add_todo and findings:
+            result = self._with_todo(result, findings)
+        before = self.inserts.pop(id(original), None)
+        return cst.FlattenSentinel([*before, result]) if before else result
+
+    visit_SimpleStatementLine = visit_ClassDef = visit_If = visit_For = visit_While = visit_With = visit_Try = (
+        visit_TryStar) = visit_Match = _open_statement
+    leave_SimpleStatementLine = leave_ClassDef = leave_If = leave_For = leave_While = leave_With = leave_Try = (
+        leave_TryStar) = leave_Match = _close_statement
 
     def _with_todo(self, statement: Statement, findings: Sequence[Report]) -> Statement:
         """One marker comment per rule above the statement; a marker already there is kept, not doubled."""
