@@ -48,13 +48,11 @@ class CodeRules:
                     self.reported.setdefault(scope, {})[key] = rule
 
     @cached_property
-    def keys(self) -> frozenset[str]:
-        """Every string literal some code rule acts on (keys and enum values), and `tracking`."""
-        found = {"tracking"} | set(self.value_renames)
-        for table in (self.renames, self.reads, self.reported):
-            for keys in table.values():
-                found.update(keys)
-        return frozenset(found)
+    def marker_literals(self) -> frozenset[str]:
+        """Literals that make a function worth walking even without an AfterShip call in it:
+        enum values rules rename, and `tracking` (a v4 envelope passed in as a parameter).
+        Keys such as `emails` are renamed only on traced data, so they do not count."""
+        return frozenset({"tracking"} | set(self.value_renames))
 
     def on(self, code: str) -> bool:
         return code in self.enabled

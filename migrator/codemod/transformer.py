@@ -124,7 +124,7 @@ class MigrationTransformer(cst.CSTTransformer):
 
     def _enter(self, root: cst.CSTNode) -> None:
         if isinstance(root, cst.Module):
-            self.scanner = ScopeScanner(self.rules.keys)
+            self.scanner = ScopeScanner(self.rules.marker_literals)
             self.scanner.scan(root)
         scope = self.scanner.scopes[id(root)]
         outer = self.tracers[-1] if self.tracers else None
