@@ -401,6 +401,8 @@ class MigrationTransformer(cst.CSTTransformer):
             return self._get_call(original, updated)
         if dotted(original.func) in ("time.sleep", "sleep", "asyncio.sleep") and self.tracer.calls_aftership:
             self.report(original, self.rule("AS105"))
+        if original.args:
+            self._id_length_argument(original)
         return updated
 
     def _endpoint(self, original: cst.Call, updated: cst.Call, shape: Shape) -> cst.BaseExpression:
@@ -736,9 +738,10 @@ class MigrationTransformer(cst.CSTTransformer):
             return updated.with_changes(left=_with_text(updated.left, new))
         return updated
 
-    def leave_Arg(self, original: cst.Arg, updated: cst.Arg) -> cst.Arg:
-        if (original.keyword is not None and original.keyword.value == "max_length"
-                and is_integer(original.value, "24") and self.statements and self.current_statement
-                and "id" in cst.Module(body=[]).code_for_node(self.current_statement[-1]).lower()):
-            self.report(original, self.rule("AS302"), "2025-01 tracking ids have 32 characters (legacy ids 24)")
-        return updated
+    def _id_length_argument(self, call: cst.Call) -> None:
+        """`CharField(max_length=24)` in a statement about ids (AS302)."""
+        for arg in call.args:
+            if (arg.keyword is not None and arg.keyword.value == "max_length" and is_integer(arg.value, "24")
+                    and self.current_statement
+                    and "id" in cst.Module(body=[]).code_for_node(self.current_statement[-1]).lower()):
+                self.report(arg, self.rule("AS302"), "2025-01 tracking ids have 32 characters (legacy ids 24)")
