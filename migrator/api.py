@@ -47,16 +47,12 @@ def convert_line(line: str, kind: str | None = None, strict: bool = False) -> tu
     a body that fails comes back unchanged with an entry saying why, as in the CLI.
     """
     from migrator.payload import jsonlib
-    from migrator.payload.run import Options, _translator, convert_record
+    from migrator.payload.run import Options, convert_record, translator_for
     from migrator.payload.sources import line_record
 
-    options = Options(kind=kind, strict=strict)
-    translator = _LINE_TRANSLATORS.get(options) or _LINE_TRANSLATORS.setdefault(options, _translator(options))
-    outcome = convert_record(translator, options, line_record("line", 0, line, jsonlib.loads), "lines")
+    options = Options(kind=kind, strict=strict, report=True)
+    outcome = convert_record(translator_for(options), options, line_record("line", 0, line, jsonlib.loads), "lines")
     return outcome.text, outcome.entry
-
-
-_LINE_TRANSLATORS: dict = {}
 
 
 def translate_document(document: Any, kind: str | None = None) -> Translation:

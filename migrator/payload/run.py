@@ -3,8 +3,8 @@
 Every body is translated independently. A body that cannot be read, recognised, translated or
 validated is reported with its place; inside a JSONL file or an array it is written back
 unchanged, so the output loses no data and lines stay aligned with the input; a file holding
-one failed body is not written. The run goes on. Large JSONL inputs
-are translated in batches by worker processes, written in input order.
+one failed body is not written. The run goes on. Large JSONL inputs are translated by worker
+processes, in chunks written back in input order.
 """
 
 from __future__ import annotations
@@ -102,48 +102,57 @@ def _dumps(document: Any, layout: Layout) -> str:
 
 
 def convert_record(translator: Translator, options: Options, record: Record, layout: Layout) -> Outcome:
-    """Translate one record (a pure function of its input, so workers can run it)."""
-    where = {"document": record.location}
-    if record.line is not None:
-        where["line"] = record.line
-    if record.index is not None:
-        where["index"] = record.index
+    """Translate one record (a pure function of its input, so workers can run it).
+
+    The record's `raw` text is what a failed body is written back as; report entries are
+    built only when `options.report` asks for them.
+    """
     if record.error:
-        return _failed(record, where, record.error)
-    original = record.raw if record.raw is not None else _dumps(record.document, layout)
+        return _failed(record, record.error)
     try:
         result = translator.translate(record.document, options.kind)
     except Unrecognised as error:
-        return _failed(record, where, f"unrecognised: {error}", original=original)
+        return _failed(record, f"unrecognised: {error}")
     except Refused as error:
-        return _failed(record, where, f"refused: {error}", rule=error.rule, original=original)
+        return _failed(record, f"refused: {error}", rule=error.rule)
     errors = list(result.errors)
     if options.strict and result.lossy_events:
         errors += [f"--strict: {e.rule} {e.action} {e.path}" for e in result.lossy_events]
-    entry = {**where, "kind": result.kind, "version": result.version}
-    if result.events:
-        entry["events"] = [e.as_dict() for e in result.events]
+    status = "failed" if errors else "converted" if result.changed else "unchanged"
+    entry = None
+    if options.report and (errors or result.events):
+        entry = {**_place(record), "kind": result.kind, "version": result.version, "status": status}
+        if result.events:
+            entry["events"] = [e.as_dict() for e in result.events]
+        if errors:
+            entry["errors"] = errors
     if errors:
         # Nothing of a failed body is written, so its events are listed but not counted.
-        entry["status"], entry["errors"] = "failed", errors
         messages = [f"{record.location}: error: {message}" for message in errors[:5]]
-        return Outcome(original, "failed", entry, [], messages)
-    counts = [(e.rule, e.action) for e in result.events]
-    status = "converted" if result.changed else "unchanged"
-    entry["status"] = status
+        return Outcome(record.raw or "", status, entry, [], messages)
     # An unchanged JSONL line is written back byte for byte; documents are re-encoded.
     keep = not result.changed and layout == "lines" and record.raw is not None
     text = record.raw if keep else _dumps(result.document, layout)
-    return Outcome(text, status, entry if result.events else None, counts)
+    return Outcome(text, status, entry, [(e.rule, e.action) for e in result.events])
 
 
-def _failed(record: Record, where: dict, message: str, rule: str | None = None,
-            original: str | None = None) -> Outcome:
-    entry = {**where, "status": "failed", "errors": [message]}
+def _place(record: Record) -> dict:
+    """Where a record sits, for the report: document, and line or index."""
+    place = {"document": record.location}
+    if record.line is not None:
+        place["line"] = record.line
+    if record.index is not None:
+        place["index"] = record.index
+    return place
+
+
+def _failed(record: Record, message: str, rule: str | None = None) -> Outcome:
+    """A record that could not be translated: reported, and written back as it was."""
+    entry = {**_place(record), "status": "failed", "errors": [message]}
     if rule:
         entry["rule"] = rule
-    text = original if original is not None else (record.raw or "")
-    return Outcome(text, "failed", entry, [], [f"{record.location}: error: {(rule + ' ') if rule else ''}{message}"])
+    return Outcome(record.raw or "", "failed", entry, [],
+                   [f"{record.location}: error: {(rule + ' ') if rule else ''}{message}"])
 
 
 class Sink:
@@ -210,35 +219,38 @@ _WORKER: dict = {}
 
 @dataclass
 class Chunk:
-    """What a worker sends back for a run of JSONL lines: one object, not one per line."""
+    """Outcomes of many bodies, tallied: what a worker sends back, one object per run of lines."""
 
-    text: str
+    text: list
     tally: Counter
     by_rule: Counter
     entries: list
     messages: list
 
+    def add(self, outcome: Outcome) -> None:
+        self.tally[outcome.status] += 1
+        self.by_rule.update(outcome.counts)
+        if outcome.entry is not None:
+            self.entries.append(outcome.entry)
+        self.messages.extend(outcome.messages)
 
-def _worker_translator(options: Options) -> Translator:
+
+def translator_for(options: Options) -> Translator:
+    """The translator for `options`, built once per process (workers, the CLI, the API)."""
     if options not in _WORKER:
         _WORKER[options] = _translator(options)
     return _WORKER[options]
 
 
 def _convert_lines(options: Options, name: str, numbered_lines) -> Chunk:
-    translator = _worker_translator(options)
-    texts, tally, by_rule, entries, messages = [], Counter(), Counter(), [], []
+    translator = translator_for(options)
+    chunk = Chunk([], Counter(), Counter(), [], [])
     for number, line in numbered_lines:
-        if not line.strip():
-            continue
-        outcome = convert_record(translator, options, line_record(name, number, line, jsonlib.loads), "lines")
-        texts.append(outcome.text)
-        tally[outcome.status] += 1
-        by_rule.update(outcome.counts)
-        if outcome.entry is not None and options.report:
-            entries.append(outcome.entry)
-        messages.extend(outcome.messages)
-    return Chunk("".join(text + "\n" for text in texts), tally, by_rule, entries, messages)
+        if line.strip():
+            outcome = convert_record(translator, options, line_record(name, number, line, jsonlib.loads), "lines")
+            chunk.add(outcome)
+            chunk.text.append(outcome.text + "\n")
+    return chunk
 
 
 def _worker_batch(options: Options, first_line: int, lines: list[str], name: str) -> Chunk:
@@ -285,7 +297,7 @@ class ArchiveConverter:
         self.options, self.report = options, report
         self.stderr = stderr if stderr is not None else sys.stderr
         self.written: set[Path] = set()
-        self.translator = _translator(options)
+        self.translator = translator_for(options)
         self.jobs = jobs or os.cpu_count() or 1
         self.summary = Summary()
 
@@ -301,7 +313,7 @@ class ArchiveConverter:
             else:
                 target = None
             if target is not None and target.resolve() in self.written:
-                self.apply(_failed(Record(source), {"document": source},
+                self.apply(_failed(Record(source),
                                    f"{target} was already written by another input of this run; not overwritten"))
                 continue
             if target is not None:
@@ -310,21 +322,28 @@ class ArchiveConverter:
         return self.summary
 
     def apply(self, outcome: Outcome) -> str:
-        """Count and report an outcome; return its text for the sink."""
-        setattr(self.summary, outcome.status, getattr(self.summary, outcome.status) + 1)
-        self.summary.by_rule.update(outcome.counts)
-        if outcome.entry is not None:
-            self.report.add(outcome.entry)
-        for message in outcome.messages:
-            self.stderr.write(message + "\n")
+        """Count and report one outcome; return its text for the sink."""
+        chunk = Chunk([], Counter(), Counter(), [], [])
+        chunk.add(outcome)
+        self.take(chunk)
         return outcome.text
+
+    def take(self, chunk: Chunk) -> None:
+        """Count and report the outcomes of a chunk (its text is written by the caller)."""
+        for status, count in chunk.tally.items():
+            setattr(self.summary, status, getattr(self.summary, status) + count)
+        self.summary.by_rule.update(chunk.by_rule)
+        for entry in chunk.entries:
+            self.report.add(entry)
+        for message in chunk.messages:
+            self.stderr.write(message + "\n")
 
     def convert_file(self, source: str, target: Path | None, stdout: IO[str]) -> None:
         self.summary.files += 1
         try:
             stream = open_text(source)
         except OSError as error:
-            self.apply(_failed(Record(source), {"document": source}, f"cannot read: {error.strerror or error}"))
+            self.apply(_failed(Record(source), f"cannot read: {error.strerror or error}"))
             return
         try:
             with stream:
@@ -341,14 +360,13 @@ class ArchiveConverter:
                             sink.write(self.apply(convert_record(self.translator, self.options, record, layout)))
                         sink.close()
         except MalformedInput as error:
-            self.apply(_failed(Record(source), {"document": source}, f"{error}; nothing was written for this file"))
+            self.apply(_failed(Record(source), f"{error}; nothing was written for this file"))
         except UnicodeDecodeError as error:
-            self.apply(_failed(Record(source), {"document": source},
-                               f"not UTF-8 text: {error.reason} at byte {error.start}"))
+            self.apply(_failed(Record(source), f"not UTF-8 text: {error.reason} at byte {error.start}"))
         except BrokenPipeError:
             raise  # the reader of our output went away: not a problem of this input
         except (OSError, EOFError) as error:  # a truncated gzip member, a read error mid-file
-            self.apply(_failed(Record(source), {"document": source}, f"cannot read: {error}"))
+            self.apply(_failed(Record(source), f"cannot read: {error}"))
 
     def _parallel(self, source: str) -> bool:
         return self.jobs > 1 and source != "-" and os.path.getsize(source) >= PARALLEL_BYTES
@@ -383,30 +401,20 @@ class ArchiveConverter:
 
     def _drain(self, future, handle: IO[str]) -> None:
         chunk: Chunk = future.result()
-        for status, count in chunk.tally.items():
-            setattr(self.summary, status, getattr(self.summary, status) + count)
-        self.summary.by_rule.update(chunk.by_rule)
-        for entry in chunk.entries:
-            self.report.add(entry)
-        for message in chunk.messages:
-            self.stderr.write(message + "\n")
-        handle.write(chunk.text)
+        self.take(chunk)
+        handle.writelines(chunk.text)
 
 
 def _batches(stream: IO[str]) -> Iterator[tuple[int, list[str]]]:
-    """(first line number, non-blank lines) in batches; blank lines are skipped, as in serial runs."""
+    """(first line number, consecutive lines) in batches; blank lines are skipped by the worker."""
     batch: list[str] = []
-    numbers: list[int] = []
+    first = 1
     for number, line in enumerate(stream, start=1):
-        if not line.strip():
-            continue
-        if batch and number != numbers[-1] + 1:
-            yield numbers[0], batch  # keep each batch's lines consecutive so numbers stay right
-            batch, numbers = [], []
-        batch.append(line.rstrip("\r\n"))
-        numbers.append(number)
+        if not batch:
+            first = number
+        batch.append(line)
         if len(batch) >= BATCH_LINES:
-            yield numbers[0], batch
-            batch, numbers = [], []
+            yield first, batch
+            batch = []
     if batch:
-        yield numbers[0], batch
+        yield first, batch

@@ -11,6 +11,7 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Iterator, Literal
@@ -27,7 +28,7 @@ class Record:
     location: str  # "orders.jsonl:12", "dump.json[3]", "tracking.json"
     document: Any = None
     error: str | None = None
-    raw: str | None = None  # the original text, kept to write a failed line back unchanged
+    raw: str | None = None  # the original text, kept to write a failed body back unchanged
     line: int | None = None
     index: int | None = None
 
@@ -41,10 +42,10 @@ def is_json_input(path: Path) -> bool:
     return inner_name(path.name.lower()).endswith(JSON_SUFFIXES)
 
 
-def open_text(path: str, stdin: IO[bytes] | None = None) -> IO[str]:
+def open_text(path: str) -> IO[str]:
     """A text stream over a file, a gzip file, or stdin (`-`), decoded as UTF-8 (BOM allowed)."""
     if path == "-":
-        raw = stdin if stdin is not None else __import__("sys").stdin.buffer
+        raw = sys.stdin.buffer
         head = raw.peek(2)[:2] if hasattr(raw, "peek") else b""
         if head == b"\x1f\x8b":
             raw = gzip.GzipFile(fileobj=raw)
@@ -58,11 +59,10 @@ class MalformedInput(ValueError):
     """The container itself is broken (an array cut short): nothing after the error is readable."""
 
 
-def read_records(name: str, stream: IO[str], loads=None) -> tuple[Layout, Iterator[Record]]:
+def read_records(name: str, stream: IO[str]) -> tuple[Layout, Iterator[Record]]:
     """The layout of the input and its records, read lazily for JSONL and arrays."""
-    from migrator.payload import jsonlib
+    from migrator.payload.jsonlib import loads
 
-    loads = loads or jsonlib.loads
     if inner_name(name.lower()).endswith(LINE_SUFFIXES):
         return "lines", _lines(name, stream, loads)
     head = stream.read(_CHUNK)
@@ -74,7 +74,7 @@ def read_records(name: str, stream: IO[str], loads=None) -> tuple[Layout, Iterat
         if "\n" not in text.strip():
             return "lines", _lines(name, io.StringIO(text), loads)
         try:
-            return "document", iter([Record(name, loads(text))])
+            return "document", iter([Record(name, loads(text), raw=text.rstrip("\r\n"))])
         except ValueError:
             return "lines", _lines(name, io.StringIO(text), loads)
     return "document", _whole(name, text, loads)
@@ -97,10 +97,11 @@ def _lines(name: str, stream: IO[str], loads) -> Iterator[Record]:
 
 
 def _whole(name: str, text: str, loads) -> Iterator[Record]:
+    raw = text.rstrip("\r\n")  # kept: a body that fails is written back as it was
     try:
-        yield Record(name, loads(text))
+        yield Record(name, loads(text), raw=raw)
     except ValueError as error:
-        yield Record(name, error=f"invalid JSON: {error}", raw=text)
+        yield Record(name, error=f"invalid JSON: {error}", raw=raw)
 
 
 _CHUNK = 1 << 20
