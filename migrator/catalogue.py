@@ -7,6 +7,7 @@ The rules themselves are declared in the top-level `rules/` folder (shipped as
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Iterable, Literal, Mapping
 
@@ -87,8 +88,6 @@ class Rule:
         for example in self.examples:
             lines.append("")
             if isinstance(example, PayloadExample):
-                import json
-
                 lines.append(f"  JSON ({example.kind}), before:")
                 lines.extend("    " + s for s in json.dumps(example.before, indent=2).splitlines())
                 if example.refused:

@@ -7,8 +7,10 @@ run with nothing to do starts fast enough for a pre-commit hook.
 from __future__ import annotations
 
 import itertools
+import os
 import re
 import sys
+from collections import Counter
 
 import click
 
@@ -88,6 +90,20 @@ def translate(inputs, output, in_place, kind, report_path, strict, select, ignor
     sys.exit(EXIT_CHANGED if summary.failed else EXIT_OK)
 
 
+def _write(report, verbose: bool) -> bool:
+    """Replace a rewritten file atomically; a file that cannot be written is reported, not fatal."""
+    from migrator.atomic import write_bytes_atomic
+
+    try:
+        write_bytes_atomic(report.path, report.new_source)
+    except OSError as error:
+        click.echo(f"{report.path}: error: cannot write: {error.strerror or error}", err=True)
+        return False
+    if verbose:
+        click.echo(f"fixed {report.path}", err=True)
+    return True
+
+
 def _with_progress(reports, progress):
     for report in reports:
         progress.step()
@@ -153,22 +169,21 @@ def rewrite(paths, diff, check, unsafe_fixes, select, ignore, add_todo, output_f
         elif not check:
             sys.stdout.buffer.write(report.new_source)
         if output_format == "json":
-            click.echo(findings_json([report]), err=True)
-        for finding in report.findings if output_format != "json" else ():
-            click.echo(finding_line("-", finding, output_format), err=True)
+            click.echo(findings_json([("-", report.findings)]), err=True)
+        else:
+            for finding in report.findings:
+                click.echo(finding_line("-", finding, output_format), err=True)
         if report.reason:
             click.echo(f"-: {report.status}: {report.reason}", err=True)
         sys.exit(EXIT_ERROR if report.status == "error" else
                  EXIT_CHANGED if report.status == "changed" or report.findings else EXIT_OK)
-
-    import os
 
     big_run = len(paths) >= PARALLEL_THRESHOLD or any(os.path.isdir(p) for p in paths)
     workers = Workers(settings, jobs, worth_it=big_run)
     files = list(discover(paths, PathFilter([*config.exclude, *exclude], config.root)))
     sources, imported, unreadable = select_candidates(files)
     counts = {"scanned": len(files), "candidates": len(sources), "changed": 0, "skipped": 0, "error": 0}
-    fixes, found, with_findings = {}, {}, []
+    fixes, found, with_findings = Counter(), Counter(), []
     color = sys.stdout.isatty()
     progress = Progress(len(sources), sys.stderr, enabled=not quiet)
     with workers:
@@ -182,20 +197,16 @@ def rewrite(paths, diff, check, unsafe_fixes, select, ignore, add_todo, output_f
                 counts["changed"] += 1
                 if diff:
                     click.echo(unified_diff(report.path, report.source, report.new_source, color), nl=False)
-                elif not check:
-                    from migrator.atomic import write_bytes_atomic
-
-                    write_bytes_atomic(report.path, report.new_source)
-                    if verbose:
-                        click.echo(f"fixed {report.path}", err=True)
-            for code, count in report.fixes.items():
-                fixes[code] = fixes.get(code, 0) + count
-            for finding in report.findings:
-                found[finding.code] = found.get(finding.code, 0) + 1
-                if output_format != "json":
+                elif not check and not _write(report, verbose):
+                    counts["error"] += 1
+            fixes.update(report.fixes)
+            found.update(finding.code for finding in report.findings)
+            if output_format == "json":
+                if report.findings:
+                    with_findings.append((report.path, report.findings))
+            else:
+                for finding in report.findings:
                     click.echo(finding_line(report.path, finding, output_format))
-            if report.findings:
-                with_findings.append(report)
     progress.close()
     if output_format == "json":
         click.echo(findings_json(with_findings))

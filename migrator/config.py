@@ -43,11 +43,7 @@ def _strings(value: Any, key: str, path: Path) -> tuple[str, ...]:
     return tuple(value)
 
 
-_KEYS = {
-    "select": lambda v, k, p: _strings(v, k, p),
-    "ignore": lambda v, k, p: _strings(v, k, p),
-    "exclude": lambda v, k, p: _strings(v, k, p),
-}
+_LIST_KEYS = ("select", "ignore", "exclude")
 
 
 def find_pyproject(start: Path) -> Path | None:
@@ -79,8 +75,8 @@ def load_config(paths: Iterable[str] = (), explicit: str | None = None) -> Confi
         return Config(root=pyproject.parent)
     values: dict[str, Any] = {}
     for key, value in section.items():
-        if key in _KEYS:
-            values[key] = _KEYS[key](value, key, pyproject)
+        if key in _LIST_KEYS:
+            values[key] = _strings(value, key, pyproject)
         elif key == "unsafe-fixes":
             if not isinstance(value, bool):
                 raise ConfigError(f"{pyproject}: [tool.{SECTION}] unsafe-fixes must be true or false")
@@ -90,6 +86,6 @@ def load_config(paths: Iterable[str] = (), explicit: str | None = None) -> Confi
                 raise ConfigError(f"{pyproject}: [tool.{SECTION}] output-format must be one of {', '.join(OUTPUT_FORMATS)}")
             values["output_format"] = value
         else:
-            known = ", ".join(sorted([*_KEYS, "unsafe-fixes", "output-format"]))
+            known = ", ".join(sorted([*_LIST_KEYS, "unsafe-fixes", "output-format"]))
             raise ConfigError(f"{pyproject}: unknown key {key!r} in [tool.{SECTION}] (known: {known})")
     return Config(**values, source=pyproject, root=pyproject.parent)

@@ -13,8 +13,8 @@ def finding_line(path: str, finding, fmt: str) -> str:
     return f"{path}:{finding.line}:{finding.column}: {finding.code} {finding.message} ({finding.guide})"
 
 
-def findings_json(reports: Iterable) -> str:
-    rows = [{"path": r.path, **f.as_dict()} for r in reports for f in r.findings]
+def findings_json(findings_by_path: Iterable[tuple[str, list]]) -> str:
+    rows = [{"path": path, **f.as_dict()} for path, findings in findings_by_path for f in findings]
     return json.dumps(rows, indent=2)
 
 

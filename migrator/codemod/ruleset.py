@@ -48,6 +48,15 @@ class CodeRules:
                     self.reported.setdefault(scope, {})[key] = rule
 
     @cached_property
+    def standalone_values(self) -> dict[str, tuple[str, Rule]]:
+        """Renamed enum values that are no field name anywhere ("AI Predictive EDD"): such a
+        literal means the value wherever it stands in an AfterShip file. Values that are also
+        field names ("tracking_origin_country") are rewritten only where traced data is compared."""
+        keys = {key for table in (self.renames, self.reads, self.reported) for scope in table.values() for key in scope}
+        keys |= {new for scope in self.renames.values() for new, _ in scope.values()}
+        return {old: entry for old, entry in self.value_renames.items() if old not in keys}
+
+    @cached_property
     def marker_literals(self) -> frozenset[str]:
         """Literals that make a function worth walking even without an AfterShip call in it:
         enum values rules rename, and `tracking` (a v4 envelope passed in as a parameter).

@@ -1,9 +1,9 @@
 """Run the codemod over files: find AfterShip code cheaply, rewrite it, write it safely.
 
-Order of work per run (files come from `discovery`): read every file's bytes once and keep only those mentioning AfterShip;
-index their constants with `ast`; add files that import those constants; then parse and
-rewrite only the candidates with libcst (in worker processes when there are many). Results
-come back in path order whatever the order of completion.
+Order of work per run (files come from `discovery`): read every file's bytes once and keep
+only those mentioning AfterShip; index their constants with `ast`; add files that import
+those constants; then parse and rewrite only the candidates with libcst (in worker processes
+when there are many). Results come back in path order whatever the order of completion.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ class Settings:
 @dataclass
 class FileReport:
     path: str
-    status: str  # unchanged | changed | skipped | error | clean (no AfterShip code)
+    status: str  # unchanged | changed | skipped | error
     source: bytes = b""
     new_source: bytes = b""
     findings: list = field(default_factory=list)

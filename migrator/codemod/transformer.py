@@ -276,9 +276,9 @@ class MigrationTransformer(cst.CSTTransformer):
         elif lowered in urls.WEBHOOK_SIGNATURE_NAMES:
             self.report(original, self.rule("AS104"),
                         "webhook handler: 2025-01 deliveries send `as-webhook-version` and a 2025-01 `msg`")
-        elif value in self.rules.value_renames:
-            new, rule = self.rules.value_renames[value]
-            if rule.code == "AS319" and self.fix(original, rule):
+        elif value in self.rules.standalone_values:
+            new, rule = self.rules.standalone_values[value]
+            if self.fix(original, rule):
                 return _with_text(updated, new)
         return updated
 
