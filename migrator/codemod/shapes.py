@@ -360,7 +360,7 @@ class Tracer:
         self._busy_shapes: set[int] = set()
         self.request_shapes: dict[str, Shape] = {}
         self.calls_aftership = False
-        self._http: dict[int, Shape | None] = {}
+        self._http: dict[int, tuple[Shape | None, str]] = {}
         self.quiet = False
         self.awaits_json = False
 
@@ -543,23 +543,30 @@ class Tracer:
 
     def http_call(self, call: cst.Call) -> Shape | None:
         """The response shape of an HTTP call to an AfterShip URL, else None (memoised)."""
+        return self._http_entry(call)[0]
+
+    def call_template(self, call: cst.Call) -> str:
+        """The full URL template an AfterShip call requests (client base URL included)."""
+        return self._http_entry(call)[1]
+
+    def _http_entry(self, call: cst.Call) -> tuple[Shape | None, str]:
         key = id(call)
         if key not in self._http:
             self._http[key] = self._http_call(call)
         return self._http[key]
 
-    def _http_call(self, call: cst.Call) -> Shape | None:
+    def _http_call(self, call: cst.Call) -> tuple[Shape | None, str]:
         url, method = self.call_url(call)
         if url is None:
-            return None
+            return None, ""
         template = self.template_of(url)
         if template is not None and not urls.is_aftership_url(template) and isinstance(call.func, cst.Attribute):
             base = self._client_base_url(call.func.value)
             if base is not None:
                 template = base.rstrip("/") + "/" + template.lstrip("/")
         if template is None or not urls.is_aftership_url(template):
-            return None
-        return Shape("response", urls.endpoint_of(template), method)
+            return None, ""
+        return Shape("response", urls.endpoint_of(template), method), template
 
     def _client_base_url(self, client: cst.BaseExpression) -> str | None:
         """`client = httpx.Client(base_url=...)`, `with ... as client`, `self.client = ...`: its base URL."""

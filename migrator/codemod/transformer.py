@@ -406,9 +406,8 @@ class MigrationTransformer(cst.CSTTransformer):
         return updated
 
     def _endpoint(self, original: cst.Call, updated: cst.Call, shape: Shape) -> cst.BaseExpression:
-        url, _ = self.tracer.call_url(original)
-        template = self.tracer.template_of(url) if url is not None else ""
-        if urls.TIME_BOUNDS.search(urls.normalise(template or "")):
+        template = self.tracer.call_template(original)
+        if urls.TIME_BOUNDS.search(urls.normalise(template)):
             self.report(original, self.rule("AS405"))
         if dotted(original.func) and dotted(original.func).split(".")[-1] == "urlopen" and original.args and \
                 self.tracer.request_object(original.args[0].value) is not None:
@@ -433,7 +432,7 @@ class MigrationTransformer(cst.CSTTransformer):
         elif shape.endpoint == "notifications":
             self.report(original, self.rule("AS203"),
                         "/notifications is removed: PUT /trackings/{id} with `customers`, or GET /trackings/{id}")
-        elif shape.endpoint == "trackings" and shape.method == "get" and self._pages(original, template or ""):
+        elif shape.endpoint == "trackings" and shape.method == "get" and self._pages(original, template):
             self.report(original, self.rule("AS404"),
                         "page-number pagination is gone: pass `cursor=data['pagination']['next_cursor']` "
                         "until `has_next_page` is false")
