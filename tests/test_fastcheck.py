@@ -1,4 +1,8 @@
-"""The compiled schema predicate agrees with jsonschema, so the fast path never hides an error."""
+"""The fast schema predicates agree with jsonschema, so the fast path never hides an error.
+
+Both are checked: the compiled Python predicate (used when jsonschema-rs is not installed) and
+the one `fast_check` picks, which is jsonschema-rs in the test environment.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from migrator.schemas import VERSIONS, schema_names, validator
-from migrator.schemas.fastcheck import compile_schema
+from migrator.schemas.fastcheck import compile_schema, fast_check
+
+PREDICATES = {"compiled": compile_schema, "fast": fast_check}
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "json" / "2025-01"
 
@@ -20,10 +26,15 @@ def test_every_packaged_schema_compiles(version, kind):
     assert compile_schema(version, kind) is not None
 
 
+def test_fast_check_is_jsonschema_rs_when_installed():
+    pytest.importorskip("jsonschema_rs")
+    assert fast_check("2025-01", "tracking") is not compile_schema("2025-01", "tracking")
+
+
 def _agree(version: str, kind: str, document) -> None:
-    fast = compile_schema(version, kind)(document)
     slow = not list(validator(version, kind).iter_errors(document))
-    assert fast == slow, (version, kind, document)
+    for name, predicate in PREDICATES.items():
+        assert predicate(version, kind)(document) == slow, (name, version, kind, document)
 
 
 @pytest.mark.parametrize("path", sorted(FIXTURES.glob("*.json")), ids=lambda p: p.name)
@@ -56,3 +67,13 @@ def test_agrees_on_mutated_checkpoints_and_meta(value):
     checkpoint["coordinate"] = value
     _agree("2025-01", "checkpoint", checkpoint)
     _agree("2025-01", "error-response", {"meta": {"code": value, "message": "m", "type": "NotFound"}, "data": {}})
+
+
+@pytest.mark.parametrize("value", [2**70, -(2**70), 1e308, 3.0])
+def test_never_accepts_what_jsonschema_rejects_on_number_corners(value):
+    # Integers past 64 bits may be refused by jsonschema-rs: slower (jsonschema decides), never wrong.
+    for key in ("transit_time", "shipment_package_count", "title"):
+        document = dict(TRACKING, **{key: value})
+        slow = not list(validator("2025-01", "tracking").iter_errors(document))
+        for name, predicate in PREDICATES.items():
+            assert slow or not predicate("2025-01", "tracking")(document), (name, key, value)

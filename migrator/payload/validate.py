@@ -10,7 +10,7 @@ from typing import Any, Iterator
 
 from migrator.payload.ops import Context, Path, is_empty
 from migrator.schemas import schema_names, validator
-from migrator.schemas.fastcheck import compile_schema
+from migrator.schemas.fastcheck import fast_check
 
 UNKNOWN_FIELD_RULE = "AS900"
 _MAX_ROUNDS = 8  # each round removes every unknown key it sees; nesting rarely needs two
@@ -28,7 +28,7 @@ def enforce_2025_01(kind: str, document: Any, ctx: Context) -> list[str]:
     """Drop keys unknown to 2025-01 (reported on `ctx`); return what still fails the schema."""
     if kind not in schema_names("2025-01"):
         return [f"no 2025-01 schema for {kind}"]
-    fast = compile_schema("2025-01", kind)
+    fast = fast_check("2025-01", kind)
     if fast is not None and fast(document):
         return []  # the common case; jsonschema is asked only to explain a rejection
     check = validator("2025-01", kind)
