@@ -50,6 +50,16 @@ class Refused(Exception):
         self.rule = rule
 
 
+@dataclass(frozen=True)
+class _Plan:
+    """A node of a kind's layout with the changes that act there, compiled once per translator."""
+
+    steps: tuple[tuple[str, Change, frozenset[str]], ...]  # (rule, change, keys that wake it)
+    triggers: frozenset[str]  # keys that wake any step: an object with none is left alone
+    children: tuple[tuple[str, "_Plan"], ...]
+    each: "_Plan | None" = None  # a list node: the plan of every element
+
+
 class Translator:
     """Applies the enabled payload rules of a catalogue, scope by scope."""
 
@@ -67,14 +77,20 @@ class Translator:
                 for scope in change.scopes:
                     steps = self.plan.setdefault(scope, [])
                     if isinstance(change, Rename) and steps and isinstance(steps[-1][1], Renames):
-                        steps[-1][1].add(rule.code, change)  # one dict rebuild for a run of renames
+                        steps[-1][1].add(rule.code, change)  # one step for a run of renames
                     elif isinstance(change, Rename):
                         steps.append(("", Renames().add(rule.code, change)))
                     else:
                         steps.append((rule.code, change))
-        # Every change acts only on objects holding one of its trigger keys.
-        self.triggers: dict[str, frozenset[str]] = {
-            scope: frozenset().union(*(change.triggers for _, change in steps)) for scope, steps in self.plan.items()}
+        self.kinds: dict[str, _Plan] = {kind: self._compile(node) for kind, node in STRUCTURES.items()}
+
+    def _compile(self, node: Node) -> _Plan:
+        if node.each:
+            return _Plan((), frozenset(), (), self._compile(node.item))
+        steps = tuple((code, change, change.triggers)
+                      for scope in node.scopes for code, change in self.plan.get(scope, ()))
+        triggers = frozenset().union(*(keys for _, _, keys in steps))
+        return _Plan(steps, triggers, tuple((key, self._compile(child)) for key, child in node.children.items()))
 
     def translate(self, document: Any, kind: str | None = None) -> Translation:
         """Translate `document` (mutated in place) to 2025-01; raises Unrecognised or Refused."""
@@ -83,11 +99,11 @@ class Translator:
             rule = self.catalogue[REMOVED_KINDS[kind]]
             replacement = " ".join(rule.summary.split()).split(". ")[0]
             raise Refused(rule.code, f"{kind} has no 2025-01 counterpart ({rule.title}). {replacement}.")
-        if kind not in STRUCTURES:
+        if kind not in self.kinds:
             raise Unrecognised(f"unknown kind {kind!r}")
         stored_after_v4 = _has_post_v4_key(document)
         ctx = Context()
-        result = self._apply(STRUCTURES[kind], document, (), ctx)
+        result = self._apply(self.kinds[kind], document, (), ctx)
         errors = enforce_2025_01(kind, result, ctx) if self.validate else []
         if not ctx.changed:
             version = "2025-01"
@@ -95,27 +111,33 @@ class Translator:
             version = "intermediate" if stored_after_v4 else "v4"
         return Translation(kind, version, result, ctx.events, ctx.applied, errors)
 
-    def _apply(self, node: Node, obj: Any, path: Path, ctx: Context) -> Any:
-        if node.each:
+    def _apply(self, plan: _Plan, obj: Any, path: Path, ctx: Context) -> Any:
+        # The hot loop of archive conversion: keys.isdisjoint(small set) probes the dict per
+        # trigger key, so an object is never scanned key by key here.
+        if plan.each is not None:
             if not isinstance(obj, list):
                 return obj
-            item = node.item
+            item = plan.each
             return [self._apply(item, value, path + (i,), ctx) for i, value in enumerate(obj)]
         if not isinstance(obj, dict):
             return obj
-        for scope in node.scopes:
-            if obj.keys().isdisjoint(self.triggers.get(scope, ())):
-                continue  # no key any change of this scope acts on (a 2025-01 object)
-            for code, change in self.plan.get(scope, ()):
+        keys = obj.keys()
+        if not keys.isdisjoint(plan.triggers):  # else a 2025-01 object: nothing to do
+            for code, change, triggers in plan.steps:
+                if keys.isdisjoint(triggers):
+                    continue
                 ctx.rule = code
-                obj = change.apply(obj, path, ctx)
+                result = change.apply(obj, path, ctx)
+                if result is obj:
+                    continue
                 if ctx.descended:
                     # The object now sits where its wrapper was: remember both places for reports.
                     ctx.moved[path] = path + ctx.descended
                     path, ctx.descended = path + ctx.descended, ()
-                if not isinstance(obj, dict):
-                    return obj
-        for key, child in node.children.items():
+                if not isinstance(result, dict):
+                    return result
+                obj, keys = result, result.keys()
+        for key, child in plan.children:
             if key in obj:
                 obj[key] = self._apply(child, obj[key], path + (key,), ctx)
         return obj
