@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from migrator.payload.kinds import REMOVED_KINDS, STRUCTURES, Node, Unrecognised, recognise
 from migrator.payload.ops import LOSSY_ACTIONS, Change, Context, Event, Path, Rename, Renames
@@ -50,11 +50,14 @@ class Refused(Exception):
         self.rule = rule
 
 
+Step = Callable[[dict, Path, Context], Any]
+
+
 @dataclass(frozen=True)
 class _Plan:
     """A node of a kind's layout with the changes that act there, compiled once per translator."""
 
-    steps: tuple[tuple[str, Change, frozenset[str]], ...]  # (rule, change, keys that wake it)
+    steps: tuple[tuple[str, Step, frozenset[str]], ...]  # (rule, its change's apply, keys that wake it)
     triggers: frozenset[str]  # keys that wake any step: an object with none is left alone
     children: tuple[tuple[str, "_Plan"], ...]
     each: "_Plan | None" = None  # a list node: the plan of every element
@@ -87,7 +90,7 @@ class Translator:
     def _compile(self, node: Node) -> _Plan:
         if node.each:
             return _Plan((), frozenset(), (), self._compile(node.item))
-        steps = tuple((code, change, change.triggers)
+        steps = tuple((code, change.apply, change.triggers)
                       for scope in node.scopes for code, change in self.plan.get(scope, ()))
         triggers = frozenset().union(*(keys for _, _, keys in steps))
         return _Plan(steps, triggers, tuple((key, self._compile(child)) for key, child in node.children.items()))
@@ -123,11 +126,11 @@ class Translator:
             return obj
         keys = obj.keys()
         if not keys.isdisjoint(plan.triggers):  # else a 2025-01 object: nothing to do
-            for code, change, triggers in plan.steps:
+            for code, apply, triggers in plan.steps:
                 if keys.isdisjoint(triggers):
                     continue
                 ctx.rule = code
-                result = change.apply(obj, path, ctx)
+                result = apply(obj, path, ctx)
                 if result is obj:
                     continue
                 if ctx.descended:
@@ -153,7 +156,7 @@ def _has_post_v4_key(document: Any) -> bool:
             main = main[key]
     if isinstance(main.get("trackings"), list) and main["trackings"]:
         main = main["trackings"][0] if isinstance(main["trackings"][0], dict) else main
-    return bool(_POST_V4_KEYS & set(main))
+    return not main.keys().isdisjoint(_POST_V4_KEYS)
 
 
 @lru_cache(maxsize=1)
