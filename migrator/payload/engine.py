@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Callable, Iterable
+from typing import Any, Iterable
 
 from migrator.payload.kinds import REMOVED_KINDS, STRUCTURES, Node, Unrecognised, recognise
-from migrator.payload.ops import LOSSY_ACTIONS, Change, Context, Event, Path, Rename, Renames
+from migrator.payload.ops import LOSSY_ACTIONS, Change, Context, Event, Path, Rename, Renames, Step
 from migrator.payload.validate import enforce_2025_01
 
 # Keys that appeared between v4 and 2025-01: a body that has one and still needed changes
@@ -50,14 +50,11 @@ class Refused(Exception):
         self.rule = rule
 
 
-Step = Callable[[dict, Path, Context], Any]
-
-
 @dataclass(frozen=True)
 class _Plan:
     """A node of a kind's layout with the changes that act there, compiled once per translator."""
 
-    steps: tuple[tuple[str, Step, frozenset[str]], ...]  # (rule, its change's apply, keys that wake it)
+    steps: tuple[Step, ...]  # one per change, in catalogue order; each tests its own trigger keys
     triggers: frozenset[str]  # keys that wake any step: an object with none is left alone
     children: tuple[tuple[str, "_Plan"], ...]
     each: "_Plan | None" = None  # a list node: the plan of every element
@@ -90,9 +87,9 @@ class Translator:
     def _compile(self, node: Node) -> _Plan:
         if node.each:
             return _Plan((), frozenset(), (), self._compile(node.item))
-        steps = tuple((code, change.apply, change.triggers)
-                      for scope in node.scopes for code, change in self.plan.get(scope, ()))
-        triggers = frozenset().union(*(keys for _, _, keys in steps))
+        changes = [(code, change) for scope in node.scopes for code, change in self.plan.get(scope, ())]
+        steps = tuple(change.step(code) for code, change in changes)
+        triggers = frozenset().union(*(change.triggers for _, change in changes))
         return _Plan(steps, triggers, tuple((key, self._compile(child)) for key, child in node.children.items()))
 
     def translate(self, document: Any, kind: str | None = None) -> Translation:
@@ -116,7 +113,7 @@ class Translator:
 
     def _apply(self, plan: _Plan, obj: Any, path: Path, ctx: Context) -> Any:
         # The hot loop of archive conversion: keys.isdisjoint(small set) probes the dict per
-        # trigger key, so an object is never scanned key by key here.
+        # trigger key, so a 2025-01 object is never scanned key by key.
         if plan.each is not None:
             if not isinstance(obj, list):
                 return obj
@@ -124,13 +121,9 @@ class Translator:
             return [self._apply(item, value, path + (i,), ctx) for i, value in enumerate(obj)]
         if not isinstance(obj, dict):
             return obj
-        keys = obj.keys()
-        if not keys.isdisjoint(plan.triggers):  # else a 2025-01 object: nothing to do
-            for code, apply, triggers in plan.steps:
-                if keys.isdisjoint(triggers):
-                    continue
-                ctx.rule = code
-                result = apply(obj, path, ctx)
+        if not obj.keys().isdisjoint(plan.triggers):
+            for step in plan.steps:
+                result = step(obj, path, ctx)
                 if result is obj:
                     continue
                 if ctx.descended:
@@ -139,7 +132,7 @@ class Translator:
                     path, ctx.descended = path + ctx.descended, ()
                 if not isinstance(result, dict):
                     return result
-                obj, keys = result, result.keys()
+                obj = result
         for key, child in plan.children:
             if key in obj:
                 obj[key] = self._apply(child, obj[key], path + (key,), ctx)

@@ -87,6 +87,10 @@ class Context:
         return bool(self.applied)
 
 
+# What the engine runs on each object of a scope: (object, its path, context) -> the new object.
+Step = Callable[[dict, Path, Context], Any]
+
+
 class Change:
     """Base class: `scopes` says where the change applies; `triggers`, which keys wake it.
 
@@ -101,7 +105,33 @@ class Change:
         raise TypeError(f"{type(self).__name__} must define triggers")
 
     def apply(self, obj: dict, path: Path, ctx: Context) -> Any:
-        raise TypeError(f"{type(self).__name__} must define apply()")
+        raise TypeError(f"{type(self).__name__} must define apply() or step()")
+
+    def step(self, code: str) -> Step:
+        """What the engine runs on every object of the change's scopes, on behalf of rule `code`.
+
+        A closure, since it runs on every object of an archive: it tests the trigger keys itself
+        (one `in` for a single key) and only then calls `apply`.
+        """
+        apply, triggers = self.apply, self.triggers
+        if len(triggers) == 1:
+            (key,) = triggers
+
+            def run_one(obj: dict, path: Path, ctx: Context) -> Any:
+                if key not in obj:
+                    return obj
+                ctx.rule = code
+                return apply(obj, path, ctx)
+
+            return run_one
+
+        def run(obj: dict, path: Path, ctx: Context) -> Any:
+            if obj.keys().isdisjoint(triggers):
+                return obj
+            ctx.rule = code
+            return apply(obj, path, ctx)
+
+        return run
 
 
 @dataclass(frozen=True)
@@ -146,18 +176,22 @@ class Renames(Change):
         self.olds = frozenset(self.renames)
         return self
 
-    def apply(self, obj: dict, path: Path, ctx: Context) -> dict:
-        applied = ctx.applied
-        for old, (code, rename) in self.renames.items():
-            if old not in obj:
-                continue
-            if rename.new in obj:
-                ctx.rule = code
-                rename.apply(obj, path, ctx)  # both keys present: the single rename decides and reports
-            else:
-                obj[rename.new] = obj.pop(old)
-                applied[code] += 1
-        return obj
+    def step(self, code: str) -> Step:
+        table = tuple((old, rename.new, rule, rename) for old, (rule, rename) in self.renames.items())
+
+        def run(obj: dict, path: Path, ctx: Context) -> dict:
+            for old, new, rule, rename in table:
+                if old not in obj:
+                    continue
+                if new in obj:
+                    ctx.rule = rule
+                    rename.apply(obj, path, ctx)  # both keys present: the single rename decides and reports
+                else:
+                    obj[new] = obj.pop(old)
+                    ctx.applied[rule] += 1
+            return obj
+
+        return run
 
 
 @dataclass(frozen=True)
@@ -248,16 +282,31 @@ class Reshape(Change):
     def triggers(self) -> frozenset[str]:
         return frozenset(self.reads)
 
-    def apply(self, obj: dict, path: Path, ctx: Context) -> Any:
-        reads = self.reads
-        present = reads if len(reads) == 1 else [key for key in reads if key in obj]
-        result = self.function(obj, path, ctx)
+    def step(self, code: str) -> Step:
+        function, reads = self.function, self.reads
         # Consuming a v4 key is a change; a function that edits values in place touches itself.
-        if result is not obj:
-            ctx.applied[ctx.rule] += 1
-        else:
-            for key in present:
-                if key not in result:
-                    ctx.applied[ctx.rule] += 1
-                    break
-        return result
+        if len(reads) == 1:
+            (key,) = reads
+
+            def run_one(obj: dict, path: Path, ctx: Context) -> Any:
+                if key not in obj:
+                    return obj
+                ctx.rule = code
+                result = function(obj, path, ctx)
+                if result is not obj or key not in result:
+                    ctx.applied[code] += 1
+                return result
+
+            return run_one
+
+        def run(obj: dict, path: Path, ctx: Context) -> Any:
+            present = [key for key in reads if key in obj]
+            if not present:
+                return obj
+            ctx.rule = code
+            result = function(obj, path, ctx)
+            if result is not obj or any(key not in result for key in present):
+                ctx.applied[code] += 1
+            return result
+
+        return run
