@@ -298,6 +298,8 @@ In code, a read of `next_couriers` is reported, since a list becomes one object.
 
 def _split_recipients(value) -> list[tuple[int, str]]:
     """(index in the input, recipient) pairs; blanks are skipped but keep their places."""
+    if not value:
+        return []
     if isinstance(value, str):
         return [(i, part.strip()) for i, part in enumerate(value.split(",")) if part.strip()]
     if isinstance(value, list):
@@ -308,23 +310,26 @@ def _split_recipients(value) -> list[tuple[int, str]]:
 def _recipients_to_customers(is_request: bool):
     def reshape(obj: dict, path, ctx) -> dict:
         name = obj.pop("customer_name", None)
+        has_name = not is_empty(name)
         emails = _split_recipients(obj.pop("emails", None))
         phones = _split_recipients(obj.pop("smses", None))
+        count = max(len(emails), len(phones), 1 if has_name else 0)
         customers = []
-        for i in range(max(len(emails), len(phones), 1 if not is_empty(name) else 0)):
+        for i in range(count):
             customer = {}
-            if i == 0 and not is_empty(name):
+            if i == 0 and has_name:
                 customer["name"] = name
             if i < len(phones):
                 customer["phone_number"] = phones[i][1]
             if i < len(emails):
                 customer["email"] = emails[i][1]
             customers.append(customer)
-        for field, values in (("emails", emails), ("smses", phones)):
-            for index, value in values[MAX_CUSTOMERS:]:
-                ctx.report("dropped", path + (field, index), value,
-                           f"2025-01 allows at most {MAX_CUSTOMERS} customers")
-        customers = customers[:MAX_CUSTOMERS]
+        if count > MAX_CUSTOMERS:
+            for field, values in (("emails", emails), ("smses", phones)):
+                for index, value in values[MAX_CUSTOMERS:]:
+                    ctx.report("dropped", path + (field, index), value,
+                               f"2025-01 allows at most {MAX_CUSTOMERS} customers")
+            customers = customers[:MAX_CUSTOMERS]
         if "customers" in obj and obj["customers"]:
             if customers:
                 ctx.report("dropped", path + ("customers",), customers,

@@ -32,7 +32,7 @@ def is_empty(value: Any) -> bool:
     return value is None or (type(value) in _CAN_BE_EMPTY and not value)
 
 
-@dataclass
+@dataclass(slots=True)
 class Event:
     """One value that did not carry over unchanged."""
 
@@ -234,7 +234,7 @@ class Remove(Change):
         for name in self.fields:
             if name in obj:
                 value = obj.pop(name)
-                ctx.touch()
+                ctx.applied[ctx.rule] += 1
                 if not is_empty(value):
                     ctx.report("dropped", path + (name,), value, self.reason)
         return obj
@@ -300,13 +300,22 @@ class Reshape(Change):
             return run_one
 
         def run(obj: dict, path: Path, ctx: Context) -> Any:
-            present = [key for key in reads if key in obj]
+            # Plain loops: a comprehension or generator here is a function call per object.
+            present = ()
+            for key in reads:
+                if key in obj:
+                    present += (key,)
             if not present:
                 return obj
             ctx.rule = code
             result = function(obj, path, ctx)
-            if result is not obj or any(key not in result for key in present):
+            if result is not obj:
                 ctx.applied[code] += 1
+            else:
+                for key in present:
+                    if key not in result:
+                        ctx.applied[code] += 1
+                        break
             return result
 
         return run
