@@ -8,6 +8,7 @@ import hashlib
 import json
 import shutil
 import subprocess
+import tempfile
 
 import pytest
 from click.testing import CliRunner
@@ -137,6 +138,13 @@ def test_parallel_jsonl_matches_the_serial_run(tmp_path, monkeypatch):
     assert read_report(tmp_path / "p.json") == read_report(tmp_path / "s.json")
     failed = [d for d in read_report(tmp_path / "p.json")["documents"] if d["status"] == "failed"]
     assert [d["line"] for d in failed] == [15]  # 12 lines, then the bad file's line 3
+    # Workers spool their output to files; to stdout too, and nothing is left behind.
+    spool_root = tmp_path / "tmp"
+    spool_root.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(spool_root))
+    to_stdout = translate_cli("--jobs", "2", source)
+    assert to_stdout.stdout_bytes == (tmp_path / "serial.jsonl").read_bytes()
+    assert list(spool_root.iterdir()) == []
     packed = tmp_path / "in.jsonl.gz"
     packed.write_bytes(gzip.compress(source.read_bytes()))
     zipped = translate_cli("--jobs", "2", packed, "-o", tmp_path / "parallel.jsonl.gz")
