@@ -256,3 +256,10 @@ def test_get_response_reports_exactly_the_lossy_changes(get_response):
         "AS301 coerced:$.data.tracking.checkpoints[4].coordinates",
         "AS318 dropped:$.data.tracking.aftership_estimated_delivery_date.confidence_score",
     ])
+
+
+def test_a_kind_without_a_2025_01_schema_is_an_error_not_a_pass():
+    from migrator.payload.ops import Context
+    from migrator.payload.validate import enforce_2025_01
+
+    assert enforce_2025_01("no-such-kind", {}, Context()) == ["no 2025-01 schema for no-such-kind"]

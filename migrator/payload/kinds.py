@@ -130,8 +130,7 @@ def recognise(document: Any) -> str:
     """The kind of one body, from its shape alone."""
     if not isinstance(document, dict):
         raise Unrecognised(f"a JSON {type(document).__name__}, not an object")
-    keys = set(document)
-    if {"meta", "data"} <= keys:
+    if "meta" in document and "data" in document:  # the API envelope: most stored bodies
         meta, data = document["meta"], document["data"]
         if not _is_success(meta):
             return "error-response"
@@ -152,6 +151,7 @@ def recognise(document: Any) -> str:
         if "tracking_number" in data or "legacy_id" in data:
             return "tracking-response"
         raise Unrecognised("an API envelope whose `data` holds no known body")
+    keys = set(document)
     if {"event", "msg"} <= keys:
         return "webhook"
     if keys == {"tracking"} and isinstance(document["tracking"], dict):
