@@ -292,6 +292,14 @@ def _worker_range(options: Options, path: str, start: int, length: int, first_li
     return _convert_lines(options, path, enumerate(text.splitlines(), start=first_line)).spool(spool)
 
 
+def _range_size(path: str, jobs: int) -> int:
+    """About RANGE_BYTES, so that the ranges come in whole rounds of `jobs`: no worker sits idle
+    while another translates the last range alone."""
+    total = os.path.getsize(path)
+    rounds = max(1, -(-total // (RANGE_BYTES * jobs)))
+    return max(1, -(-total // (rounds * jobs)))
+
+
 def _line_ranges(path: str, size: int) -> Iterator[tuple[int, int, int]]:
     """(start byte, length, first line number) of consecutive runs of whole lines, about `size` bytes."""
     with open(path, "rb") as handle:
@@ -421,7 +429,7 @@ class ArchiveConverter:
                         for first, batch in _batches(stream))
             else:
                 jobs = (pool.submit(_worker_range, self.options, source, start, length, first, spool)
-                        for start, length, first in _line_ranges(source, RANGE_BYTES))
+                        for start, length, first in _line_ranges(source, _range_size(source, self.jobs)))
             for future in jobs:
                 pending.append(future)
                 if len(pending) >= 2 * self.jobs:  # bounded: memory stays flat on any archive size
