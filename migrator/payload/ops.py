@@ -8,7 +8,6 @@ over. Renames are data, so the codemod reads the very same declarations.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, Callable
@@ -60,9 +59,11 @@ LOSSY_ACTIONS = frozenset({"dropped", "approximated"})
 class Context:
     """Collects what the changes did to one document."""
 
+    __slots__ = ("events", "applied", "rule", "descended", "moved")
+
     def __init__(self) -> None:
         self.events: list[Event] = []
-        self.applied: dict[str, int] = defaultdict(int)
+        self.applied: set[str] = set()  # the rules that changed something
         self.rule = ""
         # Set by a change that replaced an object by one of its members, so that later
         # reports name the value's place in the input document.
@@ -77,7 +78,7 @@ class Context:
         return output
 
     def touch(self) -> None:
-        self.applied[self.rule] += 1
+        self.applied.add(self.rule)
 
     def report(self, action: str, path: Path, value: Any, message: str) -> None:
         self.events.append(Event(self.rule, action, path, value, message))
@@ -188,7 +189,7 @@ class Renames(Change):
                     rename.apply(obj, path, ctx)  # both keys present: the single rename decides and reports
                 else:
                     obj[new] = obj.pop(old)
-                    ctx.applied[rule] += 1
+                    ctx.applied.add(rule)
             return obj
 
         return run
@@ -234,7 +235,7 @@ class Remove(Change):
         for name in self.fields:
             if name in obj:
                 value = obj.pop(name)
-                ctx.applied[ctx.rule] += 1
+                ctx.applied.add(ctx.rule)
                 if not is_empty(value):
                     ctx.report("dropped", path + (name,), value, self.reason)
         return obj
@@ -294,7 +295,7 @@ class Reshape(Change):
                 ctx.rule = code
                 result = function(obj, path, ctx)
                 if result is not obj or key not in result:
-                    ctx.applied[code] += 1
+                    ctx.applied.add(code)
                 return result
 
             return run_one
@@ -310,11 +311,11 @@ class Reshape(Change):
             ctx.rule = code
             result = function(obj, path, ctx)
             if result is not obj:
-                ctx.applied[code] += 1
+                ctx.applied.add(code)
             else:
                 for key in present:
                     if key not in result:
-                        ctx.applied[code] += 1
+                        ctx.applied.add(code)
                         break
             return result
 
