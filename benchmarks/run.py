@@ -15,10 +15,10 @@ import json
 import os
 import random
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -146,32 +146,47 @@ def _tree_rss_kb(pid: int) -> int:
     return total
 
 
-def measure(command: list[str], cwd: Path | None = None, env: dict | None = None) -> tuple[float, int]:
-    """(wall seconds, peak resident KiB of the process tree) for one run."""
-    started = time.perf_counter()
-    process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                               env={**os.environ, **(env or {})})
+class Command:
+    """One command line to time, with where and how it runs."""
+
+    def __init__(self, argv: list[str], cwd: Path | None = None, env: dict | None = None) -> None:
+        self.argv, self.cwd, self.env = argv, cwd, {**os.environ, **(env or {})}
+
+    def start(self) -> subprocess.Popen:
+        return subprocess.Popen(self.argv, cwd=self.cwd, env=self.env,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def wall_times(commands: list[Command], runs: int) -> list[list[float]]:
+    """Wall seconds of each command in each of `runs` rounds. A round runs every command once,
+    back to back, so a slow spell of the machine hits ours and its baseline alike; nothing else
+    runs meanwhile (the memory sampler would take a share of the cores the tool's workers use)."""
+    rounds = []
+    for _ in range(runs):
+        times = []
+        for command in commands:
+            started = time.perf_counter()
+            command.start().wait()
+            times.append(time.perf_counter() - started)
+        rounds.append(times)
+    return rounds
+
+
+def paired(rounds: list[list[float]], ours: int, baseline: list[int]) -> tuple[float, float, float]:
+    """(median of ours, median of the baseline, median over rounds of ours / baseline)."""
+    mine = [r[ours] for r in rounds]
+    base = [sum(r[i] for i in baseline) for r in rounds]
+    return statistics.median(mine), statistics.median(base), statistics.median(m / b for m, b in zip(mine, base))
+
+
+def peak_memory_kb(command: Command) -> int:
+    """Peak resident memory of the process tree over one run, in KiB, sampled every 20 ms."""
+    process = command.start()
     peak = 0
-    done = threading.Event()
-
-    def sample() -> None:
-        nonlocal peak
-        while not done.is_set():
-            peak = max(peak, _tree_rss_kb(process.pid))
-            done.wait(0.02)
-
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
-    process.wait()
-    elapsed = time.perf_counter() - started
-    done.set()
-    sampler.join()
-    return elapsed, peak
-
-
-def best(command: list[str], runs: int, **kwargs) -> tuple[float, int]:
-    results = [measure(command, **kwargs) for _ in range(runs)]
-    return min(r[0] for r in results), max(r[1] for r in results)
+    while process.poll() is None:
+        peak = max(peak, _tree_rss_kb(process.pid))
+        time.sleep(0.02)
+    return peak
 
 
 ROUND_TRIP = """
@@ -216,7 +231,7 @@ def main() -> None:
     parser.add_argument("--files", type=int, default=10000)
     parser.add_argument("--archive-mb", type=int, default=100)
     parser.add_argument("--data", type=Path, default=HERE / "data")
-    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
     args.data.mkdir(parents=True, exist_ok=True)
     tool = str(BIN / "aftership-migrate")
@@ -232,11 +247,12 @@ def main() -> None:
     compile_package(python)
 
     # Codemod over the repository, writing nothing (--check does all the work but the write).
-    ours, ours_mem = best([tool, "rewrite", "--check", "-q", str(repo)], args.runs)
-    grep, _ = best(["git", "grep", "--no-index", "-l", "aftership", "--", "."], args.runs, cwd=repo)
-    bare, bare_mem = best([python, "-c", ROUND_TRIP, *map(str, aftership_files)], args.runs)
-    rows.append(("codemod: ours / (git grep + bare libcst round trip)", ours, grep + bare, 2.0, "<="))
-    rows.append(("codemod peak memory, MB", ours_mem / 1024, None, 200, "<"))
+    ours = Command([tool, "rewrite", "--check", "-q", str(repo)])
+    grep = Command(["git", "grep", "--no-index", "-l", "aftership", "--", "."], cwd=repo)
+    bare = Command([python, "-c", ROUND_TRIP, *map(str, aftership_files)])
+    rows.append(("codemod: ours / (git grep + bare libcst round trip)",
+                 *paired(wall_times([ours, grep, bare], args.runs), 0, [1, 2]), 2.0, "<="))
+    rows.append(("codemod peak memory, MB", peak_memory_kb(ours) / 1024, None, None, 200, "<"))
 
     # Translator over the archive, against plain loads + dumps with the same JSON library: orjson
     # when installed (what the tool uses then), and the standard library's json in any case.
@@ -245,12 +261,12 @@ def main() -> None:
     libraries = [("orjson", {})] if _has_orjson() else []
     libraries.append(("json", {"AFTERSHIP_MIGRATE_JSON": "json"}))
     for library, env in libraries:
-        translate, translate_mem = best([tool, "translate", "-q", str(archive), "-o", str(out)], args.runs, env=env)
-        plain, _ = best([python, "-c", PLAIN_JSON, str(archive), str(scratch / "plain.jsonl")], args.runs, env=env)
+        translate = Command([tool, "translate", "-q", str(archive), "-o", str(out)], env=env)
+        plain = Command([python, "-c", PLAIN_JSON, str(archive), str(scratch / "plain.jsonl")], env=env)
         # Throughput ratio = plain time / our time (higher is better).
         rows.append((f"translator throughput, {library}: ours / plain loads+dumps ({size_mb:.0f} MB)",
-                     translate, plain, 0.5, ">="))
-        rows.append((f"translator peak memory ({library}), MB", translate_mem / 1024, None, 200, "<"))
+                     *paired(wall_times([plain, translate], args.runs), 1, [0]), 0.5, ">="))
+        rows.append((f"translator peak memory ({library}), MB", peak_memory_kb(translate) / 1024, None, None, 200, "<"))
 
     # Pre-commit start-up on three ordinary files.
     plain_files = [str(p) for p in sorted(repo.rglob("*.py")) if b"aftership" not in p.read_bytes()][:3]
@@ -259,26 +275,27 @@ def main() -> None:
         copy = scratch / f"plain_{i}.py"
         shutil.copy(path, copy)
         copies.append(str(copy))
-    hook, _ = best([tool, "rewrite", "-q", *copies], 10)
     pyupgrade = BIN / "pyupgrade"
     if pyupgrade.exists():
-        reference, _ = best([str(pyupgrade), *copies], 10)
-        rows.append(("pre-commit start-up: ours / pyupgrade (3 plain files)", hook, reference, 2.0, "<="))
+        rounds = wall_times([Command([tool, "rewrite", "-q", *copies]), Command([str(pyupgrade), *copies])], 10)
+        rows.append(("pre-commit start-up: ours / pyupgrade (3 plain files)", *paired(rounds, 0, [1]), 2.0, "<="))
     else:
         print("pyupgrade is not installed (pip install '.[bench]'): start-up ratio skipped")
 
     print()
     print(f"{'measure':62} {'ours':>9} {'baseline':>9} {'ratio':>7}  target")
-    for name, mine, baseline, target, sense in rows:
+    for name, mine, baseline, ratio, target, sense in rows:
         if baseline is None:
             ok = mine < target
             print(f"{name:62} {mine:9.1f} {'':>9} {'':>7}  {sense} {target}  {'ok' if ok else 'MISSED'}")
             continue
-        ratio = mine / baseline if sense == "<=" else baseline / mine
+        if sense == ">=":
+            ratio = 1 / ratio  # a throughput: baseline time / our time
         ok = ratio <= target if sense == "<=" else ratio >= target
         print(f"{name:62} {mine:9.3f} {baseline:9.3f} {ratio:7.2f}  {sense} {target}  {'ok' if ok else 'MISSED'}")
-    print(f"\n({len(aftership_files)} AfterShip files of {args.files}; wall seconds are the best of {args.runs} runs;"
-          f" memory is the peak of the whole process tree)")
+    print(f"\n({len(aftership_files)} AfterShip files of {args.files}; {args.runs} rounds, each running ours and its"
+          f" baseline back to back: seconds are medians, a ratio is the median of the rounds' ratios;"
+          f" memory is the peak of the whole process tree, from a separate run)")
     shutil.rmtree(scratch, ignore_errors=True)
 
 
