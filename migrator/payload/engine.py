@@ -50,7 +50,7 @@ class Refused(Exception):
         self.rule = rule
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _Plan:
     """A node of a kind's layout with the changes that act there, compiled once per translator."""
 
@@ -117,8 +117,10 @@ class Translator:
         if plan.each is not None:
             if not isinstance(obj, list):
                 return obj
-            item = plan.each
-            return [self._apply(item, value, path + (i,), ctx) for i, value in enumerate(obj)]
+            item, apply = plan.each, self._apply
+            for i, value in enumerate(obj):  # in place, like every object of the document
+                obj[i] = apply(item, value, path + (i,), ctx)
+            return obj
         if not isinstance(obj, dict):
             return obj
         if not obj.keys().isdisjoint(plan.triggers):
@@ -145,10 +147,12 @@ def _has_post_v4_key(document: Any) -> bool:
         return False
     main = document
     for key in ("data", "msg", "tracking"):
-        if isinstance(main.get(key), dict):
-            main = main[key]
-    if isinstance(main.get("trackings"), list) and main["trackings"]:
-        main = main["trackings"][0] if isinstance(main["trackings"][0], dict) else main
+        inner = main.get(key)
+        if isinstance(inner, dict):
+            main = inner
+    trackings = main.get("trackings")
+    if isinstance(trackings, list) and trackings and isinstance(trackings[0], dict):
+        main = trackings[0]
     return not main.keys().isdisjoint(_POST_V4_KEYS)
 
 
