@@ -222,7 +222,9 @@ def compile_package(python: str) -> None:
     PYTHONDONTWRITEBYTECODE) would otherwise make every measured run compile the package first,
     which the libcst, orjson and pyupgrade baselines, installed from wheels, never do."""
     locate = "import migrator, migrator.rules; print(migrator.__path__[0]); print(migrator.rules.__path__[0])"
-    folders = subprocess.run([python, "-c", locate], check=True, capture_output=True, text=True).stdout.split()
+    # Run from elsewhere: in the checkout, `import migrator` would find the source tree, not the install.
+    folders = subprocess.run([python, "-c", locate], check=True, capture_output=True, text=True,
+                             cwd=tempfile.gettempdir()).stdout.split()
     subprocess.run([python, "-m", "compileall", "-q", *folders], check=True)
 
 
