@@ -17,6 +17,7 @@ from typing import Iterator
 from migrator.codemod.index import ProjectIndex, has_marker, parse_quietly
 
 PARALLEL_THRESHOLD = 16  # fewer candidates than this are faster in-process than with a pool
+KEEP_BYTES = 64 << 20  # non-candidate files held in memory between the two passes of discovery
 
 
 @dataclass(frozen=True)
@@ -63,8 +64,9 @@ def read_bytes(path: str) -> bytes:
 def select_candidates(files: list[Path]) -> tuple[dict[str, bytes], dict[str, dict[str, str]], list[FileReport]]:
     """(candidate sources, constants each one imports, reports of unreadable files)."""
     sources: dict[str, bytes] = {}
-    rest: list[Path] = []
+    rest: list[tuple[Path, bytes | None]] = []
     unreadable: list[FileReport] = []
+    kept = 0  # bytes of non-candidate files held for the import check below
     for path in files:
         try:
             data = read_bytes(str(path))
@@ -76,7 +78,10 @@ def select_candidates(files: list[Path]) -> tuple[dict[str, bytes], dict[str, di
         elif has_marker(data):
             sources[str(path)] = data
         else:
-            rest.append(path)
+            # Held up to a budget, so the import check need not read the file a second time.
+            keep = kept + len(data) <= KEEP_BYTES
+            kept += len(data) if keep else 0
+            rest.append((path, data if keep else None))
     index = ProjectIndex()
     trees = {}
     for path, data in sources.items():
@@ -86,8 +91,12 @@ def select_candidates(files: list[Path]) -> tuple[dict[str, bytes], dict[str, di
             index.add(path, tree)
     names = index.names
     if names:
-        for path in rest:
-            data = read_bytes(str(path))
+        for path, data in rest:
+            if data is None:
+                try:
+                    data = read_bytes(str(path))
+                except OSError:
+                    continue  # gone since the first read: nothing to rewrite
             if any(name in data for name in names):
                 tree = parse_quietly(data)
                 if tree is not None and index.imported(tree, str(path)):
