@@ -17,7 +17,7 @@ from typing import Iterator
 from migrator.codemod.index import ProjectIndex, has_marker, parse_quietly
 
 PARALLEL_THRESHOLD = 16  # fewer candidates than this are faster in-process than with a pool
-KEEP_BYTES = 64 << 20  # non-candidate files held in memory between the two passes of discovery
+KEEP_BYTES = 32 << 20  # non-candidate files held in memory between the two passes of discovery
 
 
 @dataclass(frozen=True)
