@@ -49,16 +49,18 @@ def load_schema(version: str, kind: str) -> dict:
 
 
 @lru_cache(maxsize=None)
+def schemas_by_id() -> dict[str, dict]:
+    """Every packaged schema (both versions) under its $id: cross-file $refs resolve offline."""
+    return {load_schema(v, k)["$id"]: load_schema(v, k) for v in VERSIONS for k in _names(v)}
+
+
+@lru_cache(maxsize=None)
 def _registry() -> Registry:
     from referencing import Registry
     from referencing.jsonschema import DRAFT202012
 
     # Every packaged schema under its $id, so cross-file $refs never touch the network.
-    resources = [
-        DRAFT202012.create_resource(load_schema(version, kind))
-        for version in VERSIONS
-        for kind in _names(version)
-    ]
+    resources = [DRAFT202012.create_resource(schema) for schema in schemas_by_id().values()]
     return Registry().with_resources((r.id(), r) for r in resources)
 
 

@@ -189,13 +189,11 @@ def _pointer(document: dict, fragment: str) -> dict:
 @lru_cache(maxsize=None)
 def compile_schema(version: str, kind: str) -> Check | None:
     """A predicate equivalent to the packaged schema, or None when it uses other keywords."""
-    from migrator.schemas import VERSIONS, load_schema, schema_names
-
-    by_id = {load_schema(v, k)["$id"]: load_schema(v, k) for v in VERSIONS for k in schema_names(v)}
+    from migrator.schemas import load_schema, schemas_by_id
 
     def resolve(ref: str) -> tuple[dict, dict]:
         base, _, fragment = ref.partition("#")
-        document = by_id[base]
+        document = schemas_by_id()[base]
         return _pointer(document, fragment), document
 
     root = load_schema(version, kind)
@@ -217,11 +215,10 @@ def _native_check(version: str, kind: str) -> Check | None:
         import jsonschema_rs
     except ImportError:
         return None
-    from migrator.schemas import VERSIONS, load_schema, schema_names
+    from migrator.schemas import load_schema, schemas_by_id
 
-    by_id = {load_schema(v, k)["$id"]: load_schema(v, k) for v in VERSIONS for k in schema_names(v)}
     # Cross-file $refs are served from the packaged schemas, never fetched.
-    native = jsonschema_rs.validator_for(load_schema(version, kind), retriever=by_id.__getitem__)
+    native = jsonschema_rs.validator_for(load_schema(version, kind), retriever=schemas_by_id().__getitem__)
 
     def check(value: Any) -> bool:
         try:
