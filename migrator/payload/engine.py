@@ -69,28 +69,20 @@ class Translator:
         self.catalogue = catalogue or load_catalogue()
         self.validate = validate
         codes = set(enabled) if enabled is not None else {r.code for r in self.catalogue}
-        self.plan: dict[str, list[tuple[str, Change]]] = {}
+        by_scope: dict[str, list[tuple[str, Change]]] = {}
         for rule in self.catalogue.for_engine("payload"):
             if rule.code not in codes:
                 continue
             for change in rule.changes:
                 for scope in change.scopes:
-                    steps = self.plan.setdefault(scope, [])
+                    steps = by_scope.setdefault(scope, [])
                     if isinstance(change, Rename) and steps and isinstance(steps[-1][1], Renames):
                         steps[-1][1].add(rule.code, change)  # one step for a run of renames
                     elif isinstance(change, Rename):
                         steps.append(("", Renames().add(rule.code, change)))
                     else:
                         steps.append((rule.code, change))
-        self.kinds: dict[str, _Plan] = {kind: self._compile(node) for kind, node in STRUCTURES.items()}
-
-    def _compile(self, node: Node) -> _Plan:
-        if node.each:
-            return _Plan((), frozenset(), (), self._compile(node.item))
-        changes = [(code, change) for scope in node.scopes for code, change in self.plan.get(scope, ())]
-        steps = tuple(change.step(code) for code, change in changes)
-        triggers = frozenset().union(*(change.triggers for _, change in changes))
-        return _Plan(steps, triggers, tuple((key, self._compile(child)) for key, child in node.children.items()))
+        self.kinds: dict[str, _Plan] = {kind: _compile(node, by_scope) for kind, node in STRUCTURES.items()}
 
     def translate(self, document: Any, kind: str | None = None) -> Translation:
         """Translate `document` (mutated in place) to 2025-01; raises Unrecognised or Refused."""
@@ -139,6 +131,14 @@ class Translator:
             if key in obj:
                 obj[key] = self._apply(child, obj[key], path + (key,), ctx)
         return obj
+
+
+def _compile(node: Node, by_scope: dict[str, list[tuple[str, Change]]]) -> _Plan:
+    changes = [(code, change) for scope in node.scopes for code, change in by_scope.get(scope, ())]
+    plan = _Plan(tuple(change.step(code) for code, change in changes),
+                 frozenset().union(*(change.triggers for _, change in changes)),
+                 tuple((key, _compile(child, by_scope)) for key, child in node.children.items()))
+    return _Plan((), frozenset(), (), each=plan) if node.each else plan
 
 
 def _has_post_v4_key(document: Any) -> bool:

@@ -19,15 +19,6 @@ class Node:
     # The child is a list and the node applies to each element.
     each: bool = False
 
-    @property
-    def item(self) -> "Node":
-        """The node applied to each element of a list node (built once)."""
-        cached = self.__dict__.get("_item")
-        if cached is None:
-            cached = Node(self.scopes, self.children)
-            object.__setattr__(self, "_item", cached)
-        return cached
-
 
 CHECKPOINT = Node(("checkpoint",), each=True)
 TRACKING_CHILDREN = {

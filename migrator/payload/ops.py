@@ -148,8 +148,6 @@ class Rename(Change):
         return frozenset({self.old})
 
     def apply(self, obj: dict, path: Path, ctx: Context) -> dict:
-        if self.old not in obj:
-            return obj
         ctx.touch()
         if self.new in obj:
             value = obj.pop(self.old)
@@ -166,15 +164,13 @@ class Renames(Change):
 
     def __init__(self) -> None:
         self.renames: dict[str, tuple[str, Rename]] = {}
-        self.olds: frozenset[str] = frozenset()
 
     @property
     def triggers(self) -> frozenset[str]:
-        return self.olds
+        return frozenset(self.renames)
 
     def add(self, code: str, rename: Rename) -> "Renames":
         self.renames[rename.old] = (code, rename)
-        self.olds = frozenset(self.renames)
         return self
 
     def step(self, code: str) -> Step:
