@@ -109,30 +109,52 @@ class Change:
         raise TypeError(f"{type(self).__name__} must define apply() or step()")
 
     def step(self, code: str) -> Step:
-        """What the engine runs on every object of the change's scopes, on behalf of rule `code`.
+        """What the engine runs on every object of the change's scopes, on behalf of rule `code`."""
+        return trigger_step(code, tuple(sorted(self.triggers)), self.apply, marks_consumed=False)
 
-        A closure, since it runs on every object of an archive: it tests the trigger keys itself
-        (one `in` for a single key) and only then calls `apply`.
-        """
-        apply, triggers = self.apply, self.triggers
-        if len(triggers) == 1:
-            (key,) = triggers
 
-            def run_one(obj: dict, path: Path, ctx: Context) -> Any:
-                if key not in obj:
-                    return obj
-                ctx.rule = code
-                return apply(obj, path, ctx)
+def trigger_step(code: str, keys: tuple[str, ...], call: Step, marks_consumed: bool) -> Step:
+    """A closure that runs `call` on an object holding one of `keys`, as rule `code`.
 
-            return run_one
+    A closure, since it runs on every object of an archive: one `in` per key, no attribute
+    lookups. With `marks_consumed`, a call that replaced the object or took away one of the keys
+    it found counts as a change of `code` (a Reshape's function edits values, it does not say).
+    """
+    if len(keys) == 1:
+        (key,) = keys
 
-        def run(obj: dict, path: Path, ctx: Context) -> Any:
-            if obj.keys().isdisjoint(triggers):
+        def run_one(obj: dict, path: Path, ctx: Context) -> Any:
+            if key not in obj:
                 return obj
             ctx.rule = code
-            return apply(obj, path, ctx)
+            result = call(obj, path, ctx)
+            if marks_consumed and (result is not obj or key not in result):
+                ctx.applied.add(code)
+            return result
 
-        return run
+        return run_one
+
+    def run(obj: dict, path: Path, ctx: Context) -> Any:
+        # Plain loops: a comprehension or generator here is a function call per object.
+        present = ()
+        for key in keys:
+            if key in obj:
+                present += (key,)
+        if not present:
+            return obj
+        ctx.rule = code
+        result = call(obj, path, ctx)
+        if marks_consumed:
+            if result is not obj:
+                ctx.applied.add(code)
+            else:
+                for key in present:
+                    if key not in result:
+                        ctx.applied.add(code)
+                        break
+        return result
+
+    return run
 
 
 @dataclass(frozen=True)
@@ -280,39 +302,4 @@ class Reshape(Change):
         return frozenset(self.reads)
 
     def step(self, code: str) -> Step:
-        function, reads = self.function, self.reads
-        # Consuming a v4 key is a change; a function that edits values in place touches itself.
-        if len(reads) == 1:
-            (key,) = reads
-
-            def run_one(obj: dict, path: Path, ctx: Context) -> Any:
-                if key not in obj:
-                    return obj
-                ctx.rule = code
-                result = function(obj, path, ctx)
-                if result is not obj or key not in result:
-                    ctx.applied.add(code)
-                return result
-
-            return run_one
-
-        def run(obj: dict, path: Path, ctx: Context) -> Any:
-            # Plain loops: a comprehension or generator here is a function call per object.
-            present = ()
-            for key in reads:
-                if key in obj:
-                    present += (key,)
-            if not present:
-                return obj
-            ctx.rule = code
-            result = function(obj, path, ctx)
-            if result is not obj:
-                ctx.applied.add(code)
-            else:
-                for key in present:
-                    if key not in result:
-                        ctx.applied.add(code)
-                        break
-            return result
-
-        return run
+        return trigger_step(code, self.reads, self.function, marks_consumed=True)
