@@ -363,6 +363,10 @@ class Tracer:
         self._http: dict[int, tuple[Shape | None, str]] = {}
         self.quiet = False
         self.awaits_json = False
+        self.calls: list[cst.Call] = []  # the calls made in this function (from the scope scan)
+        # /last_checkpoint: can every call of the function be rewritten (decided once), and was it.
+        self.last_checkpoint_rewritable: bool | None = None
+        self.rewrote_last_checkpoint = False
 
     # URL templates -------------------------------------------------------------------------
     @staticmethod

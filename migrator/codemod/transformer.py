@@ -85,7 +85,6 @@ class MigrationTransformer(cst.CSTTransformer):
         self.open_statements: list[cst.CSTNode] = []  # simple and compound, innermost last
         self.in_with_item = 0  # inside `with <here> as x` of the innermost statement
         self.needed_imports: set[str] = set()  # modules an inserted lookup uses
-        self.rewritten_last_checkpoint: set[int] = set()
         self.awaited: set[int] = set()
         self.nested_expression_scopes = 0  # comprehensions and lambdas being visited
 
@@ -132,6 +131,7 @@ class MigrationTransformer(cst.CSTTransformer):
         webhook = scope.mentions_webhook_signature or bool(outer and outer.outer and outer.webhook)
         tracer = Tracer(scope.bindings, outer, self.constants, webhook=webhook)
         tracer.awaits_json = scope.awaits_json
+        tracer.calls = scope.calls
         self.tracers.append(tracer)
         if outer is None:
             self._collect_constants(tracer)
@@ -446,20 +446,36 @@ class MigrationTransformer(cst.CSTTransformer):
         return isinstance(params, cst.Dict) and any(
             isinstance(e, cst.DictElement) and string_key(e.key) == "page" for e in params.elements)
 
+    def _url_index(self, original: cst.Call) -> int | None:
+        """Which argument of the call is its URL (positional or `url=`), as the tracer read it;
+        None when the URL is not a direct argument (urlopen(Request(...)))."""
+        url, _ = self.tracer.call_url(original)
+        return next((i for i, a in enumerate(original.args) if a.value is url), None)
+
+    def _f_string_url(self, call: cst.Call) -> bool:
+        index = self._url_index(call)
+        return index is not None and isinstance(call.args[index].value, cst.FormattedString)
+
     def _last_checkpoint(self, original: cst.Call, updated: cst.Call) -> cst.Call | None:
         rule = self.rule("AS202")
-        url_index = next((i for i, a in enumerate(updated.args) if a.keyword is None), None)
-        if url_index is None:
-            return None
-        url = updated.args[url_index].value
-        if not isinstance(url, cst.FormattedString):
-            self.report(original, rule, f"{rule.title} (only an f-string URL is rewritten)")
+        tracer = self.tracer
+        if tracer.last_checkpoint_rewritable is None:
+            # The `["checkpoint"]` reads of a function follow its calls only if every call of it
+            # is rewritten: one call kept on /last_checkpoint keeps them all.
+            tracer.last_checkpoint_rewritable = all(
+                self._f_string_url(call) for call in tracer.calls
+                if (shape := tracer.http_call(call)) is not None and shape.endpoint == "last-checkpoint")
+        if not tracer.last_checkpoint_rewritable:
+            self.report(original, rule, f"{rule.title} (rewritten only when every /last_checkpoint call "
+                                        "of the function has an f-string URL argument)")
             return None
         if not self.fix(original, rule):
             return None
+        url_index = self._url_index(original)
+        url = updated.args[url_index].value
         parts = [p.with_changes(value=p.value.replace("/last_checkpoint/", "/trackings/"))
                  if isinstance(p, cst.FormattedStringText) else p for p in url.parts]
-        self.rewritten_last_checkpoint.add(id(self.tracer))
+        tracer.rewrote_last_checkpoint = True
         args = list(updated.args)
         args[url_index] = args[url_index].with_changes(value=url.with_changes(parts=parts))
         return updated.with_changes(args=args)
@@ -528,7 +544,7 @@ class MigrationTransformer(cst.CSTTransformer):
 
     def _split_slug_number_url(self, original: cst.Call, updated: cst.Call, variable: str):
         """(argument index, list URL source, slug and number expressions, URL with `{tracking_id}`)."""
-        url_index = next((i for i, a in enumerate(updated.args) if a.keyword is None), None)
+        url_index = self._url_index(original)
         if url_index is None:
             return None
         url, source = updated.args[url_index].value, original.args[url_index].value
@@ -592,7 +608,7 @@ class MigrationTransformer(cst.CSTTransformer):
         if self._unwrap(original, parent, key):
             return updated.value
         if (parent.kind == "data" and parent.endpoint == "last-checkpoint" and key == "checkpoint"
-                and id(self.tracer) in self.rewritten_last_checkpoint):
+                and self.tracer.rewrote_last_checkpoint):
             return cst.parse_expression(f'{cst.Module(body=[]).code_for_node(updated.value)}["checkpoints"][-1]')
         scope = self._scope(parent)
         if scope is None:
