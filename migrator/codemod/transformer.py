@@ -137,7 +137,7 @@ class MigrationTransformer(cst.CSTTransformer):
             self._collect_constants(tracer)
         self._seed_requests(scope.calls, tracer)
         tracer.quiet = not (scope.marked or scope.mentions_webhook_signature or tracer.calls_aftership
-                            or (outer is not None and outer.calls_aftership and self.rules.on("AS105")))
+                            or (outer is not None and outer.calls_aftership))
 
     def _collect_constants(self, tracer: Tracer) -> None:
         """String constants of the module, its classes and `self.x = ...` attributes.
