@@ -253,6 +253,7 @@ class ScopeScanner:
         self._stack: list[Scope] = []
         self._keys = keys
         self._signature_constants: set[str] = set()  # module names holding the webhook header
+        self.names_aftership = False  # a string literal of the module mentions AfterShip
 
     def scan(self, module: cst.Module) -> None:
         """Walk `module` in source order, calling `visit_<Type>` and `leave_FunctionDef`."""
@@ -295,6 +296,8 @@ class ScopeScanner:
 
     def _mark(self, text: str) -> None:
         lowered = text.lower()
+        if "aftership" in lowered:
+            self.names_aftership = True
         if "aftership" in lowered or text in self._keys or lowered.startswith(("/v4", "v4/")):
             self._stack[-1].marked = True
 
@@ -364,6 +367,7 @@ class Tracer:
         self.quiet = False
         self.awaits_json = False
         self.calls: list[cst.Call] = []  # the calls made in this function (from the scope scan)
+        self.envelope_fallback = False  # see parent_shape
         # /last_checkpoint: can every call of the function be rewritten (decided once), and was it.
         self.last_checkpoint_rewritable: bool | None = None
         self.rewrote_last_checkpoint = False
@@ -477,11 +481,13 @@ class Tracer:
     def parent_shape(self, expr: cst.BaseExpression, key) -> Shape | None:
         """The shape of `expr` about to be indexed by `key`.
 
-        `x["data"]["tracking"]` is AfterShip's v4 envelope whatever `x` is, so in an AfterShip
-        file it is traced even when `x` (a parameter, say) is not.
+        `x["data"]["tracking"]` is AfterShip's v4 envelope whatever `x` is, so in a file whose
+        code names AfterShip (`envelope_fallback`) it is traced even when `x` (a parameter, say)
+        is not.
         """
         shape = self.shape_of(expr)
-        if shape is None and key == "tracking" and _key_access(expr) == "data" and not self._bound_root(expr):
+        if (shape is None and self.envelope_fallback and key == "tracking" and _key_access(expr) == "data"
+                and not self._bound_root(expr)):
             return Shape("data")
         return shape
 

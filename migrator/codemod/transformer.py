@@ -135,6 +135,11 @@ class MigrationTransformer(cst.CSTTransformer):
         self.tracers.append(tracer)
         if outer is None:
             self._collect_constants(tracer)
+            # Code, not a comment, names AfterShip: a string of this module or a constant it
+            # imports. Only then is an untraced `x["data"]["tracking"]` taken for AfterShip's.
+            self.names_aftership = self.scanner.names_aftership or any(
+                "aftership" in value.lower() for value in self.constants.values())
+        tracer.envelope_fallback = self.names_aftership
         self._seed_requests(scope.calls, tracer)
         tracer.quiet = not (scope.marked or scope.mentions_webhook_signature or tracer.calls_aftership
                             or (outer is not None and outer.calls_aftership))
