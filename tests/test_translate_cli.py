@@ -126,7 +126,10 @@ def test_parallel_jsonl_matches_the_serial_run(tmp_path, monkeypatch):
     source = tmp_path / "in.jsonl"
     # Several batches, with the bad and blank lines in the middle of the file.
     good = (ARCHIVES / "trackings.jsonl").read_text(encoding="utf-8")
-    source.write_text(good + BAD_LINES.read_text(encoding="utf-8") + "\n" + good, encoding="utf-8")
+    # Line and paragraph separators are legal unescaped in JSON strings: not line breaks.
+    separators = json.dumps({"tracking": {"title": "Mug\u2028two\u0085three", "emails": ["a@b.c"]}},
+                            ensure_ascii=False) + "\n"
+    source.write_text(good + BAD_LINES.read_text(encoding="utf-8") + "\n" + separators + good, encoding="utf-8")
     monkeypatch.setattr(run, "BATCH_LINES", 5)  # gzip input: batches of lines
     monkeypatch.setattr(run, "RANGE_BYTES", 3000)  # plain input: byte ranges cut mid-line
     serial = translate_cli("--jobs", "1", source, "-o", tmp_path / "serial.jsonl", "--report", tmp_path / "s.json")

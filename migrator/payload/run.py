@@ -289,7 +289,10 @@ def _worker_range(options: Options, path: str, start: int, length: int, first_li
     with open(path, "rb") as handle:
         handle.seek(start)
         text = handle.read(length).decode("utf-8-sig" if start == 0 else "utf-8")
-    return _convert_lines(options, path, enumerate(text.splitlines(), start=first_line)).spool(spool)
+    # Lines as the serial reader sees them (str.splitlines would also cut at U+2028 and U+0085,
+    # which JSON strings may hold unescaped).
+    lines = io.StringIO(text, newline=None)
+    return _convert_lines(options, path, enumerate(lines, start=first_line)).spool(spool)
 
 
 def _range_size(path: str, jobs: int) -> int:
