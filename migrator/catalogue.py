@@ -139,9 +139,18 @@ class Catalogue:
     def for_engine(self, engine: Engine) -> list[Rule]:
         return [r for r in self._rules.values() if engine in r.engines]
 
+    def unknown(self, selectors: Iterable[str]) -> list[str]:
+        """The codes or prefixes among `selectors` that name no rule (a typo must not pass)."""
+        return [s for s in selectors if not any(code.startswith(s.upper()) for code in self._rules)]
+
     def select(self, select: Iterable[str] = (), ignore: Iterable[str] = ()) -> set[str]:
-        """Codes enabled by --select/--ignore; a prefix such as `AS3` selects a family."""
+        """Codes enabled by --select/--ignore; a prefix such as `AS3` selects a family.
+
+        Raises ValueError for a selector that names no rule."""
         select, ignore = list(select), list(ignore)
+        unknown = self.unknown([*select, *ignore])
+        if unknown:
+            raise ValueError(f"unknown rule code {', '.join(unknown)}; see `aftership-migrate rules`")
         codes = set()
         for rule in self._rules.values():
             chosen = any(rule.code.startswith(s.upper()) for s in select) if select else rule.default

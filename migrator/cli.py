@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import itertools
 import os
-import re
 import sys
 from collections import Counter
 
@@ -70,7 +69,8 @@ def translate(inputs, output, in_place, kind, report_path, strict, select, ignor
         raise click.UsageError("--in-place and --output exclude each other")
     if in_place and "-" in inputs:
         raise click.UsageError("--in-place cannot rewrite standard input")
-    options = Options(kind=kind, strict=strict, select=tuple(_codes(select)), ignore=tuple(_codes(ignore)),
+    select, ignore = _checked_codes(_codes(select), _codes(ignore))
+    options = Options(kind=kind, strict=strict, select=tuple(select), ignore=tuple(ignore),
                       report=report_path is not None)
     report_handle = open(report_path, "w", encoding="utf-8") if report_path else None
     try:
@@ -115,6 +115,20 @@ def _codes(values: tuple[str, ...]) -> list[str]:
     return [code.strip() for value in values for code in value.split(",") if code.strip()]
 
 
+def _checked_codes(select: list[str], ignore: list[str]) -> tuple[list[str], list[str]]:
+    """Both lists, once every code or prefix is known to name a rule (a usage error if not).
+
+    The catalogue is loaded only when there is something to check: a plain pre-commit run
+    stays light."""
+    if select or ignore:
+        from migrator.catalogue import load_catalogue
+
+        unknown = load_catalogue().unknown([*select, *ignore])
+        if unknown:
+            raise click.UsageError(f"unknown rule code {', '.join(unknown)}; see `aftership-migrate rules`")
+    return select, ignore
+
+
 @main.command()
 @click.argument("paths", nargs=-1, required=True)
 @click.option("--diff", is_flag=True, help="Print a unified diff instead of writing files.")
@@ -151,12 +165,7 @@ def rewrite(paths, diff, check, unsafe_fixes, select, ignore, add_todo, output_f
         config = load_config(paths, config_path)
     except ConfigError as error:
         raise click.UsageError(str(error)) from error
-    select = _codes(select) or list(config.select)
-    ignore = _codes(ignore) or list(config.ignore)
-    # The catalogue itself is loaded only once a file needs rules; codes are checked by form here.
-    unknown = [c for c in (*select, *ignore) if not re.fullmatch(r"AS\d{0,3}", c.upper())]
-    if unknown:
-        raise click.UsageError(f"unknown rule code {', '.join(unknown)}; see `aftership-migrate rules`")
+    select, ignore = _checked_codes(_codes(select) or list(config.select), _codes(ignore) or list(config.ignore))
     output_format = output_format or config.output_format
     settings = Settings(tuple(select), tuple(ignore), unsafe_fixes or config.unsafe_fixes, add_todo)
     if "-" in paths:

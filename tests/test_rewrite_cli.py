@@ -227,6 +227,14 @@ def test_unknown_rule_code_is_a_usage_error(project):
     assert "XYZ" in result.stderr
 
 
+def test_a_code_of_the_right_form_that_names_no_rule_is_a_usage_error(project):
+    before = {p: p.read_bytes() for p in project.rglob("*.py")}
+    result = CliRunner().invoke(main, ["rewrite", str(project), "--ignore", "AS999"])
+    assert result.exit_code == 2
+    assert "AS999" in result.stderr
+    assert {p: p.read_bytes() for p in project.rglob("*.py")} == before
+
+
 # --------------------------------------------------------------------------- stdin
 
 def test_stdin_to_stdout():

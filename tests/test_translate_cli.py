@@ -233,6 +233,15 @@ def test_kind_forces_the_kind(kind, translated):
     assert json.loads(result.stdout) == translated
 
 
+@pytest.mark.parametrize("option", ["--select", "--ignore"])
+def test_unknown_rule_code_is_a_usage_error_not_an_emptied_body(option):
+    # `--select XYZ` once selected no rule, and AS900 then dropped every field of every body.
+    result = translate_cli(option, "XYZ", ARCHIVES / "trackings.jsonl")
+    assert result.exit_code == 2
+    assert "XYZ" in result.stderr
+    assert result.stdout == ""
+
+
 def test_unknown_kind_is_a_usage_error():
     result = translate_cli("--kind", "no-such-kind", "-", input="{}")
     assert result.exit_code == 2

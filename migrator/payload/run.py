@@ -323,8 +323,7 @@ def _translator(options: Options) -> Translator:
     from migrator.catalogue import load_catalogue
 
     catalogue = load_catalogue()
-    enabled = catalogue.select(options.select, options.ignore) if (options.select or options.ignore) else None
-    return Translator(catalogue, enabled)
+    return Translator(catalogue, catalogue.select(options.select, options.ignore))
 
 
 class ArchiveConverter:
