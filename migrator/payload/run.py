@@ -48,6 +48,18 @@ class Summary:
     def documents(self) -> int:
         return self.converted + self.unchanged + self.failed
 
+    def count(self, outcome: "Outcome") -> None:
+        setattr(self, outcome.status, getattr(self, outcome.status) + 1)
+        for rule_action in outcome.counts:  # Counter.update's Mapping test costs more than the counting
+            self.by_rule[rule_action] += 1
+
+    def merge(self, other: "Summary") -> None:
+        """Add the document counts of `other` (a worker's chunk)."""
+        self.converted += other.converted
+        self.unchanged += other.unchanged
+        self.failed += other.failed
+        self.by_rule.update(other.by_rule)
+
     def lines(self) -> list[str]:
         out = [f"{self.documents} documents in {self.files} files: {self.converted} converted, "
                f"{self.unchanged} unchanged, {self.failed} failed"]
@@ -226,8 +238,7 @@ class Chunk:
     """Outcomes of many bodies, tallied: what a worker sends back, one object per run of lines."""
 
     text: list  # the output lines, unless spooled
-    tally: Counter
-    by_rule: Counter
+    summary: Summary
     entries: list
     messages: list
     spooled: str | None = None  # a file holding the output lines, written by the worker
@@ -254,9 +265,7 @@ class Chunk:
         os.unlink(self.spooled)
 
     def add(self, outcome: Outcome) -> None:
-        self.tally[outcome.status] += 1
-        for rule_action in outcome.counts:  # Counter.update's Mapping test costs more than the counting
-            self.by_rule[rule_action] += 1
+        self.summary.count(outcome)
         if outcome.entry is not None:
             self.entries.append(outcome.entry)
         self.messages.extend(outcome.messages)
@@ -271,7 +280,7 @@ def translator_for(options: Options) -> Translator:
 
 def _convert_lines(options: Options, name: str, numbered_lines) -> Chunk:
     translator = translator_for(options)
-    chunk = Chunk([], Counter(), Counter(), [], [])
+    chunk = Chunk([], Summary(), [], [])
     for number, line in numbered_lines:
         if line.strip():
             outcome = convert_record(translator, options, line_record(name, number, line, jsonlib.loads), "lines")
@@ -360,19 +369,19 @@ class ArchiveConverter:
 
     def apply(self, outcome: Outcome) -> str:
         """Count and report one outcome; return its text for the sink."""
-        chunk = Chunk([], Counter(), Counter(), [], [])
-        chunk.add(outcome)
-        self.take(chunk)
+        self.summary.count(outcome)
+        self._tell(([outcome.entry] if outcome.entry is not None else []), outcome.messages)
         return outcome.text
 
     def take(self, chunk: Chunk) -> None:
         """Count and report the outcomes of a chunk (its text is written by the caller)."""
-        for status, count in chunk.tally.items():
-            setattr(self.summary, status, getattr(self.summary, status) + count)
-        self.summary.by_rule.update(chunk.by_rule)
-        for entry in chunk.entries:
+        self.summary.merge(chunk.summary)
+        self._tell(chunk.entries, chunk.messages)
+
+    def _tell(self, entries: list, messages: list) -> None:
+        for entry in entries:
             self.report.add(entry)
-        for message in chunk.messages:
+        for message in messages:
             self.stderr.write(message + "\n")
 
     def convert_file(self, source: str, target: Path | None, stdout: IO[str]) -> None:
