@@ -84,6 +84,7 @@ def select_candidates(files: list[Path]) -> tuple[dict[str, bytes], dict[str, di
             rest.append((path, data if keep else None))
     index = ProjectIndex()
     trees = {}
+    imported: dict[str, dict[str, str]] = {}
     for path, data in sources.items():
         tree = parse_quietly(data)
         if tree is not None:
@@ -99,9 +100,11 @@ def select_candidates(files: list[Path]) -> tuple[dict[str, bytes], dict[str, di
                     continue  # gone since the first read: nothing to rewrite
             if any(name in data for name in names):
                 tree = parse_quietly(data)
-                if tree is not None and index.imported(tree, str(path)):
-                    sources[str(path)], trees[str(path)] = data, tree
-    imported = {path: index.imported(tree, path) for path, tree in trees.items()}
+                constants = index.imported(tree, str(path)) if tree is not None else None
+                if constants:
+                    sources[str(path)], imported[str(path)] = data, constants
+    for path, tree in trees.items():
+        imported[path] = index.imported(tree, path)
     return dict(sorted(sources.items())), imported, unreadable
 
 

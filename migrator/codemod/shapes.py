@@ -200,12 +200,11 @@ _FIELDS: dict[type, tuple[str, ...]] = {}
 _NODE_TYPES: dict[type, bool] = {}
 
 
-def is_node_type(kind: type, base: type = cst.CSTNode) -> bool:
-    """issubclass(kind, base), remembered per (type, base)."""
-    key = (kind, base)
-    found = _NODE_TYPES.get(key)
+def is_node_type(kind: type) -> bool:
+    """issubclass(kind, cst.CSTNode), remembered per type."""
+    found = _NODE_TYPES.get(kind)
     if found is None:
-        found = _NODE_TYPES[key] = issubclass(kind, base)
+        found = _NODE_TYPES[kind] = issubclass(kind, cst.CSTNode)
     return found
 
 

@@ -65,6 +65,10 @@ def _with_body(node: cst.SimpleString, edit) -> cst.SimpleString:
     return node.with_changes(value=node.value[:start] + edit(body) + node.value[len(node.value) - len(node.quote):])
 
 
+# Source text of one node (the module's default formatting: only a node's own text matters).
+_code = cst.Module(body=[]).code_for_node
+
+
 class MigrationTransformer(cst.CSTTransformer):
     """`positions` (node -> CodeRange) is needed during the pass only for line suppressions."""
 
@@ -164,8 +168,9 @@ class MigrationTransformer(cst.CSTTransformer):
                     if template is not None:
                         self.constants[name] = template
                 base = base_url_argument(assign.value) if name else None
-                if base is not None and reader.template_of(base) is not None:
-                    self.constants[CLIENT_BASE + name] = reader.template_of(base)
+                base_template = reader.template_of(base) if base is not None else None
+                if base_template is not None:
+                    self.constants[CLIENT_BASE + name] = base_template
 
     def _seed_requests(self, calls: list, tracer: Tracer) -> None:
         """Mark the bodies sent to create/update/detect/predict-batch, and the names holding them."""
@@ -503,9 +508,8 @@ class MigrationTransformer(cst.CSTTransformer):
         if anchor is None or split is None:
             return None
         url_index, list_url, slug, number, new_url = split
-        code = cst.Module(body=[]).code_for_node
-        params = f'{{"slug": {code(slug)}, "tracking_numbers": {code(number)}}}'
-        kept = "".join(", " + code(a).strip().rstrip(",") for a in updated.args
+        params = f'{{"slug": {_code(slug)}, "tracking_numbers": {_code(number)}}}'
+        kept = "".join(", " + _code(a).strip().rstrip(",") for a in updated.args
                        if a.keyword is not None and a.keyword.value in ("headers", "auth", "timeout"))
         pick = '["data"]["trackings"][0]["id"]'
         func = updated.func
@@ -518,7 +522,7 @@ class MigrationTransformer(cst.CSTTransformer):
                       f"    {variable} = json.load({temporary}){pick}\n")
             imports = ("urllib.parse", "json")
         elif isinstance(func, cst.Attribute) and func.attr.value in ("get", "put", "delete", "post", "patch"):
-            get = f"{code(func.value)}.get({list_url}, params={params}{kept})"
+            get = f"{_code(func.value)}.get({list_url}, params={params}{kept})"
             if isinstance(anchor, cst.With):
                 awaited = "await " if anchor.asynchronous else ""
                 source = (f"{'async ' if anchor.asynchronous else ''}with {get} as {temporary}:\n"
@@ -567,7 +571,7 @@ class MigrationTransformer(cst.CSTTransformer):
         else:
             return None
         head = parts[i - 1].with_changes(value=parts[i - 1].value[:-1])
-        list_url = cst.Module(body=[]).code_for_node(url.with_changes(parts=parts[:i - 1] + ([head] if head.value else [])))
+        list_url = _code(url.with_changes(parts=parts[:i - 1] + ([head] if head.value else [])))
         new_url = url.with_changes(parts=parts[:i] + [expression(expression=cst.Name(variable))] + parts[i + 3:])
         return url_index, list_url, slug.expression, number.expression, new_url
 
@@ -614,7 +618,8 @@ class MigrationTransformer(cst.CSTTransformer):
             return updated.value
         if (parent.kind == "data" and parent.endpoint == "last-checkpoint" and key == "checkpoint"
                 and self.tracer.rewrote_last_checkpoint):
-            return cst.parse_expression(f'{cst.Module(body=[]).code_for_node(updated.value)}["checkpoints"][-1]')
+            return _index(_index(updated.value, cst.SimpleString('"checkpoints"')),
+                          cst.UnaryOperation(cst.Minus(), cst.Integer("1")))
         scope = self._scope(parent)
         if scope is None:
             return updated
@@ -682,7 +687,7 @@ class MigrationTransformer(cst.CSTTransformer):
             return None
         if id(node) in self.write_targets or not self.fix(node, rule):
             return None
-        receiver_code = cst.Module(body=[]).code_for_node(receiver)
+        receiver_code = _code(receiver)
         if not isinstance(receiver, (cst.Name, cst.Attribute, cst.Subscript, cst.Call)):
             receiver_code = f"({receiver_code})"
         return cst.parse_expression(template.format(obj=receiver_code))
@@ -722,12 +727,9 @@ class MigrationTransformer(cst.CSTTransformer):
     def _query_element(self, original: cst.DictElement, element: cst.DictElement, key: str) -> cst.DictElement:
         """GET /trackings query parameters: renamed keys and renamed `fields=` values."""
         renames = self.rules.renames.get("list-query", {})
-        if key in renames:
-            new, rule = renames[key]
-            if rule.code == "AS309" and id(original) in self.computed:
-                self.report(original, rule)
-            if self.fix(original, rule):
-                return element.with_changes(key=_with_text(element.key, new))
+        new = self._rename(original, "list-query", key)
+        if new is not None:
+            return element.with_changes(key=_with_text(element.key, new))
         if key == "fields" and isinstance(element.value, cst.SimpleString):
             fields = {**self.rules.renames.get("tracking", {}), **renames}
             parts = [p.strip() for p in (string_key(element.value) or "").split(",")]
@@ -743,7 +745,7 @@ class MigrationTransformer(cst.CSTTransformer):
         left = original.left
         if (isinstance(left, cst.Call) and is_name(left.func, "len") and len(original.comparisons) == 1
                 and is_integer(original.comparisons[0].comparator, "24")
-                and "id" in cst.Module(body=[]).code_for_node(left).lower()):
+                and "id" in _code(left).lower()):
             self.report(original, self.rule("AS302"), "2025-01 tracking ids have 32 characters (legacy ids 24)")
         return updated
 
@@ -763,5 +765,10 @@ class MigrationTransformer(cst.CSTTransformer):
         for arg in call.args:
             if (arg.keyword is not None and arg.keyword.value == "max_length" and is_integer(arg.value, "24")
                     and self.current_statement
-                    and "id" in cst.Module(body=[]).code_for_node(self.current_statement[-1]).lower()):
+                    and "id" in _code(self.current_statement[-1]).lower()):
                 self.report(arg, self.rule("AS302"), "2025-01 tracking ids have 32 characters (legacy ids 24)")
+
+
+def _index(value: cst.BaseExpression, key: cst.BaseExpression) -> cst.Subscript:
+    """`value[key]`."""
+    return cst.Subscript(value, [cst.SubscriptElement(cst.Index(key))])
