@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
-from migrator.payload.engine import Translation
+if TYPE_CHECKING:  # importing the engine costs ~18 ms a code-only user need not pay
+    from migrator.payload.engine import Translation
 
 
 @dataclass
@@ -46,12 +47,11 @@ def convert_line(line: str, kind: str | None = None, strict: bool = False) -> tu
     A pure function over one document, as distributed engines need (Dask bag, PySpark RDD):
     a body that fails comes back unchanged with an entry saying why, as in the CLI.
     """
-    from migrator.payload import jsonlib
     from migrator.payload.run import Options, convert_record, translator_for
     from migrator.payload.sources import line_record
 
     options = Options(kind=kind, strict=strict, report=True)
-    outcome = convert_record(translator_for(options), options, line_record("line", 0, line, jsonlib.loads), "lines")
+    outcome = convert_record(translator_for(options), options, line_record("line", 0, line), "lines")
     return outcome.text, outcome.entry
 
 

@@ -31,7 +31,6 @@ class Config:
     exclude: tuple[str, ...] = ()
     unsafe_fixes: bool = False
     output_format: str = "text"
-    source: Path | None = None
     root: Path = field(default_factory=Path.cwd)
 
 
@@ -88,4 +87,4 @@ def load_config(paths: Iterable[str] = (), explicit: str | None = None) -> Confi
         else:
             known = ", ".join(sorted([*_LIST_KEYS, "unsafe-fixes", "output-format"]))
             raise ConfigError(f"{pyproject}: unknown key {key!r} in [tool.{SECTION}] (known: {known})")
-    return Config(**values, source=pyproject, root=pyproject.parent)
+    return Config(**values, root=pyproject.parent)

@@ -177,9 +177,7 @@ class Sink:
         self.handle, self.layout, self.count = handle, layout, 0
 
     def write(self, text: str) -> None:
-        if self.layout == "lines":
-            self.handle.write(text + "\n")
-        elif self.layout == "array":
+        if self.layout == "array":
             indented = "\n".join("  " + line for line in _dedent(text).splitlines())
             self.handle.write(("[\n" if not self.count else ",\n") + indented)
         else:
@@ -283,7 +281,7 @@ def _convert_lines(options: Options, name: str, numbered_lines) -> Chunk:
     chunk = Chunk([], Summary(), [], [])
     for number, line in numbered_lines:
         if line.strip():
-            outcome = convert_record(translator, options, line_record(name, number, line, jsonlib.loads), "lines")
+            outcome = convert_record(translator, options, line_record(name, number, line), "lines")
             chunk.add(outcome)
             chunk.text.append(outcome.text + "\n")
     return chunk
@@ -338,10 +336,9 @@ def _translator(options: Options) -> Translator:
 class ArchiveConverter:
     """Translates many inputs to their destinations and keeps the tally."""
 
-    def __init__(self, options: Options, report: ReportWriter, stderr: IO[str] | None = None,
-                 jobs: int | None = None) -> None:
+    def __init__(self, options: Options, report: ReportWriter, jobs: int | None = None) -> None:
         self.options, self.report = options, report
-        self.stderr = stderr if stderr is not None else sys.stderr
+        self.stderr = sys.stderr
         self.written: set[Path] = set()
         self.translator = translator_for(options)
         self.jobs = jobs or os.cpu_count() or 1

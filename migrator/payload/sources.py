@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Iterator, Literal
 
+from migrator.payload.jsonlib import loads
+
 Layout = Literal["document", "array", "lines"]
 LINE_SUFFIXES = (".jsonl", ".ndjson")
 JSON_SUFFIXES = (".json",) + LINE_SUFFIXES
@@ -61,10 +63,9 @@ class MalformedInput(ValueError):
 
 def read_records(name: str, stream: IO[str]) -> tuple[Layout, Iterator[Record]]:
     """The layout of the input and its records, read lazily for JSONL and arrays."""
-    from migrator.payload.jsonlib import loads
 
     if inner_name(name.lower()).endswith(LINE_SUFFIXES):
-        return "lines", _lines(name, stream, loads)
+        return "lines", _lines(name, stream)
     head = stream.read(_CHUNK)
     if head.lstrip().startswith("["):
         return "array", _array(name, stream, head)
@@ -72,15 +73,15 @@ def read_records(name: str, stream: IO[str]) -> tuple[Layout, Iterator[Record]]:
     if name == "-":
         # stdin has no suffix: one line, or several objects, is JSONL; a pretty document is not.
         if "\n" not in text.strip():
-            return "lines", _lines(name, io.StringIO(text), loads)
+            return "lines", _lines(name, io.StringIO(text))
         try:
             return "document", iter([Record(name, loads(text), raw=text.rstrip("\r\n"))])
         except ValueError:
-            return "lines", _lines(name, io.StringIO(text), loads)
-    return "document", _whole(name, text, loads)
+            return "lines", _lines(name, io.StringIO(text))
+    return "document", _whole(name, text)
 
 
-def line_record(name: str, number: int, line: str, loads) -> Record:
+def line_record(name: str, number: int, line: str) -> Record:
     """One JSONL line as a record (the line's text is kept to write it back if it fails)."""
     line = line.rstrip("\r\n")
     location = f"{name}:{number}"
@@ -90,13 +91,13 @@ def line_record(name: str, number: int, line: str, loads) -> Record:
         return Record(location, error=f"invalid JSON: {error}", raw=line, line=number)
 
 
-def _lines(name: str, stream: IO[str], loads) -> Iterator[Record]:
+def _lines(name: str, stream: IO[str]) -> Iterator[Record]:
     for number, line in enumerate(stream, start=1):
         if line.strip():
-            yield line_record(name, number, line, loads)
+            yield line_record(name, number, line)
 
 
-def _whole(name: str, text: str, loads) -> Iterator[Record]:
+def _whole(name: str, text: str) -> Iterator[Record]:
     raw = text.rstrip("\r\n")  # kept: a body that fails is written back as it was
     try:
         yield Record(name, loads(text), raw=raw)
