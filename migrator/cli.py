@@ -48,14 +48,14 @@ def rules(code: str | None) -> None:
 @click.option("-o", "--output", help="Output file, or directory when several inputs or a directory are given.")
 @click.option("--in-place", is_flag=True, help="Replace each input file with its translation (atomically).")
 @click.option("--kind", help="Treat every body as this kind instead of recognising it (one of the kinds in the README).")
-@click.option("--report", "report_path", type=click.Path(dir_okay=False, writable=True),
+@click.option("--report", "report_file", type=click.File("w", encoding="utf-8", atomic=True, lazy=False),
               help="Write a JSON report of every value dropped, approximated or defaulted.")
 @click.option("--strict", is_flag=True, help="Fail a body that would lose or approximate any value.")
 @click.option("--select", multiple=True, help="Apply only these rule codes (or prefixes).")
 @click.option("--ignore", multiple=True, help="Do not apply these rule codes (or prefixes).")
 @click.option("--jobs", type=int, default=None, help="Worker processes for large JSONL inputs (default: all cores).")
 @click.option("-q", "--quiet", is_flag=True, help="Print no summary.")
-def translate(inputs, output, in_place, kind, report_path, strict, select, ignore, jobs, quiet) -> None:
+def translate(inputs, output, in_place, kind, report_file, strict, select, ignore, jobs, quiet) -> None:
     """Translate stored v4 JSON bodies (files, directories, .jsonl, .gz, - for stdin) to 2025-01.
 
     Exit status: 0 when every body converted or was already 2025-01, 1 when any failed.
@@ -71,19 +71,15 @@ def translate(inputs, output, in_place, kind, report_path, strict, select, ignor
         raise click.UsageError("--in-place cannot rewrite standard input")
     select, ignore = _checked_codes(_codes(select), _codes(ignore))
     options = Options(kind=kind, strict=strict, select=tuple(select), ignore=tuple(ignore),
-                      report=report_path is not None)
-    report_handle = open(report_path, "w", encoding="utf-8") if report_path else None
+                      report=report_file is not None)
+    # click writes the report to a temporary file and moves it into place when the command ends.
+    converter = ArchiveConverter(options, ReportWriter(report_file), jobs=jobs)
     try:
-        converter = ArchiveConverter(options, ReportWriter(report_handle), jobs=jobs)
-        try:
-            summary = converter.run(list(inputs), output, in_place, sys.stdout)
-        except BrokenPipeError:
-            sys.stderr.write("aftership-migrate: the output was closed early; stopped\n")
-            sys.exit(EXIT_CHANGED)
-        converter.report.close(summary)
-    finally:
-        if report_handle:
-            report_handle.close()
+        summary = converter.run(list(inputs), output, in_place, sys.stdout)
+    except BrokenPipeError:
+        sys.stderr.write("aftership-migrate: the output was closed early; stopped\n")
+        sys.exit(EXIT_CHANGED)
+    converter.report.close(summary)
     if not quiet:
         for line in summary.lines():
             click.echo(line, err=True)
