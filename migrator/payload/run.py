@@ -60,6 +60,12 @@ class Summary:
         self.failed += other.failed
         self.by_rule.update(other.by_rule)
 
+    def as_dict(self) -> dict:
+        """The report's `summary` object."""
+        return {"documents": self.documents, "converted": self.converted, "unchanged": self.unchanged,
+                "failed": self.failed,
+                "by_rule": [{"rule": r, "action": a, "count": n} for (r, a), n in sorted(self.by_rule.items())]}
+
     def lines(self) -> list[str]:
         out = [f"{self.documents} documents in {self.files} files: {self.converted} converted, "
                f"{self.unchanged} unchanged, {self.failed} failed"]
@@ -106,10 +112,7 @@ class ReportWriter:
     def close(self, summary: Summary) -> None:
         if not self.handle:
             return
-        totals = {"documents": summary.documents, "converted": summary.converted,
-                  "unchanged": summary.unchanged, "failed": summary.failed,
-                  "by_rule": [{"rule": r, "action": a, "count": n} for (r, a), n in sorted(summary.by_rule.items())]}
-        self.handle.write("\n],\n\"summary\": " + json.dumps(totals) + "}\n")
+        self.handle.write("\n],\n\"summary\": " + json.dumps(summary.as_dict()) + "}\n")
 
 
 def _dumps(document: Any, layout: Layout) -> str:
@@ -143,7 +146,7 @@ def convert_record(translator: Translator, options: Options, record: Record, lay
             entry["errors"] = errors
     if errors:
         # Nothing of a failed body is written, so its events are listed but not counted.
-        messages = [f"{record.location}: error: {message}" for message in errors[:5]]
+        messages = [_error_line(record, message) for message in errors[:5]]
         return Outcome(record.raw or "", status, entry, [], messages)
     # An unchanged JSONL line is written back byte for byte; documents are re-encoded.
     keep = not result.changed and layout == "lines" and record.raw is not None
@@ -167,7 +170,11 @@ def _failed(record: Record, message: str, rule: str | None = None) -> Outcome:
     if rule:
         entry["rule"] = rule
     return Outcome(record.raw or "", "failed", entry, [],
-                   [f"{record.location}: error: {(rule + ' ') if rule else ''}{message}"])
+                   [_error_line(record, f"{rule} {message}" if rule else message)])
+
+
+def _error_line(record: Record, message: str) -> str:
+    return f"{record.location}: error: {message}"
 
 
 class Sink:
