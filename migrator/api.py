@@ -30,15 +30,14 @@ class CodeResult:
 def rewrite_code(source: str, *, select: Iterable[str] = (), ignore: Iterable[str] = (),
                  unsafe_fixes: bool = False, add_todo: bool = False) -> CodeResult:
     """Rewrite one Python source; the findings list what was left for a person."""
-    from migrator.catalogue import load_catalogue
-    from migrator.codemod.engine import rewrite_source
-    from migrator.codemod.ruleset import CodeRules
+    from migrator.codemod.runner import Settings, rewrite_one
 
-    catalogue = load_catalogue()
-    rules = CodeRules.build(catalogue, catalogue.select(select, ignore), unsafe_fixes)
-    result = rewrite_source(source.encode("utf-8"), rules, add_todo=add_todo)
-    reason = result.reason if result.status in ("skipped", "error") else ""
-    return CodeResult(result.new_source.decode("utf-8"), result.changed, result.findings, dict(result.fixes), reason)
+    settings = Settings(tuple(select), tuple(ignore), unsafe_fixes, add_todo)
+    settings.enabled()  # an unknown rule code raises ValueError here, not as one file's internal error
+    report = rewrite_one("<string>", source.encode("utf-8"), {}, settings)
+    reason = report.reason if report.status in ("skipped", "error") else ""
+    return CodeResult(report.new_source.decode("utf-8"), report.status == "changed", report.findings,
+                      report.fixes, reason)
 
 
 def convert_line(line: str, kind: str | None = None, strict: bool = False) -> tuple[str, dict | None]:

@@ -6,6 +6,7 @@ import json
 import re
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from migrator.catalogue import load_catalogue
@@ -177,3 +178,10 @@ def test_readme_lists_every_kind():
 
     readme = (REPO / "README.md").read_text()
     assert all(f"`{kind}`" in readme for kind in KINDS)
+
+
+def test_api_rejects_a_rule_code_that_names_no_rule():
+    from migrator.api import rewrite_code
+
+    with pytest.raises(ValueError, match="AS999"):
+        rewrite_code(V4_SOURCE, select=["AS999"])
