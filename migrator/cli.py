@@ -151,7 +151,7 @@ def rewrite(paths, diff, check, unsafe_fixes, select, ignore, add_todo, output_f
     import time
 
     from migrator.codemod.discovery import PathFilter, discover
-    from migrator.codemod.output import Progress, finding_line, findings_json, unified_diff, write_summary
+    from migrator.codemod.output import Progress, findings_json, unified_diff, write_summary
     from migrator.codemod.runner import PARALLEL_THRESHOLD, Settings, Workers, rewrite_files, rewrite_one, \
         select_candidates
     from migrator.config import ConfigError, load_config
@@ -176,12 +176,10 @@ def rewrite(paths, diff, check, unsafe_fixes, select, ignore, add_todo, output_f
         if output_format == "json":
             click.echo(findings_json([("-", report.findings)]), err=True)
         else:
-            for finding in report.findings:
-                click.echo(finding_line("-", finding, output_format), err=True)
+            _echo_findings(report, output_format, err=True)  # stdout holds the code
         if report.reason:
-            click.echo(f"-: {report.status}: {report.reason}", err=True)
-        sys.exit(EXIT_ERROR if report.status == "error" else
-                 EXIT_CHANGED if report.status == "changed" or report.findings else EXIT_OK)
+            _echo_problem(report)
+        sys.exit(_exit_status(report.status == "error", report.status == "changed", bool(report.findings)))
 
     big_run = len(paths) >= PARALLEL_THRESHOLD or any(os.path.isdir(p) for p in paths)
     workers = Workers(settings, jobs, worth_it=big_run)
@@ -196,7 +194,7 @@ def rewrite(paths, diff, check, unsafe_fixes, select, ignore, add_todo, output_f
                 rewrite_files(sources, imported, settings, workers), progress)):
             if report.status in ("skipped", "error"):
                 counts[report.status] += 1
-                click.echo(f"{report.path}: {report.status}: {report.reason}", err=True)
+                _echo_problem(report)
                 continue
             if report.status == "changed":
                 counts["changed"] += 1
@@ -210,13 +208,27 @@ def rewrite(paths, diff, check, unsafe_fixes, select, ignore, add_todo, output_f
                 if report.findings:
                     with_findings.append((report.path, report.findings))
             else:
-                for finding in report.findings:
-                    click.echo(finding_line(report.path, finding, output_format))
+                _echo_findings(report, output_format, err=False)
     progress.close()
     if output_format == "json":
         click.echo(findings_json(with_findings))
     if not quiet:
         write_summary(sys.stderr, counts, fixes, found, time.perf_counter() - started)
-    if counts["error"]:
-        sys.exit(EXIT_ERROR)
-    sys.exit(EXIT_CHANGED if counts["changed"] or found else EXIT_OK)
+    sys.exit(_exit_status(bool(counts["error"]), bool(counts["changed"]), bool(found)))
+
+
+def _echo_findings(report, output_format: str, err: bool) -> None:
+    from migrator.codemod.output import finding_line
+
+    for finding in report.findings:
+        click.echo(finding_line(report.path, finding, output_format), err=err)
+
+
+def _echo_problem(report) -> None:
+    """A file skipped or failed, with why."""
+    click.echo(f"{report.path}: {report.status}: {report.reason}", err=True)
+
+
+def _exit_status(error: bool, changed: bool, findings: bool) -> int:
+    """2 for an error, 1 when code changed (or would) or findings remain, else 0 (README)."""
+    return EXIT_ERROR if error else EXIT_CHANGED if changed or findings else EXIT_OK
