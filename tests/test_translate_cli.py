@@ -192,6 +192,8 @@ def test_json_array_stays_an_array(tmp_path):
     assert converted == [expected(o) for o in originals]
     indexes = {d["index"] for d in read_report(report)["documents"]}
     assert indexes <= set(range(6)) and 0 in indexes
+    # Exactly the elements that lost or changed a value have an entry, under their own index.
+    assert indexes == {i for i, o in enumerate(originals) if TRANSLATOR.translate(copy.deepcopy(o)).events}
 
 
 # ----------------------------------------------------------------------------------- stdin
