@@ -302,10 +302,9 @@ def _worker_range(options: Options, path: str, start: int, length: int, first_li
     """Translate the lines in bytes [start, start + length) of a plain JSONL file."""
     with open(path, "rb") as handle:
         handle.seek(start)
-        text = handle.read(length).decode("utf-8-sig" if start == 0 else "utf-8")
-    # Lines as the serial reader sees them (str.splitlines would also cut at U+2028 and U+0085,
-    # which JSON strings may hold unescaped).
-    lines = io.StringIO(text, newline=None)
+        # Lines as the serial reader sees them (str.splitlines would also cut at U+2028 and
+        # U+0085, which JSON strings may hold unescaped); the stream keeps the only copy.
+        lines = io.StringIO(handle.read(length).decode("utf-8-sig" if start == 0 else "utf-8"), newline=None)
     return _convert_lines(options, path, enumerate(lines, start=first_line)).spool(spool)
 
 
