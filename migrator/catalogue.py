@@ -65,6 +65,12 @@ class Rule:
     default: bool = True
     # Codemod: a read of `obj[key]` becomes this expression (`{obj}` is the object's source).
     code_reads: Mapping[str, str] = field(default_factory=dict)
+    # Codemod, after the rewrite: what is left of v4 when this rule did not fire. Every key the
+    # rule's changes consume that 2025-01 does not define is checked without being listed here;
+    # `residual` names further checks of `migrator.codemod.residual` (CHECKS) this rule owns,
+    # and `residual_skip` the consumed keys too common to report on their own.
+    residual: tuple[str, ...] = ()
+    residual_skip: tuple[str, ...] = ()
 
     @property
     def payload_examples(self) -> list[PayloadExample]:

@@ -9,6 +9,8 @@ ADDRESS_COUNTRY = Rule(
     title="EDD `origin_address.country` / `destination_address.country` become `country_region`",
     guide="§11 Estimated Delivery Date Endpoint fields Renamed",
     engines=frozenset({"code", "payload"}),
+    residual=("edd-address-country",),
+    residual_skip=("country",),
     safety="safe",
     summary="""
 Applies to predict-batch requests and responses. 2025-01 requires `country_region` in both

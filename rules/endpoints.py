@@ -8,6 +8,7 @@ SLUG_NUMBER_ENDPOINTS = Rule(
     title="/trackings/{slug}/{tracking_number} endpoints are replaced by /trackings/{id}",
     guide="§2 API Endpoints Deprecation",
     engines=frozenset({"code"}),
+    residual=("endpoint:slug-number",),
     safety="unsafe",
     summary="""
 GET, PUT and DELETE /trackings/{slug}/{tracking_number}, and its /retrack and
@@ -42,6 +43,7 @@ LAST_CHECKPOINT = Rule(
     title="/last_checkpoint is removed: GET /trackings/{id} and take the last checkpoint",
     guide="§2 API Endpoints Deprecation",
     engines=frozenset({"code", "payload"}),
+    residual=("endpoint:last-checkpoint",),
     safety="unsafe",
     summary="""
 Use GET /trackings/{id} and read the last element of `checkpoints` instead.
@@ -86,6 +88,7 @@ NOTIFICATIONS = Rule(
     title="/notifications is removed: update the tracking's `customers` instead",
     guide="§2 API Endpoints Deprecation",
     engines=frozenset({"code", "payload"}),
+    residual=("endpoint:notifications",),
     safety="manual",
     summary="""
 Use PUT /trackings/{id} with `customers` to add or remove recipients and GET /trackings/{id}

@@ -9,6 +9,7 @@ REQUEST_WRAPPER = Rule(
     title="Create, update and detect bodies lose their `{\"tracking\": ...}` wrapper",
     guide="§7.3 Removed the tracking object wrapper from the request body",
     engines=frozenset({"code", "payload"}),
+    residual=("tracking-wrapper",),
     safety="safe",
     summary="""
 POST /trackings, PUT /trackings/{id} and POST /couriers/detect take the fields directly.
@@ -46,6 +47,7 @@ RESPONSE_WRAPPER = Rule(
     title="Single-tracking responses return the tracking in `data`, not `data.tracking`",
     guide="§7.4 Removed the tracking object wrapper from the response body",
     engines=frozenset({"code", "payload"}),
+    residual=("tracking-envelope",),
     safety="safe",
     summary="""
 `{"meta": ..., "data": {"tracking": {...}}}` becomes `{"meta": ..., "data": {...}}`. In code,
@@ -118,6 +120,8 @@ PAGINATION = Rule(
     title="GET /trackings pages by cursor; `page/limit/count` become `pagination`",
     guide="§8.1.1 Cursor Pagination",
     engines=frozenset({"code", "payload"}),
+    residual=("page-query",),
+    residual_skip=("limit",),
     safety="unsafe",
     summary="""
 A stored list response gets `pagination: {total: count, next_cursor: null, has_next_page:
@@ -155,6 +159,7 @@ TIME_PARAMETERS = Rule(
     title="Invalid created_at/updated_at bounds now answer 400; escape `+` as %2B",
     guide="§8.1.2 Parameters validation",
     engines=frozenset({"code"}),
+    residual=("integer-time-bound",),
     safety="manual",
     summary="""
 v4 replaced an invalid `created_at_min/max` or `updated_at_min/max` with a default; 2025-01

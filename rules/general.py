@@ -12,6 +12,7 @@ BASE_URL = Rule(
     title="The v4 base URL becomes https://api.aftership.com/tracking/2025-01",
     guide="§1.1 Endpoint Change",
     engines=frozenset({"code"}),
+    residual=("v4-base",),
     safety="safe",
     summary="""
 Every spelling of the legacy base URL (https, http, no scheme, with or without a trailing
@@ -42,6 +43,7 @@ API_KEY_HEADER = Rule(
     title="The `aftership-api-key` header becomes `as-api-key`",
     guide="§1.1 Endpoint Change (API Key header's key)",
     engines=frozenset({"code"}),
+    residual=("v4-header",),
     safety="safe",
     summary="""
 2025-01 rejects `aftership-api-key`. The key is renamed wherever it names a request header:

@@ -93,6 +93,7 @@ LEGACY_ID = Rule(
     title="Tracking ids grow from 24 to 32 characters; the old id is kept as `legacy_id`",
     guide="§5.2 Tracking ID format changed; §4 (legacy_id)",
     engines=frozenset({"code", "payload"}),
+    residual=("id-length",),
     safety="manual",
     summary="""
 A stored v4 tracking gets `legacy_id` = its 24-character id. Its 32-character 2025-01 id cannot
@@ -135,6 +136,7 @@ DETECT_SLUG_LIST = Rule(
     title="Detect-courier `slug` must be a list, not a comma-separated string",
     guide="§5.3 Slug format change",
     engines=frozenset({"code", "payload"}),
+    residual=("comma-slug",),
     safety="safe",
     summary="""
 `"ups,fedex"` becomes `["ups", "fedex"]` in POST /couriers/detect bodies.

@@ -151,15 +151,9 @@ _UNSAFE_COMPREHENSION = ("bug: with --unsafe-fixes a slug/number call inside a l
 _URLLIB_VARIABLE = ("bug: urllib `data = json.dumps(body).encode(); Request(url, data=data)` is missed: "
                     "shapes.body_argument only looks through json.dumps written inside `data=`, so the create body "
                     "keeps its wrapper while the response read is unwrapped")
-_FINDINGS_VANISH = ("known limitation (README): findings made through the `x[\"data\"][\"tracking\"]` fallback (a body passed in as a "
-                    "parameter) vanish on the next run, because the rewrite removed the `tracking` key the "
-                    "fallback looks for: a second run (or `--check` in CI) stops reporting the AS301/AS306 work "
-                    "that is still to do (shapes.Tracer.parent_shape)")
-
 KNOWN_BUGS: dict[tuple[str, str], str] = {
     ("request_body_multiline", "safe"): _MULTILINE,
     ("request_body_multiline", "unsafe"): _MULTILINE,
-    ("untraced_param_reads", "idempotent"): _FINDINGS_VANISH,
 }
 
 

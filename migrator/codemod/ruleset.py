@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 from migrator.catalogue import Catalogue, Rule
 from migrator.payload.ops import Remove, Rename, RenameValue, Reshape
@@ -25,6 +25,10 @@ class CodeRules:
     reads: dict[str, dict[str, tuple[str, Rule]]] = field(default_factory=dict)
     reported: dict[str, dict[str, Rule]] = field(default_factory=dict)
 
+    # What is left of v4 after the rewrite (see residual.py): key -> rule, check name -> rule.
+    residual_keys: dict[str, Rule] = field(default_factory=dict)
+    residual_checks: dict[str, Rule] = field(default_factory=dict)
+
     @classmethod
     def build(cls, catalogue: Catalogue, enabled: set[str], unsafe_fixes: bool = False) -> "CodeRules":
         rules = cls(catalogue, enabled, unsafe_fixes)
@@ -32,7 +36,23 @@ class CodeRules:
             for change in rule.changes:
                 for scope in change.scopes:
                     rules._add(rule, change, scope)
+            rules._add_residual(rule)
         return rules
+
+    def _add_residual(self, rule: Rule) -> None:
+        from migrator.codemod.residual import CHECKS
+
+        defined = keys_of_2025_01()
+        for change in rule.changes:
+            consumed = (change.old,) if isinstance(change, Rename) else change.fields if isinstance(change, Remove) \
+                else change.reads if isinstance(change, Reshape) and change.replaces_keys else ()
+            for key in consumed:
+                if key not in defined and key not in rule.residual_skip:
+                    self.residual_keys.setdefault(key, rule)
+        for check in rule.residual:
+            if check not in CHECKS or check in self.residual_checks:
+                raise ValueError(f"{rule.code}: residual check {check!r} is unknown or owned by another rule")
+            self.residual_checks[check] = rule
 
     def _add(self, rule: Rule, change, scope: str) -> None:
         if isinstance(change, Rename):
@@ -71,6 +91,25 @@ class CodeRules:
         if rule.code not in self.enabled or rule.safety == "manual":
             return False
         return rule.safety == "safe" or self.unsafe_fixes
+
+
+@lru_cache(maxsize=None)
+def keys_of_2025_01() -> frozenset[str]:
+    """Every property name the 2025-01 schemas define, at any depth (a key in this set is no
+    trace of v4 on its own, whatever its meaning was in v4)."""
+    from migrator.schemas import load_schema, schema_names
+
+    names: set[str] = set()
+    pending: list = [load_schema("2025-01", kind) for kind in schema_names("2025-01")]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, dict):
+            if isinstance(node.get("properties"), dict):
+                names.update(node["properties"])
+            pending.extend(node.values())
+        elif isinstance(node, list):
+            pending.extend(node)
+    return frozenset(names)
 
 
 def guide_ref(rule: Rule) -> str:

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import asdict, dataclass
-from typing import Mapping, Sequence, Union
+from typing import Mapping
 
 import libcst as cst
 
@@ -21,33 +20,8 @@ from migrator.codemod.shapes import (
     is_integer, is_name, iter_nodes, method_call, params_argument, request_scope, string_key,
     subscript_key,
 )
+from migrator.codemod.findings import Report, Statement, with_todo
 from migrator.codemod.suppress import Suppressions
-
-TODO_TAG = "TODO(aftership-migrate)"
-Statement = Union[cst.SimpleStatementLine, cst.BaseCompoundStatement]
-
-
-@dataclass(frozen=True)
-class Report:
-    """A site to report, positioned after the pass (positions cost a full codegen)."""
-
-    node: cst.CSTNode
-    code: str
-    message: str
-    guide: str
-
-
-@dataclass(frozen=True)
-class Finding:
-    line: int
-    column: int
-    code: str
-    message: str
-    guide: str
-
-    def as_dict(self) -> dict:
-        return asdict(self)
-
 
 def _with_text(node: cst.SimpleString, text: str) -> cst.SimpleString:
     """A string literal holding `text` (a key or header name), in the same prefix and quotes."""
@@ -246,7 +220,7 @@ class MigrationTransformer(cst.CSTTransformer):
             self.current_statement.pop()
         result = updated
         if self.add_todo and findings:
-            result = self._with_todo(result, findings)
+            result = with_todo(result, findings)
         before = self.inserts.pop(id(original), None)
         return cst.FlattenSentinel([*before, result]) if before else result
 
@@ -254,19 +228,6 @@ class MigrationTransformer(cst.CSTTransformer):
         visit_TryStar) = visit_Match = _open_statement
     leave_SimpleStatementLine = leave_ClassDef = leave_If = leave_For = leave_While = leave_With = leave_Try = (
         leave_TryStar) = leave_Match = _close_statement
-
-    def _with_todo(self, statement: Statement, findings: Sequence[Report]) -> Statement:
-        """One marker comment per rule above the statement; a marker already there is kept, not doubled."""
-        lines = list(statement.leading_lines)
-        present = {line.comment.value.split()[2] for line in lines
-                   if line.comment and line.comment.value.startswith(f"# {TODO_TAG}: ")
-                   and len(line.comment.value.split()) > 2}
-        for finding in findings:
-            if finding.code not in present:
-                present.add(finding.code)
-                lines.append(cst.EmptyLine(comment=cst.Comment(
-                    f"# {TODO_TAG}: {finding.code} {finding.message} ({finding.guide})")))
-        return statement.with_changes(leading_lines=lines)
 
     # Strings: base URL, header, webhook signature, EDD source value ---------------------------------
     def leave_SimpleString(self, original: cst.SimpleString, updated: cst.SimpleString) -> cst.BaseExpression:

@@ -69,8 +69,28 @@ def endpoint_of(template: str) -> str | None:
     last-checkpoint (by id), last-checkpoint-slug-number, notifications, couriers, detect, predict-batch, predict, other.
     """
     path = path_of(normalise(template))
+    return None if path is None else endpoint_of_path(path)
+
+
+# The resources of the API: a relative path handed to a helper starts with one of them.
+_RESOURCES = re.compile(r"^(?:\{\}|/)*(?=/?(?:trackings|last_checkpoint|notifications|couriers)(?:/|$|\?))")
+
+
+def relative_endpoint(template: str) -> str | None:
+    """The endpoint family of a template that is a full AfterShip URL *or* a path relative to
+    an unknown base (`f"{base}/trackings/{slug}/{n}"`, `"trackings/%s/%s"`); None otherwise."""
+    template = normalise(template)
+    path = path_of(template)
     if path is None:
-        return None
+        match = _RESOURCES.match(template)
+        if match is None:
+            return None
+        path = "/" + re.split(r"[?#]", template[match.end():], maxsplit=1)[0].lstrip("/")
+    return endpoint_of_path(path)
+
+
+def endpoint_of_path(path: str) -> str:
+    """The endpoint family of an API path (after the base, without query)."""
     path = path.rstrip("/")
     if re.fullmatch(r"/trackings", path):
         return "trackings"

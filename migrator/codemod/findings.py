@@ -1,0 +1,54 @@
+"""What the codemod says about a site: a `Report` during a pass, a positioned `Finding` after it,
+and the `# TODO(aftership-migrate)` marker `--add-todo` leaves above its statement."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Protocol, Sequence, Union
+
+import libcst as cst
+
+TODO_TAG = "TODO(aftership-migrate)"
+Statement = Union[cst.SimpleStatementLine, cst.BaseCompoundStatement]
+
+
+@dataclass(frozen=True)
+class Report:
+    """A site to report, positioned after the pass (positions cost a full codegen)."""
+
+    node: cst.CSTNode
+    code: str
+    message: str
+    guide: str
+
+
+@dataclass(frozen=True)
+class Finding:
+    line: int
+    column: int
+    code: str
+    message: str
+    guide: str
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+class Said(Protocol):
+    code: str
+    message: str
+    guide: str
+
+
+def with_todo(statement: Statement, said: Sequence[Said]) -> Statement:
+    """One marker comment per rule above the statement; a marker already there is kept, not doubled."""
+    lines = list(statement.leading_lines)
+    present = {line.comment.value.split()[2] for line in lines
+               if line.comment and line.comment.value.startswith(f"# {TODO_TAG}: ")
+               and len(line.comment.value.split()) > 2}
+    for report in said:
+        if report.code not in present:
+            present.add(report.code)
+            lines.append(cst.EmptyLine(comment=cst.Comment(
+                f"# {TODO_TAG}: {report.code} {report.message} ({report.guide})")))
+    return statement.with_changes(leading_lines=lines)

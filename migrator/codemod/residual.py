@@ -1,0 +1,373 @@
+"""What is left of v4 after the rewrite, reported at its line whether or not it was traced.
+
+The rewrite changes a site only where the tracer proved the data is AfterShip's. This pass is
+the guarantee behind it: in a file that talks to AfterShip, every v4 key, wrapper, removed
+endpoint or v4-only value still present *after* the rewrite is a finding. What it looks for
+comes from the catalogue: each key a rule's changes consume that 2025-01 does not define, and
+the named checks below, each owned by the rule that lists it in `Rule.residual`.
+
+It walks the rewritten module once, reading node dataclasses directly as `ScopeScanner` does.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Callable, Mapping
+
+import libcst as cst
+
+from migrator.codemod import urls
+from migrator.codemod.findings import with_todo
+from migrator.codemod.ruleset import CodeRules, guide_ref
+from migrator.codemod.shapes import Bindings, Tracer, _children, dotted, is_integer, string_key, subscript_key
+
+# Keys that are ordinary words: reported only where code uses them as keys, never as bare strings.
+GENERIC_KEYS = frozenset({"tracking", "page", "count", "limit", "country", "ios", "android"})
+KEY_METHODS = frozenset({"get", "pop", "setdefault"})
+TIME_BOUNDS = frozenset({"created_at_min", "created_at_max", "updated_at_min", "updated_at_max"})
+_FIELD_LIST = re.compile(r"^[a-z0-9_]+(?:\s*,\s*[a-z0-9_]+)+$")
+_COMMA_SLUGS = re.compile(r"^\s*[a-z0-9][a-z0-9-]*(?:\s*,\s*[a-z0-9][a-z0-9-]*)+\s*$")
+_QUERY_FIELDS = re.compile(r"[?&]fields=([^&#]*)")
+_PAGE_QUERY = re.compile(r"[?&]page=")
+_V4_PATH = re.compile(r"^/?v4(?:/|$)")
+_OTHER_VERSION = re.compile(r"api\.aftership\.com/(?:(v[0-35-9])\b|tracking/(\d{4}-\d{2})|tracking/\{)", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Site:
+    """One v4 construct left: the node, the check or key that found it, and what to say."""
+
+    node: cst.CSTNode
+    check: str  # a CHECKS name, or "key:<name>"
+    detail: str
+
+
+# The checks a rule may own, by name: what each looks for.
+CHECKS: Mapping[str, str] = {
+    "v4-base": "a v4 base URL or `/v4` path fragment",
+    "v4-header": "the `aftership-api-key` header name",
+    "endpoint:slug-number": "a /trackings/{slug}/{tracking_number} path in any string form",
+    "endpoint:last-checkpoint": "a /last_checkpoint path in any string form",
+    "endpoint:notifications": "a /notifications path in any string form",
+    "page-query": "`page=` in a GET /trackings URL",
+    "tracking-wrapper": "a `tracking` key written or built into a request body",
+    "tracking-envelope": "a `tracking` key read from a response",
+    "id-length": "a 24-character length test or field",
+    "comma-slug": "a comma-separated courier slug string",
+    "integer-time-bound": "a created_at/updated_at bound sent as a number",
+    "edd-address-country": "`country` of an EDD origin/destination address",
+}
+_ENDPOINT_CHECKS = {"slug-number": "endpoint:slug-number", "last-checkpoint": "endpoint:last-checkpoint",
+                    "last-checkpoint-slug-number": "endpoint:last-checkpoint", "notifications": "endpoint:notifications"}
+
+
+@dataclass
+class FileTraits:
+    """What the strings and imports of a module say about the AfterShip API it talks to."""
+
+    aftership_api: bool = False  # api.aftership.com, its header, or an AfterShip SDK import
+    versions: frozenset[str] = frozenset()  # versions other than v4 / 2025-01 its URLs name
+
+
+class ResidualScanner:
+    """Collects `Site`s of one (rewritten) module; `keys` maps each residual key to its hint."""
+
+    def __init__(self, keys: Mapping[str, str], constants: Mapping[str, str]) -> None:
+        self.keys = keys
+        self.sites: list[Site] = []
+        self.traits = FileTraits()
+        self._versions: set[str] = set()
+        self._handled: set[int] = set()  # string nodes already judged in a key or URL context
+        self._stores: set[int] = set()  # subscripts written to (and the chains under them)
+        self._envelopes: set[int] = set()  # keys of a dict literal that is a response's `data`
+        self._tracer = Tracer(Bindings(), None, constants)
+        self._handlers: dict[type, Callable[[cst.CSTNode], None]] = {
+            cst.SimpleString: self._simple_string,
+            cst.FormattedString: self._string_expression,
+            cst.ConcatenatedString: self._string_expression,
+            cst.BinaryOperation: self._binary,
+            cst.Subscript: self._subscript,
+            cst.Call: self._call,
+            cst.Comparison: self._comparison,
+            cst.DictElement: self._dict_element,
+            cst.Assign: self._assign,
+            cst.AugAssign: self._augassign,
+            cst.Del: self._del,
+            cst.Import: self._import,
+            cst.ImportFrom: self._import,
+            cst.Expr: self._expression_statement,
+        }
+        self.traits.aftership_api = any(_names_api(v) for v in constants.values())
+
+    def scan(self, module: cst.Module) -> list[Site]:
+        pending: list[cst.CSTNode] = [module]
+        handlers = self._handlers
+        while pending:
+            node = pending.pop()
+            handler = handlers.get(type(node))
+            if handler is not None:
+                handler(node)
+            pending.extend(reversed(_children(node)))
+        self.traits.versions = frozenset(self._versions)
+        return self.sites
+
+    def _add(self, node: cst.CSTNode, check: str, detail: str = "") -> None:
+        self.sites.append(Site(node, check, detail))
+
+    # Keys --------------------------------------------------------------------------------------
+    def _key(self, node: cst.BaseExpression, written: bool = False, as_key: bool = True) -> None:
+        """A string used as a key (subscript, dict key, .get, `in`): every residual key counts."""
+        key = string_key(node)
+        if key is None or id(node) in self._handled:
+            return
+        self._handled.add(id(node))
+        if key == "tracking":
+            self._add(node, "tracking-wrapper" if written else "tracking-envelope")
+        elif key in self.keys:
+            self._add(node, "key:" + key, f"`{key}` left as in v4")
+
+    def _subscript(self, node: cst.Subscript) -> None:
+        if len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):
+            written = id(node) in self._stores
+            if written:
+                self._stores.add(id(node.value))  # body["tracking"]["slug"] = ...: builds the wrapper
+            key = subscript_key(node)
+            if isinstance(key, str):
+                self._key(node.slice[0].slice.value, written)
+            if key == "country" and isinstance(node.value, cst.Subscript) \
+                    and subscript_key(node.value) in ("origin_address", "destination_address"):
+                self._add(node, "edd-address-country")
+
+    def _dict_element(self, node: cst.DictElement) -> None:
+        key = string_key(node.key)
+        # {"data": {"tracking": ...}} builds a v4 response (a test's mock), not a request body.
+        self._key(node.key, written=id(node.key) not in self._envelopes)
+        if key == "data" and isinstance(node.value, cst.Dict):
+            self._envelopes.update(id(e.key) for e in node.value.elements if isinstance(e, cst.DictElement))
+        if key == "notification" and isinstance(node.value, cst.Dict):
+            # A /notifications body: its `emails` are part of the removed endpoint's finding (AS203).
+            self._handled.update(id(e.key) for e in node.value.elements if isinstance(e, cst.DictElement))
+        if key == "slug":
+            self._comma_slug(node.value)
+        elif key in TIME_BOUNDS:
+            self._time_bound(node.value)
+        elif key in ("origin_address", "destination_address") and isinstance(node.value, cst.Dict):
+            for element in node.value.elements:
+                if isinstance(element, cst.DictElement) and string_key(element.key) == "country":
+                    self._add(element.key, "edd-address-country")
+
+    def _comparison(self, node: cst.Comparison) -> None:
+        if len(node.comparisons) == 1 and isinstance(node.comparisons[0].operator, (cst.In, cst.NotIn)):
+            self._key(node.left)
+        for left, right in ((node.left, node.comparisons[0].comparator),
+                            (node.comparisons[0].comparator, node.left)):
+            if (isinstance(left, cst.Call) and dotted(left.func) == "len" and is_integer(right, "24")
+                    and len(node.comparisons) == 1):
+                self._add(node, "id-length")
+
+    def _call(self, node: cst.Call) -> None:
+        func = node.func
+        name = dotted(func) or ""
+        method = func.attr.value if isinstance(func, cst.Attribute) else ""
+        if method in KEY_METHODS and node.args and node.args[0].keyword is None:
+            self._key(node.args[0].value, written=method == "setdefault")
+            if method == "get" and string_key(node.args[0].value) == "country" and isinstance(func.value, cst.Subscript) \
+                    and subscript_key(func.value) in ("origin_address", "destination_address"):
+                self._add(node.args[0].value, "edd-address-country")
+        builds_dict = name == "dict" or method == "update"
+        for arg in node.args:
+            if arg.keyword is None:
+                continue
+            keyword = arg.keyword.value
+            if keyword == "tracking" and builds_dict:
+                self._add(arg.keyword, "tracking-wrapper")
+            elif keyword in self.keys and (builds_dict or keyword not in GENERIC_KEYS):
+                self._add(arg.keyword, "key:" + keyword, f"`{keyword}` left as in v4")
+            if keyword == "slug":
+                self._comma_slug(arg.value)
+            elif keyword in TIME_BOUNDS:
+                self._time_bound(arg.value)
+            elif keyword in ("max_length", "min_length") and is_integer(arg.value, "24"):
+                self._add(arg, "id-length")
+        if method == "format" or name.split(".")[-1] == "urljoin":
+            self._string_expression(node)
+
+    # Statements: writes and slug constants ---------------------------------------------------------
+    def _assign(self, node: cst.Assign) -> None:
+        for target in node.targets:
+            self._store(target.target)
+            target_name = dotted(target.target) or ""
+            if "slug" in target_name.lower() or (isinstance(target.target, cst.Subscript)
+                                                 and subscript_key(target.target) == "slug"):
+                self._comma_slug(node.value)
+            if isinstance(target.target, cst.Subscript) and subscript_key(target.target) in TIME_BOUNDS:
+                self._time_bound(node.value)
+
+    def _augassign(self, node: cst.AugAssign) -> None:
+        self._store(node.target)
+
+    def _del(self, node: cst.Del) -> None:
+        self._store(node.target)
+
+    def _store(self, target: cst.BaseExpression) -> None:
+        if isinstance(target, cst.Subscript):
+            self._stores.add(id(target))
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            for element in target.elements:
+                self._store(element.value)
+
+    def _expression_statement(self, node: cst.Expr) -> None:
+        # A docstring or a bare string statement is prose, not a key.
+        if isinstance(node.value, (cst.SimpleString, cst.ConcatenatedString)):
+            self._handled.add(id(node.value))
+            if isinstance(node.value, cst.ConcatenatedString):
+                for part in (node.value.left, node.value.right):
+                    self._handled.add(id(part))
+
+    def _import(self, node: cst.Import | cst.ImportFrom) -> None:
+        if isinstance(node, cst.ImportFrom):
+            modules = [dotted(node.module) or ""] if node.module is not None and not node.relative else []
+        else:
+            modules = [dotted(alias.name) or "" for alias in node.names]
+        if any(m.split(".")[0] in ("aftership", "pyaftership") for m in modules):
+            self.traits.aftership_api = True
+
+    # Values -----------------------------------------------------------------------------------
+    def _comma_slug(self, value: cst.BaseExpression) -> None:
+        text = string_key(value)
+        joined = isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) \
+            and value.func.attr.value == "join" and string_key(value.func.value) == ","
+        if joined or (text is not None and _COMMA_SLUGS.match(text)):
+            self._handled.add(id(value))
+            self._add(value, "comma-slug")
+
+    def _time_bound(self, value: cst.BaseExpression) -> None:
+        name = dotted(value.func) if isinstance(value, cst.Call) else None
+        method = value.func.attr.value if isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) else ""
+        if isinstance(value, (cst.Integer, cst.Float)) or name in ("int", "time.time", "time") or method == "timestamp":
+            self._add(value, "integer-time-bound")
+
+    # Strings: URLs, header, field lists ---------------------------------------------------------
+    def _binary(self, node: cst.BinaryOperation) -> None:
+        if isinstance(node.operator, (cst.Add, cst.Modulo)):
+            self._string_expression(node)
+
+    def _string_expression(self, node: cst.BaseExpression) -> None:
+        """A string built of parts, judged once as a whole (its parts are not judged again)."""
+        if id(node) in self._handled:
+            return
+        template = self._tracer.template_of(node)
+        self._mark_parts(node)
+        if template is not None:
+            self._template(node, template)
+
+    def _mark_parts(self, node: cst.BaseExpression) -> None:
+        pending = [node]
+        while pending:
+            part = pending.pop()
+            self._handled.add(id(part))
+            if isinstance(part, (cst.BinaryOperation, cst.ConcatenatedString)):
+                pending.extend((part.left, part.right))
+            elif isinstance(part, cst.Call) and isinstance(part.func, cst.Attribute) and part.func.attr.value == "format":
+                pending.append(part.func.value)
+            elif isinstance(part, cst.Call) and (dotted(part.func) or "").split(".")[-1] == "urljoin":
+                pending.extend(a.value for a in part.args[:2])
+
+    def _simple_string(self, node: cst.SimpleString) -> None:
+        if id(node) in self._handled:
+            return
+        value = string_key(node)
+        if value is None:
+            return
+        self._template(node, value)
+        if value in self.keys and value not in GENERIC_KEYS:
+            self._add(node, "key:" + value, f"`{value}` left as in v4")
+        elif _FIELD_LIST.match(value):
+            self._field_list(node, value)
+
+    def _field_list(self, node: cst.CSTNode, text: str) -> None:
+        left = [part.strip() for part in text.split(",") if part.strip() in self.keys]
+        if left:
+            self._add(node, "key:" + left[0], f"field list names v4 field{'s' if len(left) > 1 else ''} "
+                                                f"{', '.join(f'`{k}`' for k in left)}")
+
+    def _template(self, node: cst.CSTNode, template: str) -> None:
+        lowered = template.lower()
+        if urls.HOST in lowered or lowered == urls.HEADER_OLD or lowered == urls.HEADER_NEW:
+            self.traits.aftership_api = True
+        for match in _OTHER_VERSION.finditer(template):
+            self._versions.add(match.group(1) or match.group(2) or "a version variable")
+        if urls.V4_BASE.search(template) or _V4_PATH.match(template):
+            self._add(node, "v4-base")
+        if lowered == urls.HEADER_OLD:
+            self._add(node, "v4-header")
+        endpoint = urls.relative_endpoint(template)
+        check = _ENDPOINT_CHECKS.get(endpoint or "")
+        if check is not None:
+            self._add(node, check)
+        if endpoint == "trackings" and _PAGE_QUERY.search(template):
+            self._add(node, "page-query")
+        fields = _QUERY_FIELDS.search(template)
+        if fields is not None and endpoint is not None:
+            self._field_list(node, fields.group(1))
+
+
+def _names_api(template: str) -> bool:
+    lowered = template.lower()
+    return urls.HOST in lowered or lowered in (urls.HEADER_OLD, urls.HEADER_NEW)
+
+
+@dataclass(frozen=True)
+class Residue:
+    """A site left of v4, with the rule that owns it (the shape `with_todo` and findings take)."""
+
+    node: cst.CSTNode
+    code: str
+    message: str
+    guide: str
+
+
+def residual_sites(module: cst.Module, rules: CodeRules, imported: Mapping[str, str]) -> list[Residue]:
+    """Every v4 construct left in `module` (the rewritten one), owned by an enabled rule; none
+    when the module does not talk to AfterShip's API (names its host or header, imports its SDK,
+    or imports a constant another module of the run defines with them)."""
+    keys = {key: f"`{key}`" for key in rules.residual_keys}
+    scanner = ResidualScanner(keys, {})
+    scanner.traits.aftership_api = any(_names_api(value) for value in imported.values())
+    sites = scanner.scan(module)
+    if not scanner.traits.aftership_api:
+        return []
+    found = []
+    for site in sites:
+        rule = rules.residual_keys.get(site.check[4:]) if site.check.startswith("key:") \
+            else rules.residual_checks.get(site.check)
+        if rule is None or not rules.on(rule.code):
+            continue
+        message = f"{site.detail}: {rule.title}" if site.detail else f"{rule.title} (left here: {CHECKS[site.check]})"
+        found.append(Residue(site.node, rule.code, message, guide_ref(rule)))
+    return found
+
+
+class TodoMarker(cst.CSTTransformer):
+    """Leaves a `# TODO(aftership-migrate)` marker above each statement holding a residue."""
+
+    def __init__(self, residues: list[Residue]) -> None:
+        super().__init__()
+        self.pending = {id(r.node): r for r in residues}
+        self.inside: list[list[Residue]] = []
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        if isinstance(node, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
+            self.inside.append([])
+        residue = self.pending.get(id(node))
+        if residue is not None and self.inside:
+            self.inside[-1].append(residue)
+        return True
+
+    def on_leave(self, original: cst.CSTNode, updated: cst.CSTNode):
+        if isinstance(original, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
+            said = self.inside.pop()
+            if said:
+                return with_todo(updated, said)
+        return updated
