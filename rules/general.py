@@ -199,4 +199,37 @@ SDK returns typed models with other method names, so calls are reported, not rew
     ),
 )
 
-RULES = (BASE_URL, API_KEY_HEADER, LEGACY_ONLY_KEYS, WEBHOOK_VERSION, RATE_LIMITS, STRICT_FIELD_TYPES, LEGACY_SDK)
+OTHER_VERSION = Rule(
+    code="AS108",
+    name="other-api-version",
+    title="Code on another AfterShip API version is left as it is",
+    guide="not in guide: this tool migrates v4 code; v1-v3 were retired before v4",
+    engines=frozenset({"code"}),
+    safety="manual",
+    summary="""
+A file whose AfterShip URLs name another version than v4 (v3, a dated version such as
+2024-04, or a version held in a variable) is not rewritten at all: no header rename, no
+unwrap, since its bodies follow that version's contract. A retired version (v1-v3) is reported
+once, at its URL; a dated version still answers and is left in silence. A file with the
+`aftership-api-key` header but no URL of its own keeps it when the run's AfterShip URLs are
+all of another version.
+""",
+    examples=(
+        CodeExample(
+            before='import requests\nAPI = "https://api.aftership.com/v3"\n'
+                   'r = requests.get(API + "/trackings", headers={"aftership-api-key": KEY})\n',
+            after='import requests\nAPI = "https://api.aftership.com/v3"\n'
+                  'r = requests.get(API + "/trackings", headers={"aftership-api-key": KEY})\n',
+            findings=("AS108",),
+        ),
+        CodeExample(
+            before='import requests\nAPI = "https://api.aftership.com/tracking/2024-04"\n'
+                   'tracking = requests.get(f"{API}/trackings/{tid}", headers={"as-api-key": KEY}).json()["data"]\n',
+            after='import requests\nAPI = "https://api.aftership.com/tracking/2024-04"\n'
+                  'tracking = requests.get(f"{API}/trackings/{tid}", headers={"as-api-key": KEY}).json()["data"]\n',
+        ),
+    ),
+)
+
+RULES = (BASE_URL, API_KEY_HEADER, LEGACY_ONLY_KEYS, WEBHOOK_VERSION, RATE_LIMITS, STRICT_FIELD_TYPES, LEGACY_SDK,
+         OTHER_VERSION)

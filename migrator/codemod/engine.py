@@ -64,7 +64,7 @@ def rewrite_source(source: bytes, rules: CodeRules, constants: Mapping[str, str]
         if transformer.reports and positions is None:
             positions = wrapper.resolve(PositionProvider)
         findings = _findings(transformer.reports, positions)
-        left = residual_sites(new_module, rules, constants or {})
+        left = residual_sites(new_module, rules, constants or {}) if transformer.other_version is None else []
         if left:
             new_module, findings = _with_residual(module, new_module, left, findings, suppressions, add_todo)
         changed = bool(transformer.fixes) or (add_todo and bool(findings))

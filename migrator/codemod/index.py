@@ -11,6 +11,8 @@ import ast
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from migrator.codemod.urls import api_versions
+
 
 def has_marker(data: bytes) -> bool:
     """The cheap test run on every file: does it mention AfterShip (aftership, AfterShip, ...)?"""
@@ -59,13 +61,22 @@ def aftership_constants(tree: ast.Module) -> dict[str, str]:
     return {name: value for name, value in known.items() if "aftership" in value.lower()}
 
 
+# The constants table entry that carries the API versions the whole run's AfterShip URLs name
+# (comma-separated), so a file with only the header can tell whether it travels to v4.
+PROJECT_VERSIONS = "project-api-versions:"
+
+
 @dataclass
 class ProjectIndex:
     """AfterShip constants by module key, and the names to look for in other files."""
 
     constants: dict[str, dict[str, str]] = field(default_factory=dict)
+    versions: set[str] = field(default_factory=set)
 
     def add(self, path: str, tree: ast.Module) -> None:
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and "ftership" in node.value:
+                self.versions |= api_versions(node.value)
         found = aftership_constants(tree)
         if found:
             for key in module_keys(path):

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
-from migrator.codemod.index import ProjectIndex, has_marker, parse_quietly
+from migrator.codemod.index import PROJECT_VERSIONS, ProjectIndex, has_marker, parse_quietly
 
 PARALLEL_THRESHOLD = 16  # fewer candidates than this are faster in-process than with a pool
 KEEP_BYTES = 32 << 20  # non-candidate files held in memory between the two passes of discovery
@@ -105,6 +105,9 @@ def select_candidates(files: list[Path]) -> tuple[dict[str, bytes], dict[str, di
                     sources[str(path)], imported[str(path)] = data, constants
     for path, tree in trees.items():
         imported[path] = index.imported(tree, path)
+    if index.versions:
+        for constants in imported.values():
+            constants[PROJECT_VERSIONS] = ",".join(sorted(index.versions))
     return dict(sorted(sources.items())), imported, unreadable
 
 

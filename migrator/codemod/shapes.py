@@ -253,6 +253,8 @@ class ScopeScanner:
         self._keys = keys
         self._signature_constants: set[str] = set()  # module names holding the webhook header
         self.names_aftership = False  # a string literal of the module mentions AfterShip
+        self.api_versions: set[str] = set()  # API versions its AfterShip URLs name (urls.api_versions)
+        self.version_sites: dict[str, cst.CSTNode] = {}  # the first string naming each version
 
     def scan(self, module: cst.Module) -> None:
         """Walk `module` in source order, calling `visit_<Type>` and `leave_FunctionDef`."""
@@ -302,12 +304,25 @@ class ScopeScanner:
 
     def visit_SimpleString(self, node: cst.SimpleString) -> None:
         value = string_key(node) or ""
+        if "ftership" in value:
+            self._versions(node, value)
         if value.lower() in urls.WEBHOOK_SIGNATURE_NAMES:
             self._stack[-1].mentions_webhook_signature = True
         self._mark(value)
 
     def visit_FormattedStringText(self, node: cst.FormattedStringText) -> None:
         self._mark(node.value)
+
+    def visit_FormattedString(self, node: cst.FormattedString) -> None:
+        # f"https://api.aftership.com/{VERSION}/...": the text parts alone would hide the field.
+        text = "".join(p.value if isinstance(p, cst.FormattedStringText) else "{}" for p in node.parts)
+        if "ftership" in text:
+            self._versions(node, text)
+
+    def _versions(self, node: cst.CSTNode, text: str) -> None:
+        for version in urls.api_versions(text):
+            self.api_versions.add(version)
+            self.version_sites.setdefault(version, node)
 
     def visit_Integer(self, node: cst.Integer) -> None:
         if node.value == "24":

@@ -21,6 +21,7 @@ from migrator.codemod.shapes import (
     subscript_key,
 )
 from migrator.codemod.findings import Report, Statement, with_todo
+from migrator.codemod.index import PROJECT_VERSIONS
 from migrator.codemod.suppress import Suppressions
 
 def _with_text(node: cst.SimpleString, text: str) -> cst.SimpleString:
@@ -112,6 +113,7 @@ class MigrationTransformer(cst.CSTTransformer):
         tracer.calls = scope.calls
         self.tracers.append(tracer)
         if outer is None:
+            self._versions()
             self._collect_constants(tracer)
             # Code, not a comment, names AfterShip: a string of this module or a constant it
             # imports. Only then is an untraced `x["data"]["tracking"]` taken for AfterShip's.
@@ -121,6 +123,20 @@ class MigrationTransformer(cst.CSTTransformer):
         self._seed_requests(scope.calls, tracer)
         tracer.quiet = not (scope.marked or scope.mentions_webhook_signature or tracer.calls_aftership
                             or (outer is not None and outer.calls_aftership))
+
+    def _versions(self) -> None:
+        """Whether this file is v4 code to migrate, from the versions its URLs (and the constants
+        it imports, and the run's) name: code on another version keeps its own contract."""
+        imported = {version for name, value in self.constants.items() if not name.startswith(PROJECT_VERSIONS)
+                    for version in urls.api_versions(value)}
+        versions = self.scanner.api_versions | imported
+        project = set(filter(None, self.constants.get(PROJECT_VERSIONS, "").split(",")))
+        other = urls.other_versions(versions)
+        self.other_version = sorted(other)[0] if other and urls.LEGACY not in versions else None
+        # The header goes where the URLs go: to v4 or 2025-01 in this file, or, with no URL
+        # here, the run's URLs are not all of another version.
+        self.header_to_v4 = bool(versions & {urls.LEGACY, urls.CURRENT}) or (
+            not versions and not urls.other_versions(project))
 
     def _collect_constants(self, tracer: Tracer) -> None:
         """String constants of the module, its classes and `self.x = ...` attributes.
@@ -192,9 +208,16 @@ class MigrationTransformer(cst.CSTTransformer):
                 return element.value
         return None
 
-    def visit_Module(self, node: cst.Module) -> None:
+    def visit_Module(self, node: cst.Module) -> bool:
         self.module_config = node.config_for_parsing  # inserted code uses the file's newlines and indent
         self._enter(node)
+        if self.other_version is None:
+            return True
+        site = self.scanner.version_sites.get(self.other_version)
+        if re.fullmatch(r"v[0-3]", self.other_version) and site is not None:
+            self.report(site, self.rule("AS108"), f"AfterShip API {self.other_version} is retired: "
+                                                  "move this code to 2025-01 by hand (this tool migrates v4)")
+        return False  # another version's code: nothing here is v4
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
         self._open_statement(node)
@@ -238,7 +261,10 @@ class MigrationTransformer(cst.CSTTransformer):
         if urls.V4_BASE.search(value) and self.fix(original, self.rule("AS101")):
             return _with_body(updated, urls.rewrite_base)
         if lowered == urls.HEADER_OLD:
-            if self.fix(original, self.rule("AS102")):
+            if not self.header_to_v4:
+                self.report(original, self.rule("AS102"), "`aftership-api-key` kept: this run's AfterShip URLs are "
+                                                          "of another version; rename it where it is sent to v4")
+            elif self.fix(original, self.rule("AS102")):
                 self.report(original, self.rule("AS103"))
                 return _with_text(updated, urls.HEADER_NEW)
             return updated
