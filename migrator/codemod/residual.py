@@ -81,6 +81,12 @@ class ResidualScanner:
         self._handled: set[int] = set()  # string nodes already judged in a key or URL context
         self._stores: set[int] = set()  # subscripts written to (and the chains under them)
         self._envelopes: set[int] = set()  # keys of a dict literal that is a response's `data`
+        # Judged once the whole module is read: `country` keys are EDD addresses in a module that
+        # calls predict-batch, and comma lists of slugs are detect slugs in one that calls detect.
+        self._country_keys: list[cst.CSTNode] = []
+        self._comma_lists: list[cst.CSTNode] = []
+        self._endpoints: set[str] = set()
+        self._slugs: set[int] = set()  # strings already reported as comma slugs
         self._tracer = Tracer(Bindings(), None, constants)
         self._handlers: dict[type, Callable[[cst.CSTNode], None]] = {
             cst.SimpleString: self._simple_string,
@@ -110,6 +116,10 @@ class ResidualScanner:
                 handler(node)
             pending.extend(reversed(_children(node)))
         self.traits.versions = frozenset(self._versions)
+        if self._endpoints & {"predict-batch", "predict"}:
+            self.sites.extend(Site(node, "edd-address-country", "") for node in self._country_keys)
+        if "detect" in self._endpoints:
+            self.sites.extend(Site(node, "comma-slug", "") for node in self._comma_lists if id(node) not in self._slugs)
         return self.sites
 
     def _add(self, node: cst.CSTNode, check: str, detail: str = "") -> None:
@@ -122,6 +132,8 @@ class ResidualScanner:
         if key is None or id(node) in self._handled:
             return
         self._handled.add(id(node))
+        if key == "country":
+            self._country_keys.append(node)
         if key == "tracking":
             self._add(node, "tracking-wrapper" if written else "tracking-envelope")
         elif key in self.keys:
@@ -238,8 +250,8 @@ class ResidualScanner:
         text = string_key(value)
         joined = isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) \
             and value.func.attr.value == "join" and string_key(value.func.value) == ","
-        if joined or (text is not None and _COMMA_SLUGS.match(text)):
-            self._handled.add(id(value))
+        if (joined or (text is not None and _COMMA_SLUGS.match(text))) and id(value) not in self._slugs:
+            self._slugs.add(id(value))
             self._add(value, "comma-slug")
 
     def _time_bound(self, value: cst.BaseExpression) -> None:
@@ -285,6 +297,8 @@ class ResidualScanner:
             self._add(node, "key:" + value, f"`{value}` left as in v4")
         elif _FIELD_LIST.match(value):
             self._field_list(node, value)
+        if "_" not in value and _COMMA_SLUGS.match(value):
+            self._comma_lists.append(node)
 
     def _field_list(self, node: cst.CSTNode, text: str) -> None:
         left = [part.strip() for part in text.split(",") if part.strip() in self.keys]
@@ -302,7 +316,10 @@ class ResidualScanner:
             self._add(node, "v4-base")
         if lowered == urls.HEADER_OLD:
             self._add(node, "v4-header")
-        endpoint = urls.relative_endpoint(template)
+        endpoint = urls.relative_endpoint(template) or (urls.endpoint_of(template) if urls.HOST in lowered else None)
+        self._endpoints.add(endpoint or "")
+        if "estimated-delivery-date/predict" in lowered:
+            self._endpoints.add("predict-batch")
         check = _ENDPOINT_CHECKS.get(endpoint or "")
         if check is not None:
             self._add(node, check)

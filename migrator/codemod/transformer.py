@@ -66,6 +66,7 @@ class MigrationTransformer(cst.CSTTransformer):
         self.needed_imports: set[str] = set()  # modules an inserted lookup uses
         self.awaited: set[int] = set()
         self.nested_expression_scopes = 0  # comprehensions and lambdas being visited
+        self.f_string_quotes: list[str] = []  # the quotes of the f-strings being visited, innermost last
 
     # Reporting ---------------------------------------------------------------------------------
     def _allowed(self, code: str, node: cst.CSTNode) -> bool:
@@ -285,7 +286,20 @@ class MigrationTransformer(cst.CSTTransformer):
             return updated.with_changes(value=urls.rewrite_base(original.value))
         return updated
 
+    def visit_FormattedString(self, node: cst.FormattedString) -> None:
+        self.f_string_quotes.append(node.quote)
+
+    def _fit_quotes(self, source: str) -> str | None:
+        """`source` (new code whose string literals use double quotes) made valid where it lands:
+        inside an f-string's braces a literal may not reuse the f-string's quote before Python
+        3.12. None when both quote kinds are taken by enclosing f-strings."""
+        taken = {quote[0] for quote in self.f_string_quotes}
+        if '"' not in taken:
+            return source
+        return None if "'" in taken else source.replace('"', "'")
+
     def leave_FormattedString(self, original: cst.FormattedString, updated: cst.FormattedString) -> cst.FormattedString:
+        self.f_string_quotes.pop()
         # f"{HOST}/v4/trackings": a path-only v4 prefix right after an AfterShip host.
         parts = list(updated.parts)
         for i in range(1, len(parts)):
@@ -605,8 +619,10 @@ class MigrationTransformer(cst.CSTTransformer):
             return updated.value
         if (parent.kind == "data" and parent.endpoint == "last-checkpoint" and key == "checkpoint"
                 and self.tracer.rewrote_last_checkpoint):
-            return _index(_index(updated.value, cst.SimpleString('"checkpoints"')),
-                          cst.UnaryOperation(cst.Minus(), cst.Integer("1")))
+            key = self._fit_quotes('"checkpoints"')
+            if key is not None:
+                return _index(_index(updated.value, cst.SimpleString(key)),
+                              cst.UnaryOperation(cst.Minus(), cst.Integer("1")))
         scope = self._scope(parent)
         if scope is None:
             return updated
@@ -672,7 +688,13 @@ class MigrationTransformer(cst.CSTTransformer):
         if not allow:
             self.report(node, rule, f"`{key}` read with a default: {rule.title}")
             return None
-        if id(node) in self.write_targets or not self.fix(node, rule):
+        if id(node) in self.write_targets:
+            return None
+        template = self._fit_quotes(template)
+        if template is None:
+            self.report(node, rule, f"`{key}` read inside nested f-strings: {rule.title}")
+            return None
+        if not self.fix(node, rule):
             return None
         receiver_code = _code(receiver)
         if not isinstance(receiver, (cst.Name, cst.Attribute, cst.Subscript, cst.Call)):
