@@ -235,6 +235,12 @@ class Scope:
     # Holds a literal some rule may act on (an AfterShip URL, a known key, 24); a function with
     # none, no AfterShip call and no webhook is not walked by the transformer at all.
     marked: bool = False
+    node: cst.CSTNode | None = None  # the Module or FunctionDef
+    parent: "Scope | None" = None
+    params: tuple[str, ...] = ()  # parameter names in call order (self/cls included)
+    returns: list = dataclasses.field(default_factory=list)  # the expressions it returns
+    # `map(fn, items)` / `filter(fn, items)`: (fn, items), so fn's parameter gets an item's shape.
+    applied: list = dataclasses.field(default_factory=list)
 
 
 class ScopeScanner:
@@ -272,7 +278,10 @@ class ScopeScanner:
             pending.extend(reversed(_children(node)))
 
     def _push(self, node: cst.CSTNode) -> None:
-        scope = Scope(Bindings(), [])
+        scope = Scope(Bindings(), [], node=node, parent=self._stack[-1] if self._stack else None)
+        if isinstance(node, cst.FunctionDef):
+            params = node.params
+            scope.params = tuple(p.name.value for p in (*params.posonly_params, *params.params, *params.kwonly_params))
         self.scopes[id(node)] = scope
         self._stack.append(scope)
 
@@ -294,6 +303,24 @@ class ScopeScanner:
 
     def visit_Call(self, node: cst.Call) -> None:
         self._stack[-1].calls.append(node)
+        name = dotted(node.func)
+        positional = [a.value for a in node.args if a.keyword is None and not a.star]
+        if name in ("map", "filter") and len(positional) >= 2:
+            function, items = positional[0], positional[1]
+        elif name in ("sorted", "min", "max") and positional:
+            items = positional[0]
+            function = next((a.value for a in node.args if a.keyword is not None and a.keyword.value == "key"), None)
+        else:
+            return
+        # The element a lambda or function applied to `items` receives has an item's shape.
+        if isinstance(function, cst.Lambda) and function.params.params:
+            self._bindings.add(function.params.params[0].name.value, "element", items)
+        elif isinstance(function, cst.Name):
+            self._stack[-1].applied.append((function.value, items))
+
+    def visit_Return(self, node: cst.Return) -> None:
+        if node.value is not None:
+            self._stack[-1].returns.append(node.value)
 
     def _mark(self, text: str) -> None:
         lowered = text.lower()
@@ -385,6 +412,9 @@ class Tracer:
         # /last_checkpoint: can every call of the function be rewritten (decided once), and was it.
         self.last_checkpoint_rewritable: bool | None = None
         self.rewrote_last_checkpoint = False
+        # Across calls (flow.summarise): what each parameter receives, what each local function returns.
+        self.params: dict[str, Shape] = {}
+        self.summaries = None
 
     # URL templates -------------------------------------------------------------------------
     @staticmethod
@@ -521,7 +551,7 @@ class Tracer:
     def _name_shape(self, name: str) -> Shape | None:
         if name in self.request_shapes:
             return self.request_shapes[name]
-        shapes = set()
+        shapes = {self.params[name]} if name in self.params else set()
         for how, value in self.bindings.values.get(name, ()):
             if how == "param":
                 continue  # a default says what a parameter may hold, not what it holds
@@ -539,6 +569,9 @@ class Tracer:
         response = self.http_call(call)
         if response is not None:
             return response
+        returned = self.summaries.returned(call.func) if self.summaries is not None else None
+        if returned is not None:
+            return returned
         func = call.func
         if isinstance(func, cst.Attribute):
             attr = func.attr.value

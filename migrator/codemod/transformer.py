@@ -21,6 +21,7 @@ from migrator.codemod.shapes import (
     subscript_key,
 )
 from migrator.codemod.findings import Report, Statement, with_todo
+from migrator.codemod.flow import summarise
 from migrator.codemod.index import PROJECT_VERSIONS
 from migrator.codemod.suppress import Suppressions
 
@@ -105,25 +106,39 @@ class MigrationTransformer(cst.CSTTransformer):
         if isinstance(root, cst.Module):
             self.scanner = ScopeScanner(self.rules.marker_literals)
             self.scanner.scan(root)
-        scope = self.scanner.scopes[id(root)]
-        outer = self.tracers[-1] if self.tracers else None
-        # A nested function shares its handler's request; the module level shares nothing.
-        webhook = scope.mentions_webhook_signature or bool(outer and outer.outer and outer.webhook)
-        tracer = Tracer(scope.bindings, outer, self.constants, webhook=webhook)
-        tracer.awaits_json = scope.awaits_json
-        tracer.calls = scope.calls
-        self.tracers.append(tracer)
-        if outer is None:
-            self._versions()
-            self._collect_constants(tracer)
-            # Code, not a comment, names AfterShip: a string of this module or a constant it
-            # imports. Only then is an untraced `x["data"]["tracking"]` taken for AfterShip's.
-            self.names_aftership = self.scanner.names_aftership or any(
-                "aftership" in value.lower() for value in self.constants.values())
-        tracer.envelope_fallback = self.names_aftership
-        self._seed_requests(scope.calls, tracer)
-        tracer.quiet = not (scope.marked or scope.mentions_webhook_signature or tracer.calls_aftership
-                            or (outer is not None and outer.calls_aftership))
+            self.tracer_of = self._build_tracers()
+        self.tracers.append(self.tracer_of[id(root)])
+
+    def _build_tracers(self) -> dict[int, Tracer]:
+        """A tracer for every scope, before any is walked: the module's constants, the request
+        bodies each call sends, and what flows across calls (flow.summarise) are known first,
+        so a helper defined above its caller is rewritten with what the caller passes it."""
+        tracers: dict[int, Tracer] = {}
+        scopes = list(self.scanner.scopes.values())
+        for scope in scopes:
+            outer = tracers[id(scope.parent.node)] if scope.parent is not None else None
+            # A nested function shares its handler's request; the module level shares nothing.
+            webhook = scope.mentions_webhook_signature or bool(outer and outer.outer and outer.webhook)
+            tracer = tracers[id(scope.node)] = Tracer(scope.bindings, outer, self.constants, webhook=webhook)
+            tracer.awaits_json = scope.awaits_json
+            tracer.calls = scope.calls
+            if outer is None:
+                self._versions()
+                self._collect_constants(tracer)
+                # Code, not a comment, names AfterShip: a string of this module or a constant it
+                # imports. Only then is an untraced `x["data"]["tracking"]` taken for AfterShip's.
+                self.names_aftership = self.scanner.names_aftership or any(
+                    "aftership" in value.lower() for value in self.constants.values())
+            tracer.envelope_fallback = self.names_aftership
+        summarise(scopes, tracers)
+        for scope in scopes:
+            self._seed_requests(scope.calls, tracers[id(scope.node)])
+        for scope in scopes:
+            tracer, outer = tracers[id(scope.node)], tracers.get(id(scope.parent.node)) if scope.parent else None
+            tracer.quiet = not (scope.marked or scope.mentions_webhook_signature or tracer.calls_aftership
+                                or tracer.params or (outer is not None and (outer.calls_aftership or outer.params))
+                                or any(tracer.shape_of(call) is not None for call in scope.calls))
+        return tracers
 
     def _versions(self) -> None:
         """Whether this file is v4 code to migrate, from the versions its URLs (and the constants
