@@ -64,6 +64,9 @@ def aftership_constants(tree: ast.Module) -> dict[str, str]:
 # The constants table entry that carries the API versions the whole run's AfterShip URLs name
 # (comma-separated), so a file with only the header can tell whether it travels to v4.
 PROJECT_VERSIONS = "project-api-versions:"
+# Marks a module of the run that AfterShip code imports: AfterShip data may reach its functions,
+# so what is unmistakably v4 in it (AfterShip's own field names) is reported too.
+IMPORTED_BY_AFTERSHIP = "imported-by-aftership:"
 
 
 @dataclass
@@ -115,6 +118,20 @@ class ProjectIndex:
                         local = alias.asname or alias.name
                         out.update({f"{local}.{name}": value for name, value in values.items()})
         return out
+
+
+def imported_modules(tree: ast.Module, path: str) -> set[str]:
+    """The dotted names of the modules `tree` imports (`from pkg import mod` may be `pkg.mod`)."""
+    found: set[str] = set()
+    for node in _imports(tree):
+        if isinstance(node, ast.ImportFrom):
+            module = _absolute_module(node, path)
+            if module:
+                found.add(module)
+            found.update(f"{module}.{alias.name}" if module else alias.name for alias in node.names)
+        else:
+            found.update(alias.name for alias in node.names)
+    return found
 
 
 def _absolute_module(node: ast.ImportFrom, path: str) -> str | None:

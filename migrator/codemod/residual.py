@@ -19,6 +19,7 @@ import libcst as cst
 
 from migrator.codemod import urls
 from migrator.codemod.findings import with_todo
+from migrator.codemod.index import IMPORTED_BY_AFTERSHIP
 from migrator.codemod.ruleset import CodeRules, guide_ref
 from migrator.codemod.shapes import Bindings, Tracer, _children, dotted, is_integer, string_key, subscript_key
 
@@ -354,7 +355,10 @@ def residual_sites(module: cst.Module, rules: CodeRules, imported: Mapping[str, 
     scanner.traits.aftership_api = any(_names_api(value) for value in imported.values())
     sites = scanner.scan(module)
     if not scanner.traits.aftership_api:
-        return []
+        if IMPORTED_BY_AFTERSHIP not in imported:
+            return []
+        # A module AfterShip code imports: only AfterShip's own field names are unmistakable.
+        sites = [s for s in sites if s.check.startswith("key:") and s.check[4:] not in GENERIC_KEYS]
     found = []
     for site in sites:
         rule = rules.residual_keys.get(site.check[4:]) if site.check.startswith("key:") \

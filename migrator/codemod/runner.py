@@ -8,13 +8,16 @@ when there are many). Results come back in path order whatever the order of comp
 
 from __future__ import annotations
 
+import ast
 import os
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
-from migrator.codemod.index import PROJECT_VERSIONS, ProjectIndex, has_marker, parse_quietly
+from migrator.codemod.index import (
+    IMPORTED_BY_AFTERSHIP, PROJECT_VERSIONS, ProjectIndex, has_marker, imported_modules, module_keys, parse_quietly,
+)
 
 PARALLEL_THRESHOLD = 16  # fewer candidates than this are faster in-process than with a pool
 KEEP_BYTES = 32 << 20  # non-candidate files held in memory between the two passes of discovery
@@ -105,10 +108,28 @@ def select_candidates(files: list[Path]) -> tuple[dict[str, bytes], dict[str, di
                     sources[str(path)], imported[str(path)] = data, constants
     for path, tree in trees.items():
         imported[path] = index.imported(tree, path)
+    _add_imported_modules(sources, imported, trees, rest)
     if index.versions:
         for constants in imported.values():
             constants[PROJECT_VERSIONS] = ",".join(sorted(index.versions))
     return dict(sorted(sources.items())), imported, unreadable
+
+
+def _add_imported_modules(sources: dict[str, bytes], imported: dict[str, dict[str, str]],
+                          trees: dict[str, ast.Module], rest: list[tuple[Path, bytes | None]]) -> None:
+    """Make candidates of the run's modules that AfterShip code imports (marked as such)."""
+    wanted = set().union(*(imported_modules(tree, path) for path, tree in trees.items())) if trees else set()
+    if not wanted:
+        return
+    for path, data in [*((Path(p), None) for p in sources), *rest]:
+        if not wanted.intersection(module_keys(str(path))):
+            continue
+        if str(path) not in sources:
+            try:
+                sources[str(path)] = data if data is not None else read_bytes(str(path))
+            except OSError:
+                continue
+        imported.setdefault(str(path), {})[IMPORTED_BY_AFTERSHIP] = "yes"
 
 
 def rewrite_one(path: str, source: bytes, constants: dict[str, str], settings: Settings) -> FileReport:

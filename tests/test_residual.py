@@ -1,0 +1,83 @@
+"""The residual pass: every v4 construct left after the rewrite is a finding, traced or not."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from migrator.api import rewrite_code
+from migrator.codemod.runner import Settings, rewrite_files, select_candidates
+
+HEAD = 'import requests\nAPI = "https://api.aftership.com/v4"\n'
+
+# (what is left, a line of code that leaves it, the rule that must report it)
+LEFT = [
+    ("untraced read", 'def f(t):\n    return t["customer_name"]\n', "AS307"),
+    (".get of a renamed key", 'def f(t):\n    return t.get("origin_country_iso3")\n', "AS311"),
+    ("`in` test", 'def f(t):\n    return "expected_delivery" in t\n', "AS305"),
+    ("dict literal key", 'BODY = {"smses": []}\n', "AS307"),
+    ("dict() keyword", 'BODY = dict(emails=[])\n', "AS307"),
+    ("field tuple", 'FIELDS = ("title", "tracking_destination_country")\n', "AS315"),
+    ("fields string", 'PARAMS = {"fields": "title,country_name"}\n', "AS317"),
+    ("keyword of a model", 'def f(Shipment, t):\n    return Shipment(confidence_score=t)\n', "AS318"),
+    ("wrapper built by dict()", 'BODY = dict(tracking=dict(title="x"))\n', "AS401"),
+    ("wrapper filled key by key", 'body = {}\nbody["tracking"] = {}\nbody["tracking"]["title"] = "x"\n', "AS401"),
+    ("envelope read", 'def f(payload):\n    return payload.get("tracking")\n', "AS402"),
+    ("mocked envelope", 'MOCK = {"data": {"tracking": {}}}\n', "AS402"),
+    ("slug/number by concatenation", 'def f(s, n):\n    return "trackings/" + s + "/" + n\n', "AS201"),
+    ("slug/number by %", 'def f(s, n):\n    return "trackings/%s/%s" % (s, n)\n', "AS201"),
+    ("slug/number by .format", 'def f(s, n):\n    return "/trackings/{}/{}".format(s, n)\n', "AS201"),
+    ("relative path to a helper", 'def f(c, s, n):\n    return c._request("GET", f"trackings/{s}/{n}")\n', "AS201"),
+    ("last_checkpoint", 'def f(c, i):\n    return c._get("last_checkpoint/" + i)\n', "AS202"),
+    ("notifications", 'def f(c, s, n):\n    return c._post(f"notifications/{s}/{n}/add")\n', "AS203"),
+    ("page query", 'def f(c, p):\n    return c._get(f"{API}/trackings?page={p}")\n', "AS404"),
+    ("page read", 'def f(d):\n    return d["data"]["page"]\n', "AS404"),
+    ("id length", 'def f(i):\n    return len(i) == 24\n', "AS302"),
+    ("comma slug constant", 'DETECT_SLUGS = "ups,fedex"\n', "AS303"),
+    ("integer time bound", 'import time\nPARAMS = {"created_at_min": int(time.time())}\n', "AS405"),
+    ("v4 path fragment", 'VERSION = "v4"\n', "AS101"),
+]
+
+
+@pytest.mark.parametrize("code, expected", [(c, e) for _, c, e in LEFT], ids=[i for i, _, _ in LEFT])
+def test_left_construct_is_reported(code, expected):
+    result = rewrite_code(HEAD + code)
+    codes = {f.code for f in result.findings}
+    assert expected in codes, result.findings
+    line = next(f.line for f in result.findings if f.code == expected)
+    assert line > 2, "reported at the construct, not at the header lines"
+
+
+@pytest.mark.parametrize("code, expected", [(c, e) for _, c, e in LEFT], ids=[i for i, _, _ in LEFT])
+def test_nothing_is_reported_where_aftership_is_not_called(code, expected):
+    """The same code in a module that never names AfterShip's API is none of our business."""
+    assert rewrite_code("# mentions AfterShip in a comment only\n" + code).findings == []
+
+
+def test_second_run_reports_what_the_first_left():
+    source = HEAD + 'def f(t):\n    return t["coordinates"], requests.get(API + "/couriers").json()["data"]\n'
+    first = rewrite_code(source)
+    second = rewrite_code(first.code)
+    assert [(f.line, f.code) for f in second.findings] == [(f.line, f.code) for f in first.findings] != []
+
+
+def test_add_todo_marks_residues_once():
+    source = HEAD + 'def f(t):\n    return t["customer_name"]\n'
+    once = rewrite_code(source, add_todo=True).code
+    assert once.count("TODO(aftership-migrate): AS307") == 1
+    assert rewrite_code(once, add_todo=True).code == once
+
+
+def test_module_imported_by_aftership_code_reports_aftership_field_names(tmp_path: Path):
+    (tmp_path / "client.py").write_text(HEAD + "from models import to_row\n\n"
+                                        "def rows(tid):\n    return to_row(requests.get(API + '/trackings/' + tid).json())\n")
+    (tmp_path / "models.py").write_text('def to_row(t):\n    return t["origin_country_iso3"], t["count"], t["tracking"]\n')
+    (tmp_path / "other.py").write_text('def to_row(t):\n    return t["origin_country_iso3"]\n')
+    sources, imported, _ = select_candidates(sorted(tmp_path.glob("*.py")))
+    found = {Path(r.path).name: [(f.line, f.code) for f in r.findings]
+             for r in rewrite_files(sources, imported, Settings())}
+    # Only AfterShip's own field names: `count` and `tracking` are ordinary words in a module
+    # that does not talk to AfterShip itself. A module nobody AfterShip imports is not read.
+    assert found["models.py"] == [(2, "AS311")]
+    assert "other.py" not in found
