@@ -16,6 +16,9 @@ GET, PUT and DELETE /trackings/{slug}/{tracking_number}, and its /retrack and
 call. With --unsafe-fixes the id is looked up first with
 GET /trackings?slug=...&tracking_numbers=... (one more request, in the HTTP library the call
 already uses: requests, httpx, aiohttp or urllib) and the call goes to /trackings/{id}.
+The lookup keeps the v4 call's error contract: a failed lookup raises the library's HTTP error
+(`raise_for_status`; urllib raises HTTPError itself), and a tracking that does not exist gives
+an id of None, so the call answers 404 exactly as the v4 call did.
 """,
     examples=(
         CodeExample(
@@ -29,8 +32,10 @@ already uses: requests, httpx, aiohttp or urllib) and the call goes to /tracking
             before='import requests\n\ndef fetch(slug, number):\n'
                    '    return requests.get(f"https://api.aftership.com/v4/trackings/{slug}/{number}", headers=HEADERS)\n',
             after='import requests\n\ndef fetch(slug, number):\n'
-                  '    tracking_id = requests.get(f"https://api.aftership.com/tracking/2025-01/trackings", '
-                  'params={"slug": slug, "tracking_numbers": number}, headers=HEADERS).json()["data"]["trackings"][0]["id"]\n'
+                  '    lookup = requests.get(f"https://api.aftership.com/tracking/2025-01/trackings", '
+                  'params={"slug": slug, "tracking_numbers": number}, headers=HEADERS)\n'
+                  '    lookup.raise_for_status()\n'
+                  '    tracking_id = next((item["id"] for item in lookup.json()["data"]["trackings"]), None)\n'
                   '    return requests.get(f"https://api.aftership.com/tracking/2025-01/trackings/{tracking_id}", headers=HEADERS)\n',
             unsafe_fixes=True,
         ),

@@ -382,9 +382,9 @@ def test_crlf_is_kept_on_every_line(unsafe):
     result = run(CASES["crlf_endings"].before, unsafe)
     assert result.status == "changed"
     assert result.new_source.count(b"\r\n") == result.new_source.count(b"\n")
-    if unsafe:  # the inserted id lookup is a new line: it must end in CRLF too
-        assert b'tracking_id = requests.get(f"{BASE}/trackings", params=' in result.new_source
-        assert result.new_source.count(b"\r\n") == CASES["crlf_endings"].before.count(b"\r\n") + 1
+    if unsafe:  # the inserted id lookup is three new lines: each must end in CRLF too
+        assert b'lookup = requests.get(f"{BASE}/trackings", params=' in result.new_source
+        assert result.new_source.count(b"\r\n") == CASES["crlf_endings"].before.count(b"\r\n") + 3
 
 
 def test_bom_is_kept():

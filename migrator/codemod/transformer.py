@@ -441,8 +441,8 @@ class MigrationTransformer(cst.CSTTransformer):
         if shape.endpoint == "slug-number":
             lookup = self._id_lookup(original, updated)
             if lookup is not None and self.rules.unsafe_fixes and self.fix(original, self.rule("AS201")):
-                anchor, statement, call, imports = lookup
-                self.inserts.setdefault(id(anchor), []).append(statement)
+                anchor, statements, call, imports = lookup
+                self.inserts.setdefault(id(anchor), []).extend(statements)
                 self.needed_imports.update(imports)
                 return call
             hint = " (fixable with --unsafe-fixes)" if lookup is not None else ""
@@ -508,7 +508,7 @@ class MigrationTransformer(cst.CSTTransformer):
 
     def _id_lookup(self, original: cst.Call, updated: cst.Call):
         """For a call to `.../trackings/{slug}/{number}[/action]`: (where to insert, the id lookup
-        statement, the call with `/trackings/{id}`, modules the lookup imports), in the HTTP
+        statements, the call with `/trackings/{id}`, modules the lookup imports), in the HTTP
         library the call already uses:
         requests/httpx (`x.get(...)`, also awaited), aiohttp (`async with session.get(...)`),
         urllib (`Request(...)`, `urlopen(...)`).
@@ -527,34 +527,39 @@ class MigrationTransformer(cst.CSTTransformer):
         params = f'{{"slug": {_code(slug)}, "tracking_numbers": {_code(number)}}}'
         kept = "".join(", " + _code(a).strip().rstrip(",") for a in updated.args
                        if a.keyword is not None and a.keyword.value in ("headers", "auth", "timeout"))
-        pick = '["data"]["trackings"][0]["id"]'
+        # No match gives None, so the call asks for /trackings/None and fails as the v4 call did
+        # for an unknown tracking (404); a failed lookup raises the library's own HTTP error.
+        def first(body: str) -> str:
+            return f'{variable} = next((item["id"] for item in {body}["data"]["trackings"]), None)\n'
+
         func = updated.func
         name = dotted(func) or ""
         imports: tuple[str, ...] = ()
         if name.split(".")[-1] in ("Request", "urlopen"):
             prefix = name[: -len(name.split(".")[-1])]
             request = f"{prefix}Request({list_url} + \"?\" + urllib.parse.urlencode({params}){kept})"
-            source = (f"with {prefix}urlopen({request}) as {temporary}:\n"
-                      f"    {variable} = json.load({temporary}){pick}\n")
+            # urlopen raises HTTPError for an error status by itself.
+            source = f"with {prefix}urlopen({request}) as {temporary}:\n    " + first(f"json.load({temporary})")
             imports = ("urllib.parse", "json")
         elif isinstance(func, cst.Attribute) and func.attr.value in ("get", "put", "delete", "post", "patch"):
             get = f"{_code(func.value)}.get({list_url}, params={params}{kept})"
+            check = f"{temporary}.raise_for_status()\n"
             if isinstance(anchor, cst.With):
                 awaited = "await " if anchor.asynchronous else ""
                 source = (f"{'async ' if anchor.asynchronous else ''}with {get} as {temporary}:\n"
-                          f"    {variable} = ({awaited}{temporary}.json()){pick}\n")
+                          f"    {check}    " + first(f"({awaited}{temporary}.json())"))
             elif id(original) in self.awaited:
                 # httpx answers .json() at once; aiohttp needs it awaited (seen in this function).
-                body = f"(await (await {get}).json())" if self.tracer.awaits_json else f"(await {get}).json()"
-                source = f"{variable} = {body}{pick}\n"
+                body = f"(await {temporary}.json())" if self.tracer.awaits_json else f"{temporary}.json()"
+                source = f"{temporary} = await {get}\n{check}" + first(body)
             else:
-                source = f"{variable} = {get}.json(){pick}\n"
+                source = f"{temporary} = {get}\n{check}" + first(f"{temporary}.json()")
         else:
             return None
-        statement = cst.parse_statement(source, config=self.module_config)
+        statements = cst.parse_module(source, config=self.module_config).body
         args = list(updated.args)
         args[url_index] = args[url_index].with_changes(value=new_url)
-        return anchor, statement, updated.with_changes(args=args), imports
+        return anchor, statements, updated.with_changes(args=args), imports
 
     def _anchor(self, call: cst.Call) -> cst.CSTNode | None:
         """The statement to insert a lookup before: the one holding the call, or its `with`."""
