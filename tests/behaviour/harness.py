@@ -1,0 +1,384 @@
+"""Run v4 client programs against the fake AfterShip API, before and after `aftership-migrate rewrite`.
+
+    python tests/behaviour/harness.py run fixtures/clients/NAME       # the v4 program, once
+    python tests/behaviour/harness.py compare fixtures/clients/NAME   # before vs after rewrite
+
+`compare` copies the client folder twice to a temporary directory, runs the original against a
+fresh fake, rewrites one copy (safe fixes) and the other (--unsafe-fixes), runs each copy against
+a fresh fake, and tells for each whether the output stayed the same; when not, it gives the
+findings the rewrite left and, when the run ended in a traceback, the frames of the traceback
+that lie in the client's own files.
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+try:
+    from .fakeapi import FakeAfterShip
+except ImportError:  # run as a script
+    from fakeapi import FakeAfterShip
+
+HERE = Path(__file__).resolve().parent
+REDIRECT = HERE / "redirect"
+CLIENT_TIMEOUT = 20  # seconds
+REWRITE_TIMEOUT = 120
+MODES = ("safe", "unsafe")
+_FRAME = re.compile(r'^\s*File "(?P<file>[^"]+)", line (?P<line>\d+)', re.MULTILINE)
+
+
+class RewriteError(RuntimeError):
+    """`aftership-migrate rewrite` exited with 2 (usage or internal error)."""
+
+
+@dataclass
+class Run:
+    stdout: str
+    stderr: str
+    returncode: int
+    refused: list = field(default_factory=list)  # fakeapi.Refusal: requests answered with an error
+
+    @property
+    def traceback(self) -> bool:
+        """Whether the program ended in an uncaught exception (not just a logged traceback)."""
+        return self.returncode != 0 and "Traceback (most recent call last):" in self.stderr
+
+
+@dataclass
+class After:
+    """One rewrite mode of a client: its findings and what the rewritten program did."""
+
+    mode: str
+    run: Run
+    findings: list[dict]  # lines are those of the source before the rewrite (the codemod reports so)
+    frames: list[tuple[str, int]]  # (file relative to the client folder, line) of the traceback, if any
+    code_diff: str = ""
+    # (file, line before the rewrite) of each frame: the lines the frames' rewritten lines came from
+    frame_sites: set[tuple[str, int]] = field(default_factory=set)
+
+    def equivalent_to(self, before: Run) -> bool:
+        return self.run.stdout == before.stdout and self.run.returncode == before.returncode
+
+    def findings_in_program(self, folder_files: set[str]) -> list[dict]:
+        return [f for f in self.findings if f["file"] in folder_files]
+
+
+@dataclass
+class Outcome:
+    name: str
+    before: Run
+    afters: dict[str, After] = field(default_factory=dict)
+    files: set[str] = field(default_factory=set)  # the client's .py files, relative
+    sources: dict[str, str] = field(default_factory=dict)  # their text before the rewrite
+
+    def equivalent(self, mode: str) -> bool:
+        return self.afters[mode].equivalent_to(self.before)
+
+    def explained(self, mode: str) -> tuple[bool, str]:
+        """Whether a difference of `mode` is explained by the findings (True when no difference).
+
+        Every request the API refused after the rewrite (and not before) needs a finding of a
+        rule about what that request sends (`refusal_rules`); a traceback needs a finding at one
+        of its frames, earlier in the function of its innermost frame, naming the missing key of
+        a KeyError, or a refused request it follows from; any other difference needs a finding.
+        """
+        after = self.afters[mode]
+        if after.equivalent_to(self.before):
+            return True, "equivalent"
+        found = after.findings_in_program(self.files)
+        if not found:
+            return False, "output differs and the rewrite left no finding"
+        codes = {f["code"] for f in found}
+        before = {(r.status, refusal_family(r.path)) for r in self.before.refused}
+        new = [r for r in after.run.refused if (r.status, refusal_family(r.path)) not in before]
+        for refusal in new:
+            if not codes & refusal_rules(refusal):
+                return False, (f"the API refused {refusal.method} {refusal.path} ({refusal.status}) and no finding "
+                               f"of {', '.join(sorted(refusal_rules(refusal)))} says why")
+        if after.run.traceback and not new:
+            if not after.frames:
+                return False, "the run ended in a traceback with no frame in the program's files"
+            if not self._explains_traceback(after, found):
+                frames = ", ".join(f"{p}:{n}" for p, n in after.frames)
+                sites = ", ".join(f"{p}:{n}" for p, n in sorted(after.frame_sites))
+                return False, f"no finding at or before the failing line ({frames}; before the rewrite: {sites})"
+        return True, f"differs, explained by {len(found)} finding(s)"
+
+    def _explains_traceback(self, after: "After", found: list[dict]) -> bool:
+        if any((f["file"], f["line"]) in after.frame_sites for f in found):
+            return True
+        missing = re.findall(r"^KeyError: '([^']+)'", after.run.stderr, re.MULTILINE)
+        if missing and any(f"`{missing[-1]}`" in f["message"] for f in found):
+            return True
+        # The innermost frame of the program: a finding above it in the same function is where
+        # the value that failed was made (a request, a URL, a read).
+        name, _ = after.frames[-1]
+        lines = [n for p, n in after.frame_sites if p == name]
+        if name not in self.sources or not lines:
+            return False
+        start = enclosing_function_start(self.sources[name], max(lines))
+        return any(f["file"] == name and start <= f["line"] <= max(lines) for f in found)
+
+    def output_diff(self, mode: str) -> str:
+        after = self.afters[mode].run
+        before_text = self.before.stdout.splitlines(keepends=True) + [f"[exit {self.before.returncode}]\n"]
+        after_text = after.stdout.splitlines(keepends=True) + [f"[exit {after.returncode}]\n"]
+        return "".join(difflib.unified_diff(before_text, after_text, "before (v4)", f"after ({mode})"))
+
+
+_VERSION_PREFIX = re.compile(r"^/(?:v4|tracking/\d{4}-\d{2})")
+
+
+def refusal_family(path: str) -> str:
+    """The endpoint family of a refused request's path, whatever the version prefix."""
+    path = _VERSION_PREFIX.sub("", path)
+    if path.startswith("/last_checkpoint/"):
+        return "last-checkpoint"
+    if path.startswith("/notifications/"):
+        return "notifications"
+    if re.fullmatch(r"/trackings/[^/]+/[^/]+(/(retrack|mark-as-completed))?/?", path) and \
+            not re.fullmatch(r"/trackings/[^/]+/(retrack|mark-as-completed)/?", path):
+        return "slug-number"
+    return path.split("/")[1] if path.count("/") else path
+
+
+# The rules whose findings say why the 2025-01 API refuses a request: by status, then by family.
+_BODY_RULES = frozenset({"AS106", "AS303", "AS306", "AS307", "AS308", "AS311", "AS312", "AS313", "AS314",
+                         "AS315", "AS320", "AS321", "AS323", "AS401", "AS404", "AS405", "AS601", "AS603"})
+_NOT_FOUND_RULES = {"slug-number": {"AS201"}, "last-checkpoint": {"AS202"}, "notifications": {"AS203"}}
+
+
+def refusal_rules(refusal) -> set[str]:
+    if refusal.status == 401:
+        return {"AS101", "AS102", "AS108"}
+    if refusal.status == 429:
+        return {"AS404"}  # a page loop that never ends under cursor pagination
+    if refusal.status == 404:
+        return _NOT_FOUND_RULES.get(refusal_family(refusal.path), {"AS101", "AS201", "AS302"})
+    return set(_BODY_RULES)
+
+
+def enclosing_function_start(source: str, line: int) -> int:
+    """The first line of the innermost function holding `line` (1 at module level)."""
+    import ast
+
+    start = 1
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.lineno <= line <= node.end_lineno:
+            start = max(start, node.lineno)
+    return start
+
+
+def client_env(port: int) -> dict[str, str]:
+    """The client's environment: ours minus PYTHON* and AFTERSHIP_* settings, plus the redirect."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "AFTERSHIP_"))}
+    env.update(PYTHONPATH=str(REDIRECT), AFTERSHIP_FAKE_PORT=str(port), AFTERSHIP_API_KEY="test-key",
+               PYTHONDONTWRITEBYTECODE="1", PYTHONHASHSEED="0", PYTHONIOENCODING="utf-8",
+               PYTHONUNBUFFERED="1")
+    return env
+
+
+def run_client(folder: Path, port: int) -> Run:
+    """`python main.py` in `folder`, its AfterShip calls sent to the fake on `port`."""
+    try:
+        done = subprocess.run([sys.executable, "main.py"], cwd=folder, env=client_env(port),
+                              capture_output=True, text=True, timeout=CLIENT_TIMEOUT, stdin=subprocess.DEVNULL)
+    except subprocess.TimeoutExpired as expired:
+        out = expired.stdout.decode() if isinstance(expired.stdout, bytes) else (expired.stdout or "")
+        err = expired.stderr.decode() if isinstance(expired.stderr, bytes) else (expired.stderr or "")
+        return Run(out, err + f"\nharness: timed out after {CLIENT_TIMEOUT} s\n", -9)
+    return Run(done.stdout, done.stderr, done.returncode)
+
+
+def run_with_fresh_fake(folder: Path) -> Run:
+    with FakeAfterShip() as fake:
+        run = run_client(folder, fake.port)
+        run.refused = list(fake.refused)
+        return run
+
+
+def _cli() -> list[str]:
+    script = Path(sys.executable).parent / "aftership-migrate"
+    found = str(script) if script.exists() else shutil.which("aftership-migrate")
+    if not found:
+        raise RewriteError("the aftership-migrate command is not installed (pip install -e .)")
+    return [found]
+
+
+def rewrite(folder: Path, unsafe: bool) -> list[dict]:
+    """Rewrite `folder` in place; the findings, each with `file` relative to `folder`.
+
+    Exit status 0 (nothing to do) and 1 (changed or findings) are normal; 2 raises RewriteError.
+    """
+    folder = Path(folder).resolve()
+    # One worker process: a client is a few files, and the harness runs clients in parallel itself.
+    command = [*_cli(), "rewrite", "--output-format", "json", "--jobs", "1",
+               *(["--unsafe-fixes"] if unsafe else []), "."]
+    done = subprocess.run(command, cwd=folder, capture_output=True, text=True, timeout=REWRITE_TIMEOUT,
+                          stdin=subprocess.DEVNULL)
+    if done.returncode not in (0, 1):
+        raise RewriteError(f"aftership-migrate rewrite exited {done.returncode} in {folder}:\n{done.stderr}")
+    findings = json.loads(done.stdout or "[]")
+    for finding in findings:
+        finding["file"] = _relative(folder, finding["path"])
+    return findings
+
+
+def _relative(folder: Path, path: str) -> str:
+    full = Path(path) if Path(path).is_absolute() else folder / path
+    try:
+        return full.resolve().relative_to(folder).as_posix()
+    except ValueError:
+        return path
+
+
+def traceback_frames(stderr: str, folder: Path) -> list[tuple[str, int]]:
+    """The (file, line) frames of the traceback(s) in `stderr` that lie in `folder`, in order."""
+    folder = Path(folder).resolve()
+    start = stderr.find("Traceback (most recent call last):")
+    if start < 0:
+        return []
+    frames = []
+    for match in _FRAME.finditer(stderr, start):
+        relative = _relative(folder, match["file"])
+        if not Path(relative).is_absolute() and (folder / relative).exists():
+            frame = (relative, int(match["line"]))
+            if frame not in frames:
+                frames.append(frame)
+    return frames
+
+
+def original_lines(old: str, new: str) -> dict[int, set[int]]:
+    """Line of the rewritten text -> the line(s) of the original it came from (1-based).
+
+    The codemod reports findings at lines of the source it was given, while a traceback names
+    lines of the rewritten file; --unsafe-fixes inserts lines (an id lookup) and unwrapping a
+    multi-line body removes some. Unchanged lines and same-size edited blocks map one to one,
+    other edited blocks to the whole original block, inserted lines to the line they precede.
+    """
+    a, b = old.splitlines(), new.splitlines()
+    mapping: dict[int, set[int]] = {}
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        for j in range(j1, j2):
+            if tag == "equal" or (tag == "replace" and i2 - i1 == j2 - j1):
+                mapping[j + 1] = {i1 + (j - j1) + 1}
+            elif tag == "replace":
+                mapping[j + 1] = set(range(i1 + 1, i2 + 1))
+            else:  # insert
+                mapping[j + 1] = {i1 + 1}
+    return mapping
+
+
+def frame_sites(frames: list[tuple[str, int]], old: dict[str, str], new_folder: Path) -> set[tuple[str, int]]:
+    """The (file, original line) pairs the rewritten traceback frames stand for."""
+    sites = set()
+    for name, line in frames:
+        if name in old:
+            new_text = (new_folder / name).read_text(encoding="utf-8", errors="replace")
+            lines = original_lines(old[name], new_text).get(line, {line})
+        else:
+            lines = {line}
+        sites.update((name, n) for n in lines)
+    return sites
+
+
+def _python_files(folder: Path) -> dict[str, str]:
+    return {p.relative_to(folder).as_posix(): p.read_text(encoding="utf-8", errors="replace")
+            for p in sorted(folder.rglob("*.py"))}
+
+
+def _code_diff(old: dict[str, str], new_folder: Path) -> str:
+    new = _python_files(new_folder)
+    return "".join("".join(difflib.unified_diff(old[name].splitlines(True), new.get(name, "").splitlines(True),
+                                                f"a/{name}", f"b/{name}"))
+                   for name in old if old[name] != new.get(name))
+
+
+def compare(folder: Path) -> Outcome:
+    """Before vs after the safe and the unsafe rewrite, each run against a fresh fake."""
+    folder = Path(folder).resolve()
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    with tempfile.TemporaryDirectory(prefix=f"behaviour-{folder.name}-") as tmp:
+        original = Path(tmp, "before", folder.name)
+        shutil.copytree(folder, original, ignore=ignore)
+        sources = _python_files(original)
+        outcome = Outcome(folder.name, run_with_fresh_fake(original), files=set(sources), sources=sources)
+        for mode in MODES:
+            copy = Path(tmp, mode, folder.name)  # same folder name: tracebacks and outputs compare
+            shutil.copytree(folder, copy, ignore=ignore)
+            findings = rewrite(copy, unsafe=mode == "unsafe")
+            run = run_with_fresh_fake(copy)
+            frames = traceback_frames(run.stderr, copy) if run.traceback else []
+            outcome.afters[mode] = After(mode, run, findings, frames, _code_diff(sources, copy),
+                                         frame_sites(frames, sources, copy))
+    return outcome
+
+
+def clients(root: Path) -> list[Path]:
+    """Every client folder (one with a main.py) under `root`, sorted by name."""
+    return sorted(p for p in Path(root).iterdir() if (p / "main.py").is_file())
+
+
+# ---- command line ------------------------------------------------------------------------------
+
+
+def _print_run(run: Run) -> None:
+    print("--- stdout", run.stdout, "--- stderr", run.stderr, f"--- exit code {run.returncode}", sep="\n")
+
+
+def _print_outcome(outcome: Outcome, show_code: bool) -> None:
+    print(f"== {outcome.name}: before (v4) exit {outcome.before.returncode}")
+    if outcome.before.returncode != 0:
+        print("the v4 program itself fails (broken fixture):")
+        _print_run(outcome.before)
+    for mode in MODES:
+        after = outcome.afters[mode]
+        ok, why = outcome.explained(mode)
+        status = "EQUIVALENT" if outcome.equivalent(mode) else ("differs (explained)" if ok else "SILENT DIFFERENCE")
+        print(f"\n== {mode}: {status}: {why}")
+        if show_code and after.code_diff:
+            print(after.code_diff)
+        if not outcome.equivalent(mode):
+            print(outcome.output_diff(mode))
+            if after.run.stderr.strip():
+                print("--- stderr of the rewritten program\n" + after.run.stderr.rstrip())
+            if after.frames:
+                print("traceback frames in the program (rewritten lines):",
+                      ", ".join(f"{f}:{n}" for f, n in after.frames))
+                print("  = lines before the rewrite:", ", ".join(f"{f}:{n}" for f, n in sorted(after.frame_sites)))
+        for finding in after.findings:
+            print(f"  {finding['file']}:{finding['line']}:{finding['column']}: {finding['code']} {finding['message']}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    run_cmd = commands.add_parser("run", help="run the v4 program against a fresh fake")
+    run_cmd.add_argument("folder", type=Path)
+    compare_cmd = commands.add_parser("compare", help="run before and after the rewrite (safe and unsafe)")
+    compare_cmd.add_argument("folder", type=Path)
+    compare_cmd.add_argument("--code", action="store_true", help="also print the diff of the rewritten code")
+    args = parser.parse_args(argv)
+    if not (args.folder / "main.py").is_file():
+        parser.error(f"{args.folder} has no main.py")
+    if args.command == "run":
+        run = run_with_fresh_fake(args.folder.resolve())
+        _print_run(run)
+        return run.returncode
+    outcome = compare(args.folder)
+    _print_outcome(outcome, args.code)
+    return 0 if all(outcome.explained(m)[0] for m in MODES) and outcome.before.returncode == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,92 @@
+"""Behaviour: every client program under fixtures/clients/ behaves the same after the rewrite,
+or the rewrite left findings that explain the difference ("zero silent differences").
+
+For each client: the v4 program must exit 0 against the fake (else the fixture is broken).
+For the safe and the --unsafe-fixes rewrite, when the rewritten program's output (stdout and
+exit code) differs, findings must explain it (harness.Outcome.explained): every request the
+2025-01 fake refused needs a finding of a rule about what that request sends; a traceback needs
+a finding at one of its frames, earlier in the function of its innermost frame, or naming the
+key of a KeyError; any other difference needs a finding in the program. See
+tests/behaviour/README.md.
+"""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from behaviour import harness
+
+REPO = Path(__file__).resolve().parents[1]
+CLIENTS = harness.clients(REPO / "fixtures" / "clients")
+WORKERS = max(2, (os.cpu_count() or 2) + 1)  # the work is subprocesses: one more than the cores
+_SHOWN = 3000  # characters of output or stderr in a failure message
+
+
+@pytest.fixture(scope="module")
+def outcomes(request):
+    """Futures of harness.compare for the clients selected in this session, run in parallel."""
+    selected = [item.callspec.params["client"] for item in request.session.items
+                if item.module is request.module and hasattr(item, "callspec") and "client" in item.callspec.params]
+    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+        yield {client.name: pool.submit(harness.compare, client) for client in selected}
+
+
+def _tail(text: str) -> str:
+    return text if len(text) <= _SHOWN else "..." + text[-_SHOWN:]
+
+
+def _explain(outcome: harness.Outcome, mode: str, why: str) -> str:
+    after = outcome.afters[mode]
+    findings = "\n".join(f"    {f['file']}:{f['line']}:{f['column']}: {f['code']} {f['message']}"
+                         for f in after.findings) or "    (none)"
+    return (f"[{mode}] silent difference: {why}\n"
+            f"  output diff:\n{_tail(outcome.output_diff(mode))}\n"
+            f"  stderr after:\n{_tail(after.run.stderr)}\n"
+            f"  findings:\n{findings}\n"
+            f"  reproduce: python tests/behaviour/harness.py compare fixtures/clients/{outcome.name} --code")
+
+
+@pytest.mark.parametrize("client", CLIENTS, ids=[c.name for c in CLIENTS])
+def test_no_silent_difference(client: Path, outcomes):
+    outcome = outcomes[client.name].result()
+    before = outcome.before
+    assert before.returncode == 0, (
+        f"broken fixture: the v4 program exits {before.returncode} against the fake\n"
+        f"stdout:\n{_tail(before.stdout)}\nstderr:\n{_tail(before.stderr)}")
+    problems = []
+    for mode in harness.MODES:
+        ok, why = outcome.explained(mode)
+        if not ok:
+            problems.append(_explain(outcome, mode, why))
+    assert not problems, "\n\n".join(problems)
+
+
+def test_frames_map_back_to_the_lines_findings_name(tmp_path):
+    """Findings name lines of the source before the rewrite; tracebacks name rewritten lines."""
+    old = "a = 1\nb = get(slug, number)\nprint(b['tag'])\n"
+    new = "a = 1\ni = lookup(slug, number)\nb = get(i)\nprint(b['tag'])\n"
+    assert harness.original_lines(old, new) == {1: {1}, 2: {2}, 3: {2}, 4: {3}}
+    (tmp_path / "main.py").write_text(new)
+    stderr = (f'Traceback (most recent call last):\n  File "{tmp_path}/main.py", line 4, in <module>\n'
+              f"    print(b['tag'])\n  File \"/usr/lib/python3/json/__init__.py\", line 9, in loads\nKeyError: 'tag'\n")
+    frames = harness.traceback_frames(stderr, tmp_path)
+    assert frames == [("main.py", 4)]
+    assert harness.frame_sites(frames, {"main.py": old}, tmp_path) == {("main.py", 3)}
+
+
+def test_summary(outcomes, capsys):
+    """Prints how many clients are fully equivalent after each rewrite (runs last)."""
+    if not outcomes:
+        pytest.skip("no client selected")
+    done = {name: future.result() for name, future in outcomes.items() if future.exception() is None}
+    counts = {mode: sum(o.before.returncode == 0 and o.equivalent(mode) for o in done.values())
+              for mode in harness.MODES}
+    silent = sorted(name for name, o in done.items() if not all(o.explained(m)[0] for m in harness.MODES))
+    with capsys.disabled():
+        print(f"\nbehaviour: {counts['unsafe']}/{len(outcomes)} clients equivalent after --unsafe-fixes "
+              f"({counts['safe']}/{len(outcomes)} after safe fixes); "
+              f"silent differences in {len(silent)}: {', '.join(silent) or '-'}")
