@@ -25,6 +25,7 @@ CLIENT_BASE = "client-base-url:"
 HTTP_METHODS = frozenset({"get", "post", "put", "delete", "patch", "request", "head"})
 BODY_KEYWORDS = ("json", "data", "content", "body")
 JSON_LOADERS = frozenset({"loads", "load"})
+ENVIRONMENT_GETTERS = frozenset({"os.environ.get", "environ.get", "os.getenv", "getenv"})
 
 
 @dataclass(frozen=True)
@@ -241,6 +242,7 @@ class Scope:
     returns: list = dataclasses.field(default_factory=list)  # the expressions it returns
     # `map(fn, items)` / `filter(fn, items)`: (fn, items), so fn's parameter gets an item's shape.
     applied: list = dataclasses.field(default_factory=list)
+    globals: set = dataclasses.field(default_factory=set)  # names declared `global` in it
 
 
 class ScopeScanner:
@@ -317,6 +319,9 @@ class ScopeScanner:
             self._bindings.add(function.params.params[0].name.value, "element", items)
         elif isinstance(function, cst.Name):
             self._stack[-1].applied.append((function.value, items))
+
+    def visit_Global(self, node: cst.Global) -> None:
+        self._stack[-1].globals.update(item.name.value for item in node.names)
 
     def visit_Return(self, node: cst.Return) -> None:
         if node.value is not None:
@@ -470,6 +475,10 @@ class Tracer:
                 return _fill_format(template, positional, named)
             if isinstance(expr.func, cst.Attribute) and expr.func.attr.value in ("rstrip", "strip", "lstrip"):
                 return self.template_of(expr.func.value)
+            if name in ENVIRONMENT_GETTERS and len(expr.args) >= 2:
+                # os.environ.get("AFTERSHIP_URL", "https://api.aftership.com/v4"): the default is the URL
+                # the code was written for.
+                return self.template_of(expr.args[1].value)
             if name.split(".")[-1] == "urljoin" and len(expr.args) >= 2:
                 base, tail = self.template_of(expr.args[0].value), self.template_of(expr.args[1].value)
                 if base is None:

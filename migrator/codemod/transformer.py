@@ -166,8 +166,9 @@ class MigrationTransformer(cst.CSTTransformer):
                 id(scope), Tracer(scope.bindings, tracer, self.constants))
             for target in assign.targets:
                 node = target.target
-                # Module and class names, and attributes of self/cls; a function's locals stay local.
-                name = node.value if isinstance(node, cst.Name) and reader is tracer else (
+                # Module and class names, names a function declares `global`, and attributes of
+                # self/cls; a function's locals stay local.
+                name = node.value if isinstance(node, cst.Name) and (reader is tracer or node.value in scope.globals) else (
                     node.attr.value if isinstance(node, cst.Attribute) and is_name(node.value, "self", "cls") else None)
                 if name and name not in self.constants:
                     template = reader.template_of(assign.value)
