@@ -9,22 +9,95 @@ that disagree leave the shape unknown: the residual pass reports what is then le
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from typing import Iterable
 
 import libcst as cst
 
-from migrator.codemod.shapes import Scope, Shape, Tracer, is_name
+from migrator.codemod import urls
+from migrator.codemod.shapes import Scope, Shape, Tracer, body_argument, is_name, string_key
 
 ROUNDS = 4  # helpers calling helpers: each round carries shapes one call deeper
 _LITERALS = (cst.Dict, cst.List, cst.Tuple, cst.SimpleString, cst.Integer, cst.Float, cst.ConcatenatedString)
 
 
+# Stands for a parameter's value inside a URL template while a wrapper is being read.
+_SLOT = "\x00{}\x00"
+_SLOTS = re.compile("\x00[^\x00]*\x00")
+
+
+@dataclass(frozen=True)
+class Wrapper:
+    """A local function or method that sends an AfterShip request whose path (and method, and
+    body) its caller passes: `def _request(self, method, path, body=None)`."""
+
+    scope: Scope
+    call: cst.Call  # the HTTP call it makes
+    template: str  # that call's URL, the path parameter as a slot
+    path: str  # the parameter holding the path
+    method: str | None  # the fixed method, when no parameter gives it
+    method_param: str | None
+    body_param: str | None
+
+
 class Summaries:
-    """Return shapes by function key (`name`, or `.name` for a method), parameter shapes by scope."""
+    """Return shapes by function key (`name`, or `.name` for a method), parameter shapes by scope,
+    and the request wrappers among the functions."""
 
     def __init__(self) -> None:
         self.returns: dict[str, Shape] = {}
         self.functions: dict[str, list[Scope]] = {}
+        self.wrappers: dict[str, Wrapper] = {}
+        self.tracers: dict[int, Tracer] = {}
+        self._busy: set[int] = set()
+
+    def wrapper(self, func: cst.BaseExpression) -> Wrapper | None:
+        key = _key(func)
+        return self.wrappers.get(key) if key else None
+
+    def request(self, tracer: Tracer, call: cst.Call) -> tuple[Shape, str] | None:
+        """The AfterShip request a call of a wrapper sends: (response shape, URL template)."""
+        wrapper = self.wrapper(call.func)
+        if wrapper is None:
+            return None
+        args = bind(call, wrapper.scope)
+        path = tracer.template_of(args[wrapper.path]) if wrapper.path in args else None
+        template = wrapper.template.replace(_SLOT.format(wrapper.path), path or "{}")
+        template = re.sub(r"(?<!:)/{2,}", "/", _SLOTS.sub("{}", template))
+        method = wrapper.method
+        if wrapper.method_param is not None and wrapper.method_param in args:
+            method = (string_key(args[wrapper.method_param]) or "").lower() or None
+        return Shape("response", urls.endpoint_of(template), method), template
+
+    def body(self, call: cst.Call) -> cst.BaseExpression | None:
+        """The body a call of a wrapper passes it."""
+        wrapper = self.wrapper(call.func)
+        if wrapper is None or wrapper.body_param is None:
+            return None
+        return bind(call, wrapper.scope).get(wrapper.body_param)
+
+    def returned_by_request(self, tracer: Tracer, call: cst.Call) -> Shape | None:
+        """What a wrapper returns for this call: its return expressions read with the call's
+        request in place of the wrapper's own."""
+        wrapper = self.wrapper(call.func)
+        if wrapper is None or id(call) in self._busy:
+            return None
+        site = self.request(tracer, call)
+        inner = self.tracers[id(wrapper.scope.node)]
+        saved = inner._http.get(id(wrapper.call))
+        self._busy.add(id(call))
+        inner._http[id(wrapper.call)] = site
+        try:
+            shapes = {inner.shape_of(value) for value in wrapper.scope.returns
+                      if not isinstance(value, _LITERALS) and not is_name(value, "None")}
+        finally:
+            self._busy.discard(id(call))
+            if saved is None:
+                inner._http.pop(id(wrapper.call), None)
+            else:
+                inner._http[id(wrapper.call)] = saved
+        return shapes.pop() if len(shapes) == 1 else None
 
     def returned(self, func: cst.BaseExpression) -> Shape | None:
         key = _key(func)
@@ -36,10 +109,19 @@ class Summaries:
         return found[0] if len(found) == 1 else None  # two definitions of one name: unknown
 
 
+# Method names too common to stand for this module's method when called on another object.
+_COMMON_METHODS = frozenset({"get", "post", "put", "patch", "delete", "request", "head", "json", "update",
+                             "items", "keys", "values", "pop", "setdefault", "copy", "append", "extend",
+                             "format", "join", "split", "strip", "read", "close", "send", "run", "main"})
+
+
 def _key(func: cst.BaseExpression) -> str | None:
+    """`name` for a function, `.name` for a method: on self/cls, or on any object when the name is
+    particular enough (`client.get_tracking(...)` with `client = ShopClient(...)` elsewhere)."""
     if isinstance(func, cst.Name):
         return func.value
-    if isinstance(func, cst.Attribute) and is_name(func.value, "self", "cls"):
+    if isinstance(func, cst.Attribute) and (is_name(func.value, "self", "cls")
+                                           or func.attr.value not in _COMMON_METHODS):
         return "." + func.attr.value
     return None
 
@@ -55,8 +137,10 @@ def summarise(scopes: Iterable[Scope], tracers: dict[int, Tracer]) -> Summaries:
         summaries.functions.setdefault(("." if method else "") + scope.node.name.value, []).append(scope)
     if not summaries.functions:
         return summaries
+    summaries.tracers = tracers
     for tracer in tracers.values():
         tracer.summaries = summaries
+    _find_wrappers(summaries, tracers)
     for _ in range(ROUNDS):
         changed = _returns(summaries, tracers)
         changed |= _parameters(scopes, summaries, tracers)
@@ -65,10 +149,55 @@ def summarise(scopes: Iterable[Scope], tracers: dict[int, Tracer]) -> Summaries:
     return summaries
 
 
+def bind(call: cst.Call, callee: Scope) -> dict[str, cst.BaseExpression]:
+    """The callee's parameter names bound to the call's arguments (up to a starred one)."""
+    offset = 1 if isinstance(call.func, cst.Attribute) and callee.params[:1] in (("self",), ("cls",)) else 0
+    bound: dict[str, cst.BaseExpression] = {}
+    for index, arg in enumerate(call.args):
+        if arg.star:
+            break
+        name = arg.keyword.value if arg.keyword is not None else (
+            callee.params[offset + index] if offset + index < len(callee.params) else None)
+        if name is not None:
+            bound[name] = arg.value
+    return bound
+
+
+def _find_wrappers(summaries: Summaries, tracers: dict[int, Tracer]) -> None:
+    for key, scopes in summaries.functions.items():
+        if len(scopes) != 1:
+            continue
+        scope = scopes[0]
+        tracer = tracers[id(scope.node)]
+        params = [p for p in scope.params if p not in ("self", "cls")]
+        tracer.param_templates = {p: _SLOT.format(p) for p in params}
+        try:
+            for call in scope.calls:
+                wrapper = _wrapper(scope, tracer, call, params)
+                if wrapper is not None:
+                    summaries.wrappers[key] = wrapper
+                    break
+        finally:
+            tracer.param_templates = {}
+
+
+def _wrapper(scope: Scope, tracer: Tracer, call: cst.Call, params: list[str]) -> Wrapper | None:
+    url, method = tracer.call_url(call)
+    template = tracer.full_template(call, url) if url is not None else None
+    path = next((p for p in params if template and _SLOT.format(p) in template), None)
+    if path is None:
+        return None
+    chosen = tracer.method_argument(call)
+    method_param = chosen.value if isinstance(chosen, cst.Name) and chosen.value in params else None
+    body = body_argument(call, tracer)
+    body_param = body.value if isinstance(body, cst.Name) and body.value in params else None
+    return Wrapper(scope, call, template, path, None if method_param else method, method_param, body_param)
+
+
 def _returns(summaries: Summaries, tracers: dict[int, Tracer]) -> bool:
     changed = False
     for key, scopes in summaries.functions.items():
-        if len(scopes) != 1 or not scopes[0].returns:
+        if len(scopes) != 1 or not scopes[0].returns or key in summaries.wrappers:
             continue
         tracer = tracers[id(scopes[0].node)]
         shapes = {tracer.shape_of(value) for value in scopes[0].returns
@@ -88,14 +217,8 @@ def _parameters(scopes: list[Scope], summaries: Summaries, tracers: dict[int, Tr
             callee = summaries.callee(call.func)
             if callee is None:
                 continue
-            offset = 1 if isinstance(call.func, cst.Attribute) and callee.params[:1] in (("self",), ("cls",)) else 0
-            for index, arg in enumerate(call.args):
-                if arg.star:
-                    break
-                name = arg.keyword.value if arg.keyword is not None else (
-                    callee.params[offset + index] if offset + index < len(callee.params) else None)
-                if name is not None:
-                    passed.setdefault((id(callee.node), name), set()).add(tracer.shape_of(arg.value))
+            for name, value in bind(call, callee).items():
+                passed.setdefault((id(callee.node), name), set()).add(tracer.shape_of(value))
         for function, items in scope.applied:
             callee = summaries.callee(cst.Name(function))
             if callee is not None and callee.params:

@@ -25,6 +25,7 @@ CLIENT_BASE = "client-base-url:"
 HTTP_METHODS = frozenset({"get", "post", "put", "delete", "patch", "request", "head"})
 BODY_KEYWORDS = ("json", "data", "content", "body")
 JSON_LOADERS = frozenset({"loads", "load"})
+LIST_KEEPERS = frozenset({"sorted", "list", "reversed", "tuple", "filter"})
 ENVIRONMENT_GETTERS = frozenset({"os.environ.get", "environ.get", "os.getenv", "getenv"})
 
 
@@ -389,10 +390,18 @@ class ScopeScanner:
         self._bindings.bind_target(node.target, "value", node.value)
 
     def visit_For(self, node: cst.For) -> None:
-        self._bindings.bind_target(node.target, "element", node.iter)
+        self._bind_element(node.target, node.iter)
 
     def visit_CompFor(self, node: cst.CompFor) -> None:
-        self._bindings.bind_target(node.target, "element", node.iter)
+        self._bind_element(node.target, node.iter)
+
+    def _bind_element(self, target: cst.BaseExpression, items: cst.BaseExpression) -> None:
+        # `for i, cp in enumerate(checkpoints)`: the second name is the element.
+        if (isinstance(target, cst.Tuple) and len(target.elements) == 2 and isinstance(items, cst.Call)
+                and dotted(items.func) == "enumerate" and items.args):
+            self._bindings.bind_target(target.elements[1].value, "element", items.args[0].value)
+        else:
+            self._bindings.bind_target(target, "element", items)
 
     def visit_WithItem(self, node: cst.WithItem) -> None:
         if node.asname is not None:
@@ -420,6 +429,7 @@ class Tracer:
         # Across calls (flow.summarise): what each parameter receives, what each local function returns.
         self.params: dict[str, Shape] = {}
         self.summaries = None
+        self.param_templates: dict[str, str] = {}  # set while flow reads a wrapper's URL
 
     # URL templates -------------------------------------------------------------------------
     @staticmethod
@@ -494,6 +504,8 @@ class Tracer:
         if name is None:
             return None
         if isinstance(expr, cst.Name):
+            if name in self.param_templates:
+                return self.param_templates[name]
             for how, value in self.bindings.values.get(name, ()):
                 if how in ("value", "param"):
                     found = self.template_of(value)
@@ -517,9 +529,14 @@ class Tracer:
         if isinstance(expr, cst.Await):
             return self.shape_of(expr.expression)
         if isinstance(expr, cst.Subscript):
+            if len(expr.slice) == 1 and isinstance(expr.slice[0].slice, cst.Slice):
+                return self._list_shape(expr.value)  # checkpoints[1:] is still a list of checkpoints
             key = subscript_key(expr)
             parent = self.parent_shape(expr.value, key)
             return parent.child(key) if parent and key is not None else None
+        if isinstance(expr, (cst.ListComp, cst.GeneratorExp, cst.SetComp)):
+            item = self.shape_of(expr.elt)  # [fetch(i) for i in ids]: a list of what fetch returns
+            return Shape("list", item=item) if item is not None else None
         if isinstance(expr, cst.Call):
             return self._call_shape(expr)
         if isinstance(expr, cst.Attribute):
@@ -574,13 +591,25 @@ class Tracer:
             return self.outer._name_shape(name)
         return None
 
+    def _list_shape(self, expr: cst.BaseExpression) -> Shape | None:
+        shape = self.shape_of(expr)
+        return shape if shape is not None and shape.kind == "list" else None
+
     def _call_shape(self, call: cst.Call) -> Shape | None:
+        if self.wraps_request(call):  # what the wrapper returns, not the response it gets
+            return self.summaries.returned_by_request(self, call)
+        name = dotted(call.func)
+        positional = [a.value for a in call.args if a.keyword is None and not a.star]
+        if name in LIST_KEEPERS and positional:
+            # sorted(trackings, key=...), list(...), reversed(...): the same items, reordered.
+            return self._list_shape(positional[1] if name == "filter" and len(positional) > 1 else positional[0])
         response = self.http_call(call)
         if response is not None:
             return response
-        returned = self.summaries.returned(call.func) if self.summaries is not None else None
-        if returned is not None:
-            return returned
+        if self.summaries is not None:
+            returned = self.summaries.returned(call.func)
+            if returned is not None:
+                return returned
         func = call.func
         if isinstance(func, cst.Attribute):
             attr = func.attr.value
@@ -624,15 +653,35 @@ class Tracer:
     def _http_call(self, call: cst.Call) -> tuple[Shape | None, str]:
         url, method = self.call_url(call)
         if url is None:
+            wrapped = self.summaries.request(self, call) if self.summaries is not None else None
+            return wrapped if wrapped is not None else (None, "")
+        template = self.full_template(call, url)
+        if template is None or not urls.is_aftership_url(template):
             return None, ""
+        return Shape("response", urls.endpoint_of(template), method), template
+
+    def full_template(self, call: cst.Call, url: cst.BaseExpression) -> str | None:
+        """The template of a call's URL, with the base URL of the client it is called on."""
         template = self.template_of(url)
         if template is not None and not urls.is_aftership_url(template) and isinstance(call.func, cst.Attribute):
             base = self._client_base_url(call.func.value)
             if base is not None:
                 template = base.rstrip("/") + "/" + template.lstrip("/")
-        if template is None or not urls.is_aftership_url(template):
-            return None, ""
-        return Shape("response", urls.endpoint_of(template), method), template
+        return template
+
+    def wraps_request(self, call: cst.Call) -> bool:
+        """Whether `call` goes through a local request wrapper (`self._request("GET", path)`)."""
+        return self.summaries is not None and self.summaries.wrapper(call.func) is not None
+
+    @staticmethod
+    def method_argument(call: cst.Call) -> cst.BaseExpression | None:
+        """The expression giving the method of `x.request(method, url)` / `Request(method=...)`."""
+        for arg in call.args:
+            if arg.keyword is not None and arg.keyword.value == "method":
+                return arg.value
+        name = dotted(call.func) or (call.func.attr.value if isinstance(call.func, cst.Attribute) else "")
+        positional = [a for a in call.args if a.keyword is None and not a.star]
+        return positional[0].value if name.split(".")[-1] == "request" and len(positional) >= 2 else None
 
     def _client_base_url(self, client: cst.BaseExpression) -> str | None:
         """`client = httpx.Client(base_url=...)`, `with ... as client`, `self.client = ...`: its base URL."""

@@ -185,7 +185,8 @@ class MigrationTransformer(cst.CSTTransformer):
             shape = tracer.http_call(call)
             tracer.calls_aftership |= shape is not None
             scope = request_scope(shape.endpoint, shape.method) if shape else None
-            body = body_argument(call, tracer) if scope else None
+            body = (tracer.summaries.body(call) if tracer.wraps_request(call) else body_argument(call, tracer)) \
+                if scope else None
             if body is not None:
                 self._register_body(tracer, body, scope)
             params = params_argument(call) if shape and shape.endpoint in ("trackings", "tracking") else None
@@ -517,7 +518,7 @@ class MigrationTransformer(cst.CSTTransformer):
         None where an inserted statement would be wrong or unclear: a call inside a comprehension
         or lambda (its names do not exist outside), or a URL that is not an f-string.
         """
-        if self.nested_expression_scopes or len(self.tracers) < 2:
+        if self.nested_expression_scopes or len(self.tracers) < 2 or self.tracer.wraps_request(original):
             return None
         variable, temporary = self._fresh_name("tracking_id"), self._fresh_name("lookup")
         anchor = self._anchor(original)
