@@ -74,6 +74,7 @@ def _ordinary_module(rng: random.Random, i: int, functions: int | None = None) -
 def make_repository(root: Path, files: int) -> list[Path]:
     rng = random.Random(SEED)
     if root.exists() and len(list(root.rglob("*.py"))) == files:
+        _own_repository(root)
         return sorted(p for p in root.rglob("*.py") if b"aftership" in p.read_bytes())
     shutil.rmtree(root, ignore_errors=True)
     aftership = []
@@ -86,7 +87,15 @@ def make_repository(root: Path, files: int) -> list[Path]:
             aftership.append(path)
         else:
             path.write_text(_ordinary_module(rng, i))
+    _own_repository(root)
     return aftership
+
+
+def _own_repository(root: Path) -> None:
+    """The tree is a project of its own, as a user's is: our checkout's .gitignore (which lists
+    benchmarks/data/) must not apply to it, or the codemod would see no file at all."""
+    if not (root / ".git").exists():
+        subprocess.run(["git", "init", "-q", str(root)], check=True)
 
 
 def make_archive(path: Path, megabytes: int) -> None:

@@ -130,6 +130,19 @@ def test_gitignore_and_virtualenvs_are_skipped(tmp_path):
     assert run(["rewrite", str(tmp_path)]).exit_code == 0
 
 
+def test_a_repository_inside_an_ignored_folder_is_walked(tmp_path):
+    """The outer checkout ignores `vendor/`, but the root given is a repository of its own."""
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".gitignore").write_text("vendor/\n")
+    project = tmp_path / "vendor" / "shop"
+    (project / ".git").mkdir(parents=True)
+    (project / "client.py").write_text(V4_SOURCE)
+    assert run(["rewrite", str(tmp_path / "vendor")]).exit_code == 0  # not a repository: ignored
+    assert (project / "client.py").read_text() == V4_SOURCE
+    assert run(["rewrite", str(project)]).exit_code == 1
+    assert (project / "client.py").read_text() == V4_FIXED
+
+
 def test_binary_and_undecodable_files_are_listed_not_crashed_on(tmp_path):
     (tmp_path / "bin.py").write_bytes(b"\x00\x01aftership")
     (tmp_path / "latin.py").write_bytes(b'x = "caf\xe9 api.aftership.com/v4"\n')

@@ -51,8 +51,11 @@ def _gitignore(directory: str):
 
 
 def _inherited_gitignores(directory: str) -> list[tuple[str, object]]:
-    """The .gitignore specs above a walk's root, up to the enclosing repository's top."""
+    """The .gitignore specs above a walk's root, up to the enclosing repository's top (none when
+    the root is a repository's top itself: a project inside an ignored folder is still a project)."""
     found = []
+    if os.path.exists(os.path.join(directory, ".git")):
+        return found
     current = os.path.dirname(os.path.abspath(directory))
     while True:
         spec = _gitignore(current)
