@@ -11,6 +11,7 @@ import ast
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from migrator.codemod.templates import ast_view, evaluate
 from migrator.codemod.urls import api_versions
 
 
@@ -28,23 +29,8 @@ def module_keys(path: str) -> list[str]:
 
 
 def _template(node: ast.AST, known: dict[str, str]) -> str | None:
-    if isinstance(node, ast.Constant) and isinstance(node.value, str):
-        return node.value
-    if isinstance(node, ast.JoinedStr):
-        out = []
-        for part in node.values:
-            if isinstance(part, ast.Constant):
-                out.append(str(part.value))
-            else:
-                inner = _template(part.value, known) if isinstance(part, ast.FormattedValue) else None
-                out.append(inner or "{}")
-        return "".join(out)
-    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
-        left, right = _template(node.left, known), _template(node.right, known)
-        return None if left is None and right is None else (left or "{}") + (right or "{}")
-    if isinstance(node, ast.Name):
-        return known.get(node.id)
-    return None
+    """The template of a module-level value, names resolved among the constants read so far."""
+    return evaluate(node, ast_view, lambda name: known.get(name.id) if isinstance(name, ast.Name) else None)
 
 
 def aftership_constants(tree: ast.Module) -> dict[str, str]:

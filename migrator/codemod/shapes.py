@@ -18,7 +18,7 @@ from typing import Mapping
 
 import libcst as cst
 
-from migrator.codemod import urls
+from migrator.codemod import templates, urls
 
 # Constants table entries for HTTP clients built with a base URL (httpx), by variable or attribute name.
 CLIENT_BASE = "client-base-url:"
@@ -26,7 +26,6 @@ HTTP_METHODS = frozenset({"get", "post", "put", "delete", "patch", "request", "h
 BODY_KEYWORDS = ("json", "data", "content", "body")
 JSON_LOADERS = frozenset({"loads", "load"})
 LIST_KEEPERS = frozenset({"sorted", "list", "reversed", "tuple", "filter"})
-ENVIRONMENT_GETTERS = frozenset({"os.environ.get", "environ.get", "os.getenv", "getenv"})
 
 
 @dataclass(frozen=True)
@@ -449,55 +448,7 @@ class Tracer:
         return self._guarded(expr, self._template, self._busy)
 
     def _template(self, expr: cst.BaseExpression) -> str | None:
-        if isinstance(expr, cst.SimpleString):
-            return string_value(expr)
-        if isinstance(expr, cst.ConcatenatedString):
-            left, right = self.template_of(expr.left), self.template_of(expr.right)
-            return None if left is None or right is None else left + right
-        if isinstance(expr, cst.FormattedString):
-            out = []
-            for part in expr.parts:
-                if isinstance(part, cst.FormattedStringText):
-                    out.append(part.value)
-                else:
-                    out.append(self.template_of(part.expression) or "{}")
-            return "".join(out)
-        if isinstance(expr, cst.BinaryOperation):
-            left = self.template_of(expr.left)
-            if isinstance(expr.operator, cst.Add):
-                right = self.template_of(expr.right)
-                if left is None and right is None:
-                    return None
-                return (left or "{}") + (right or "{}")
-            if isinstance(expr.operator, cst.Modulo) and left is not None:
-                values = expr.right.elements if isinstance(expr.right, cst.Tuple) else [expr.right]
-                args = [self.template_of(v.value if isinstance(v, cst.Element) else v) for v in values]
-                return _fill_percent(left, args)
-            return None
-        if isinstance(expr, cst.Call):
-            name = dotted(expr.func) or ""
-            if isinstance(expr.func, cst.Attribute) and expr.func.attr.value == "format":
-                template = self.template_of(expr.func.value)
-                if template is None:
-                    return None
-                positional = [self.template_of(a.value) for a in expr.args if a.keyword is None and not a.star]
-                named = {a.keyword.value: self.template_of(a.value) for a in expr.args if a.keyword is not None}
-                return _fill_format(template, positional, named)
-            if isinstance(expr.func, cst.Attribute) and expr.func.attr.value in ("rstrip", "strip", "lstrip"):
-                return self.template_of(expr.func.value)
-            if name in ENVIRONMENT_GETTERS and len(expr.args) >= 2:
-                # os.environ.get("AFTERSHIP_URL", "https://api.aftership.com/v4"): the default is the URL
-                # the code was written for.
-                return self.template_of(expr.args[1].value)
-            if name.split(".")[-1] == "urljoin" and len(expr.args) >= 2:
-                base, tail = self.template_of(expr.args[0].value), self.template_of(expr.args[1].value)
-                if base is None:
-                    return None
-                return base.rstrip("/") + "/" + (tail or "{}").lstrip("/")
-            return None
-        if isinstance(expr, (cst.Name, cst.Attribute)):
-            return self._name_template(expr)
-        return None
+        return templates.evaluate(expr, cst_view, self._name_template)
 
     def _name_template(self, expr: cst.BaseExpression) -> str | None:
         name = dotted(expr)
@@ -735,6 +686,31 @@ class Tracer:
         return None
 
 
+def cst_view(node: cst.CSTNode) -> tuple:
+    """The form of a libcst node, for `templates.evaluate`."""
+    if isinstance(node, cst.SimpleString):
+        value = string_value(node)
+        return ("text", value) if value is not None else ("unknown",)
+    if isinstance(node, cst.ConcatenatedString):
+        return ("adjacent", node.left, node.right)
+    if isinstance(node, cst.FormattedString):
+        return ("parts", [p.value if isinstance(p, cst.FormattedStringText) else p.expression for p in node.parts])
+    if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Add):
+        return ("add", node.left, node.right)
+    if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Modulo):
+        values = node.right.elements if isinstance(node.right, cst.Tuple) else [node.right]
+        return ("percent", node.left, [v.value if isinstance(v, cst.BaseElement) else v for v in values])
+    if isinstance(node, (cst.Name, cst.Attribute)):
+        return ("name", node)
+    if isinstance(node, cst.Call):
+        method = node.func.attr.value if isinstance(node.func, cst.Attribute) else ""
+        receiver = node.func.value if isinstance(node.func, cst.Attribute) else None
+        positional = [a.value for a in node.args if a.keyword is None and not a.star]
+        named = {a.keyword.value: a.value for a in node.args if a.keyword is not None}
+        return templates.call_form(dotted(node.func) or "", method, positional, named, receiver)
+    return ("unknown",)
+
+
 def base_url_argument(value: cst.BaseExpression) -> cst.BaseExpression | None:
     """The `base_url=` of a client constructor call (httpx.Client, AsyncClient), if any."""
     if isinstance(value, cst.Call):
@@ -742,30 +718,6 @@ def base_url_argument(value: cst.BaseExpression) -> cst.BaseExpression | None:
             if arg.keyword is not None and arg.keyword.value == "base_url":
                 return arg.value
     return None
-
-
-def _fill_percent(template: str, args: list) -> str:
-    """`"%s/trackings/%s" % (BASE, tid)` with what is known of each argument ("{}" if nothing)."""
-    values = iter(args)
-    return re.sub(r"%[sdr]", lambda _: next(values, None) or "{}", template)
-
-
-def _fill_format(template: str, positional: list, named: dict) -> str:
-    """`"{}/x/{base}".format(...)`: fields filled with what is known of each argument."""
-    counter = iter(range(len(positional)))
-
-    def field(match: re.Match) -> str:
-        key = match.group(1).split(":")[0].split("!")[0]
-        if key == "":
-            index = next(counter, None)
-            value = positional[index] if index is not None else None
-        elif key.isdigit():
-            value = positional[int(key)] if int(key) < len(positional) else None
-        else:
-            value = named.get(key)
-        return value or "{}"
-
-    return re.sub(r"\{([^{}]*)\}", field, template)
 
 
 def _key_access(expr: cst.BaseExpression) -> str | int | None:
