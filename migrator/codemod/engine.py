@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from typing import Mapping
 
 from migrator.codemod.findings import Finding
-from migrator.codemod.residual import Residue, TodoMarker, residual_sites
 from migrator.codemod.ruleset import CodeRules
 from migrator.codemod.suppress import Suppressions
 
@@ -64,9 +63,6 @@ def rewrite_source(source: bytes, rules: CodeRules, constants: Mapping[str, str]
         if transformer.reports and positions is None:
             positions = wrapper.resolve(PositionProvider)
         findings = _findings(transformer.reports, positions)
-        left = residual_sites(new_module, rules, constants or {}) if transformer.other_version is None else []
-        if left:
-            new_module, findings = _with_residual(module, new_module, left, findings, suppressions, add_todo)
         changed = bool(transformer.fixes) or (add_todo and bool(findings))
         if not changed:
             return SourceResult("unchanged", source, source, findings, transformer.fixes)
@@ -87,43 +83,6 @@ def rewrite_source(source: bytes, rules: CodeRules, constants: Mapping[str, str]
     return SourceResult("changed", source, new_source, findings, transformer.fixes)
 
 
-def _with_residual(module, new_module, left: list[Residue], findings: list[Finding],
-                   suppressions: Suppressions, add_todo: bool):
-    """The residual findings merged with the pass's (one per line and rule), positioned on the
-    input's lines; with `add_todo`, the rewritten module with their markers."""
-    import libcst as cst
-    from libcst.metadata import MetadataWrapper, PositionProvider
-
-    positions = MetadataWrapper(new_module, unsafe_skip_copy=True).resolve(PositionProvider)
-    to_input = (lambda line: line) if new_module is module else _line_map(new_module.code, module.code)
-    seen = {(f.line, f.code) for f in findings}
-    merged, marked = list(findings), []
-    for residue in left:
-        start = positions[residue.node].start
-        line = to_input(start.line)
-        if (line, residue.code) in seen or suppressions.covers(line, residue.code):
-            continue
-        seen.add((line, residue.code))
-        merged.append(Finding(line, start.column + 1, residue.code, residue.message, residue.guide))
-        marked.append(residue)
-    merged.sort(key=lambda f: (f.line, f.column, f.code))
-    if add_todo and marked:
-        new_module = new_module.visit(TodoMarker(marked))
-    return new_module, merged
-
-
-def _line_map(new_text: str, old_text: str):
-    """new line number -> the input line it came from (a changed or inserted line: the nearest)."""
-    from difflib import SequenceMatcher
-
-    new_lines, old_lines = new_text.splitlines(), old_text.splitlines()
-    table: dict[int, int] = {}
-    for tag, i1, i2, j1, j2 in SequenceMatcher(None, old_lines, new_lines, autojunk=False).get_opcodes():
-        for j in range(j1, j2):
-            table[j + 1] = (i1 + (j - j1) if tag == "equal" else i1 + min(j - j1, max(i2 - i1 - 1, 0))) + 1
-    return lambda line: table.get(line, line)
-
-
 def _with_imports(module, modules: set[str]):
     """`import x` for each module an inserted statement uses, placed by libcst's own helper."""
     from libcst.codemod import CodemodContext
@@ -136,10 +95,14 @@ def _with_imports(module, modules: set[str]):
 
 
 def _findings(reports: list, positions) -> list[Finding]:
-    """One finding per site and rule (the first message wins), in source order."""
+    """One finding per site and rule (the first message wins), in source order; a residue on a
+    line where the pass already reported its rule says nothing more."""
     found: dict[tuple, Finding] = {}
+    reported = {(positions[r.node].start.line, r.code) for r in reports if not r.residual}
     for report in reports:
         start = positions[report.node].start
+        if report.residual and (start.line, report.code) in reported:
+            continue
         key = (start.line, start.column + 1, report.code)
         found.setdefault(key, Finding(*key, report.message, report.guide))
     return sorted(found.values(), key=lambda f: (f.line, f.column, f.code))

@@ -20,6 +20,7 @@ class Report:
     code: str
     message: str
     guide: str
+    residual: bool = False  # found by the residual pass: dropped where the pass reported its rule
 
 
 @dataclass(frozen=True)

@@ -18,9 +18,9 @@ from typing import Callable, Mapping
 import libcst as cst
 
 from migrator.codemod import urls
-from migrator.codemod.findings import with_todo
 from migrator.codemod.index import IMPORTED_BY_AFTERSHIP
-from migrator.codemod.ruleset import CodeRules, guide_ref
+from migrator.catalogue import Rule
+from migrator.codemod.ruleset import CodeRules
 from migrator.codemod.shapes import Bindings, Tracer, _children, dotted, is_integer, string_key, subscript_key
 
 # Keys that are ordinary words: reported only where code uses them as keys, never as bare strings.
@@ -89,6 +89,7 @@ class ResidualScanner:
         self._endpoints: set[str] = set()
         self._slugs: set[int] = set()  # strings already reported as comma slugs
         self._tracer = Tracer(Bindings(), None, constants)
+        self.parents: dict[int, cst.CSTNode | None] = {}  # every node's parent, by id
         self._handlers: dict[type, Callable[[cst.CSTNode], None]] = {
             cst.SimpleString: self._simple_string,
             cst.FormattedString: self._string_expression,
@@ -108,14 +109,16 @@ class ResidualScanner:
         self.traits.aftership_api = any(_names_api(v) for v in constants.values())
 
     def scan(self, module: cst.Module) -> list[Site]:
-        pending: list[cst.CSTNode] = [module]
+        pending: list[tuple[cst.CSTNode, cst.CSTNode | None]] = [(module, None)]
         handlers = self._handlers
+        parents = self.parents
         while pending:
-            node = pending.pop()
+            node, parent = pending.pop()
+            parents[id(node)] = parent
             handler = handlers.get(type(node))
             if handler is not None:
                 handler(node)
-            pending.extend(reversed(_children(node)))
+            pending.extend((child, node) for child in reversed(_children(node)))
         self.traits.versions = frozenset(self._versions)
         if self._endpoints & {"predict-batch", "predict"}:
             self.sites.extend(Site(node, "edd-address-country", "") for node in self._country_keys)
@@ -338,18 +341,27 @@ def _names_api(template: str) -> bool:
 
 @dataclass(frozen=True)
 class Residue:
-    """A site left of v4, with the rule that owns it (the shape `with_todo` and findings take)."""
+    """A site left of v4 and the rule that owns it. `statement` is the innermost statement
+    holding it (where the rewrite pass reports it), `functions` the functions around it, and
+    `near` the nodes a fix of the same rule at which means this site was rewritten after all
+    (the site, the nodes around it, the nodes inside it)."""
 
     node: cst.CSTNode
-    code: str
+    rule: Rule
     message: str
-    guide: str
+    statement: int
+    functions: tuple[int, ...]
+    near: frozenset[int]
+
+
+_STATEMENTS = (cst.SimpleStatementLine, cst.BaseCompoundStatement)
 
 
 def residual_sites(module: cst.Module, rules: CodeRules, imported: Mapping[str, str]) -> list[Residue]:
-    """Every v4 construct left in `module` (the rewritten one), owned by an enabled rule; none
-    when the module does not talk to AfterShip's API (names its host or header, imports its SDK,
-    or imports a constant another module of the run defines with them)."""
+    """Every v4 construct in `module` owned by an enabled rule; none when the module does not
+    talk to AfterShip's API (names its host or header, imports its SDK, or imports a constant
+    another module of the run defines with them) and no AfterShip code imports it. The rewrite
+    pass reports those it did not fix (MigrationTransformer._report_residues)."""
     keys = {key: f"`{key}`" for key in rules.residual_keys}
     scanner = ResidualScanner(keys, {})
     scanner.traits.aftership_api = any(_names_api(value) for value in imported.values())
@@ -366,29 +378,26 @@ def residual_sites(module: cst.Module, rules: CodeRules, imported: Mapping[str, 
         if rule is None or not rules.on(rule.code):
             continue
         message = f"{site.detail}: {rule.title}" if site.detail else f"{rule.title} (left here: {CHECKS[site.check]})"
-        found.append(Residue(site.node, rule.code, message, guide_ref(rule)))
+        around = _ancestors(site.node, scanner.parents)
+        statement = next(n for n in around if isinstance(n, _STATEMENTS))
+        functions = tuple(id(n) for n in around if isinstance(n, cst.FunctionDef))
+        near = frozenset(id(n) for n in (*around, *_iter_nodes(site.node)))
+        found.append(Residue(site.node, rule, message, id(statement), functions, near))
     return found
 
 
-class TodoMarker(cst.CSTTransformer):
-    """Leaves a `# TODO(aftership-migrate)` marker above each statement holding a residue."""
+def _ancestors(node: cst.CSTNode, parents: Mapping[int, cst.CSTNode | None]) -> list[cst.CSTNode]:
+    """`node` and the nodes around it, innermost first."""
+    chain = []
+    while node is not None:
+        chain.append(node)
+        node = parents.get(id(node))
+    return chain
 
-    def __init__(self, residues: list[Residue]) -> None:
-        super().__init__()
-        self.pending = {id(r.node): r for r in residues}
-        self.inside: list[list[Residue]] = []
 
-    def on_visit(self, node: cst.CSTNode) -> bool:
-        if isinstance(node, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
-            self.inside.append([])
-        residue = self.pending.get(id(node))
-        if residue is not None and self.inside:
-            self.inside[-1].append(residue)
-        return True
-
-    def on_leave(self, original: cst.CSTNode, updated: cst.CSTNode):
-        if isinstance(original, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
-            said = self.inside.pop()
-            if said:
-                return with_todo(updated, said)
-        return updated
+def _iter_nodes(root: cst.CSTNode):
+    pending = [root]
+    while pending:
+        node = pending.pop()
+        yield node
+        pending.extend(_children(node))

@@ -22,6 +22,7 @@ from migrator.codemod.shapes import (
 )
 from migrator.codemod.findings import Report, Statement, with_todo
 from migrator.codemod.flow import summarise
+from migrator.codemod.residual import Residue, residual_sites
 from migrator.codemod.index import PROJECT_VERSIONS
 from migrator.codemod.suppress import Suppressions
 
@@ -52,6 +53,9 @@ class MigrationTransformer(cst.CSTTransformer):
                  add_todo: bool = False, positions: Mapping | None = None) -> None:
         super().__init__()
         self.rules, self.constants, self.suppressions, self.add_todo = rules, dict(constants), suppressions, add_todo
+        self.imported = dict(constants)  # what the run's index says of this module
+        self.fixed: dict[int, set[str]] = {}  # id of a node a rule rewrote -> those rules
+        self.residues: dict[int, list[Residue]] = {}  # by the innermost statement holding them
         self.positions = positions
         self.reports: list[Report] = []
         self.fixes: Counter = Counter()
@@ -76,10 +80,10 @@ class MigrationTransformer(cst.CSTTransformer):
         line = self.positions[node].start.line if self.positions is not None else 0
         return not self.suppressions.covers(line, code)
 
-    def report(self, node: cst.CSTNode, rule: Rule, detail: str = "") -> None:
+    def report(self, node: cst.CSTNode, rule: Rule, detail: str = "", residual: bool = False) -> None:
         if not self._allowed(rule.code, node):
             return
-        report = Report(node, rule.code, detail or rule.title, guide_ref(rule))
+        report = Report(node, rule.code, detail or rule.title, guide_ref(rule), residual)
         self.reports.append(report)
         if self.statements and all(r.code != report.code for r in self.statements[-1]):
             self.statements[-1].append(report)
@@ -90,6 +94,7 @@ class MigrationTransformer(cst.CSTTransformer):
             return False
         if self.rules.may_fix(rule):
             self.fixes[rule.code] += 1
+            self.fixed.setdefault(id(node), set()).add(rule.code)
             return True
         self.report(node, rule, f"{rule.title} (fix with --unsafe-fixes)" if rule.safety == "unsafe" else "")
         return False
@@ -106,6 +111,7 @@ class MigrationTransformer(cst.CSTTransformer):
         if isinstance(root, cst.Module):
             self.scanner = ScopeScanner(self.rules.marker_literals)
             self.scanner.scan(root)
+            self.scanner.module = root
             self.tracer_of = self._build_tracers()
         self.tracers.append(self.tracer_of[id(root)])
 
@@ -133,9 +139,15 @@ class MigrationTransformer(cst.CSTTransformer):
         summarise(scopes, tracers)
         for scope in scopes:
             self._seed_requests(scope.calls, tracers[id(scope.node)])
+        holding = set()  # functions with a residue: walked, so their statements report it
+        if self.other_version is None:
+            for residue in residual_sites(self.scanner.module, self.rules, self.imported):
+                self.residues.setdefault(residue.statement, []).append(residue)
+                holding.update(residue.functions)
         for scope in scopes:
             tracer, outer = tracers[id(scope.node)], tracers.get(id(scope.parent.node)) if scope.parent else None
             tracer.quiet = not (scope.marked or scope.mentions_webhook_signature or tracer.calls_aftership
+                                or id(scope.node) in holding
                                 or tracer.params or (outer is not None and (outer.calls_aftership or outer.params))
                                 or any(tracer.shape_of(call) is not None for call in scope.calls))
         return tracers
@@ -255,6 +267,7 @@ class MigrationTransformer(cst.CSTTransformer):
             self.current_statement.append(node)
 
     def _close_statement(self, original: cst.CSTNode, updated: cst.CSTNode):
+        self._report_residues(original)
         findings = self.statements.pop()
         self.open_statements.pop()
         if type(original) is cst.SimpleStatementLine:
@@ -264,6 +277,13 @@ class MigrationTransformer(cst.CSTTransformer):
             result = with_todo(result, findings)
         before = self.inserts.pop(id(original), None)
         return cst.FlattenSentinel([*before, result]) if before else result
+
+    def _report_residues(self, statement: cst.CSTNode) -> None:
+        """What is left of v4 in the statement: every residue no fix of its own rule touched
+        (at the site, around it or inside it) is reported, traced or not."""
+        for residue in self.residues.pop(id(statement), ()):
+            if not any(residue.rule.code in self.fixed.get(near, ()) for near in residue.near):
+                self.report(residue.node, residue.rule, residue.message, residual=True)
 
     visit_SimpleStatementLine = visit_ClassDef = visit_If = visit_For = visit_While = visit_With = visit_Try = (
         visit_TryStar) = visit_Match = _open_statement
