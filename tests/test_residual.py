@@ -81,3 +81,14 @@ def test_module_imported_by_aftership_code_reports_aftership_field_names(tmp_pat
     # that does not talk to AfterShip itself. A module nobody AfterShip imports is not read.
     assert found["models.py"] == [(2, "AS311")]
     assert "other.py" not in found
+
+
+def test_ordinary_words_only_where_aftership_data_is_handled():
+    """`count` in the module's own bookkeeping is its business; in a function that calls
+    AfterShip, or read off a `["data"]` envelope, it is v4's list count."""
+    own = 'def tally(rows):\n    result = {"count": 0}\n    result["count"] += len(rows)\n    return result\n'
+    theirs = 'def total():\n    return requests.get(API + "/trackings").json()["data"]["count"]\n'
+    assert rewrite_code(HEAD + own).findings == []
+    assert [f.code for f in rewrite_code(HEAD + theirs).findings] == ["AS404"]
+    # AfterShip's own field names are reported anywhere in the module.
+    assert [f.code for f in rewrite_code(HEAD + 'def f(r):\n    return r["origin_country_iso3"]\n').findings] == ["AS311"]

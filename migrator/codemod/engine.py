@@ -11,7 +11,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Mapping
 
-from migrator.codemod.findings import Finding
+from migrator.codemod.findings import Finding, positions_of
 from migrator.codemod.ruleset import CodeRules
 from migrator.codemod.suppress import Suppressions
 
@@ -60,9 +60,7 @@ def rewrite_source(source: bytes, rules: CodeRules, constants: Mapping[str, str]
         new_module = wrapper.visit(transformer)
         if transformer.needed_imports:
             new_module = _with_imports(new_module, transformer.needed_imports)
-        if transformer.reports and positions is None:
-            positions = wrapper.resolve(PositionProvider)
-        findings = _findings(transformer.reports, positions)
+        findings = _findings(transformer.reports, module, positions)
         changed = bool(transformer.fixes) or (add_todo and bool(findings))
         if not changed:
             return SourceResult("unchanged", source, source, findings, transformer.fixes)
@@ -94,15 +92,21 @@ def _with_imports(module, modules: set[str]):
     return AddImportsVisitor(context).transform_module(module)
 
 
-def _findings(reports: list, positions) -> list[Finding]:
+def _findings(reports: list, module, positions) -> list[Finding]:
     """One finding per site and rule (the first message wins), in source order; a residue on a
     line where the pass already reported its rule says nothing more."""
+    if not reports:
+        return []
+    if positions is not None:  # resolved for line suppressions already
+        where = {id(r.node): (positions[r.node].start.line, positions[r.node].start.column) for r in reports}
+    else:
+        where = positions_of(module, [r.node for r in reports])
     found: dict[tuple, Finding] = {}
-    reported = {(positions[r.node].start.line, r.code) for r in reports if not r.residual}
+    reported = {(where[id(r.node)][0], r.code) for r in reports if not r.residual}
     for report in reports:
-        start = positions[report.node].start
-        if report.residual and (start.line, report.code) in reported:
+        line, column = where[id(report.node)]
+        if report.residual and (line, report.code) in reported:
             continue
-        key = (start.line, start.column + 1, report.code)
+        key = (line, column + 1, report.code)
         found.setdefault(key, Finding(*key, report.message, report.guide))
     return sorted(found.values(), key=lambda f: (f.line, f.column, f.code))

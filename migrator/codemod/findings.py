@@ -53,3 +53,37 @@ def with_todo(statement: Statement, said: Sequence[Said]) -> Statement:
             lines.append(cst.EmptyLine(comment=cst.Comment(
                 f"# {TODO_TAG}: {report.code} {report.message} ({report.guide})")))
     return statement.with_changes(leading_lines=lines)
+
+
+def positions_of(module: cst.Module, nodes: Sequence[cst.CSTNode]) -> dict[int, tuple[int, int]]:
+    """(line, column) of each node, by id: what libcst's PositionProvider says, at a fraction of
+    its cost. Position metadata costs a code generation that tracks every node; here only the
+    top-level statements holding a wanted node pay it, the others are measured by their code."""
+    from libcst.metadata import MetadataWrapper, PositionProvider
+
+    wanted = {id(node) for node in nodes}
+    found: dict[int, tuple[int, int]] = {}
+    line = 1 + len(module.header)
+    for statement in module.body:
+        inside = [n for n in _subtree(statement) if id(n) in wanted]
+        if inside:
+            # The statement alone, with the module's newline and indentation.
+            alone = module.with_changes(body=[statement], header=[], footer=[])
+            spans = MetadataWrapper(alone, unsafe_skip_copy=True).resolve(PositionProvider)
+            for node in inside:
+                start = spans[node].start
+                found[id(node)] = (line - 1 + start.line, start.column)
+            if len(found) == len(wanted):
+                break
+        line += module.code_for_node(statement).count("\n")
+    return found
+
+
+def _subtree(root: cst.CSTNode):
+    from migrator.codemod.shapes import _children  # libcst's own `children` costs a visit per node
+
+    pending = [root]
+    while pending:
+        node = pending.pop()
+        yield node
+        pending.extend(_children(node))

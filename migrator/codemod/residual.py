@@ -21,7 +21,9 @@ from migrator.codemod import urls
 from migrator.codemod.index import IMPORTED_BY_AFTERSHIP
 from migrator.catalogue import Rule
 from migrator.codemod.ruleset import CodeRules
-from migrator.codemod.shapes import Bindings, Tracer, _children, dotted, is_integer, string_key, subscript_key
+from migrator.codemod.shapes import (
+    Bindings, Tracer, _children, _key_access, dotted, is_integer, string_key, subscript_key,
+)
 
 # Keys that are ordinary words: reported only where code uses them as keys, never as bare strings.
 GENERIC_KEYS = frozenset({"tracking", "page", "count", "limit", "country", "ios", "android"})
@@ -82,6 +84,7 @@ class ResidualScanner:
         self._handled: set[int] = set()  # string nodes already judged in a key or URL context
         self._stores: set[int] = set()  # subscripts written to (and the chains under them)
         self._envelopes: set[int] = set()  # keys of a dict literal that is a response's `data`
+        self.enveloped: set[int] = set()  # keys read off a `["data"]`: an envelope's, whatever the word
         # Judged once the whole module is read: `country` keys are EDD addresses in a module that
         # calls predict-batch, and comma lists of slugs are detect slugs in one that calls detect.
         self._country_keys: list[cst.CSTNode] = []
@@ -151,6 +154,8 @@ class ResidualScanner:
             key = subscript_key(node)
             if isinstance(key, str):
                 self._key(node.slice[0].slice.value, written)
+                if _key_access(node.value) == "data":  # x["data"]["page"]: read off AfterShip's envelope
+                    self.enveloped.add(id(node.slice[0].slice.value))
             if key == "country" and isinstance(node.value, cst.Subscript) \
                     and subscript_key(node.value) in ("origin_address", "destination_address"):
                 self._add(node, "edd-address-country")
@@ -352,6 +357,7 @@ class Residue:
     statement: int
     functions: tuple[int, ...]
     near: frozenset[int]
+    ordinary_word: bool = False  # `count`, `page`...: reported only where AfterShip data is handled
 
 
 _STATEMENTS = (cst.SimpleStatementLine, cst.BaseCompoundStatement)
@@ -382,7 +388,8 @@ def residual_sites(module: cst.Module, rules: CodeRules, imported: Mapping[str, 
         statement = next(n for n in around if isinstance(n, _STATEMENTS))
         functions = tuple(id(n) for n in around if isinstance(n, cst.FunctionDef))
         near = frozenset(id(n) for n in (*around, *_iter_nodes(site.node)))
-        found.append(Residue(site.node, rule, message, id(statement), functions, near))
+        ordinary = site.check.startswith("key:") and site.check[4:] in GENERIC_KEYS and id(site.node) not in scanner.enveloped
+        found.append(Residue(site.node, rule, message, id(statement), functions, near, ordinary))
     return found
 
 

@@ -418,7 +418,8 @@ class Tracer:
         self.request_shapes: dict[str, Shape] = {}
         self.calls_aftership = False
         self._http: dict[int, tuple[Shape | None, str]] = {}
-        self.quiet = False
+        self.quiet = False  # nothing in the function any rule acts on: not walked
+        self.connected = False  # calls AfterShip, or receives or gets its data
         self.awaits_json = False
         self.calls: list[cst.Call] = []  # the calls made in this function (from the scope scan)
         self.envelope_fallback = False  # see parent_shape

@@ -56,6 +56,7 @@ class MigrationTransformer(cst.CSTTransformer):
         self.imported = dict(constants)  # what the run's index says of this module
         self.fixed: dict[int, set[str]] = {}  # id of a node a rule rewrote -> those rules
         self.residues: dict[int, list[Residue]] = {}  # by the innermost statement holding them
+        self.residues_in: dict[int, list[Residue]] = {}  # by each function around them
         self.positions = positions
         self.reports: list[Report] = []
         self.fixes: Counter = Counter()
@@ -139,17 +140,22 @@ class MigrationTransformer(cst.CSTTransformer):
         summarise(scopes, tracers)
         for scope in scopes:
             self._seed_requests(scope.calls, tracers[id(scope.node)])
-        holding = set()  # functions with a residue: walked, so their statements report it
+        # With --add-todo a function holding a residue is walked, so each marker lands above its
+        # own statement; otherwise a function nothing else needs walked reports its residues whole.
+        holding = set()
         if self.other_version is None:
             for residue in residual_sites(self.scanner.module, self.rules, self.imported):
                 self.residues.setdefault(residue.statement, []).append(residue)
-                holding.update(residue.functions)
+                for function in residue.functions:
+                    self.residues_in.setdefault(function, []).append(residue)
+                if self.add_todo:
+                    holding.update(residue.functions)
         for scope in scopes:
             tracer, outer = tracers[id(scope.node)], tracers.get(id(scope.parent.node)) if scope.parent else None
-            tracer.quiet = not (scope.marked or scope.mentions_webhook_signature or tracer.calls_aftership
-                                or id(scope.node) in holding
-                                or tracer.params or (outer is not None and (outer.calls_aftership or outer.params))
-                                or any(tracer.shape_of(call) is not None for call in scope.calls))
+            tracer.connected = bool(tracer.calls_aftership or tracer.params or scope.mentions_webhook_signature
+                                    or (outer is not None and (outer.calls_aftership or outer.params))
+                                    or any(tracer.shape_of(call) is not None for call in scope.calls))
+            tracer.quiet = not (scope.marked or tracer.connected or id(scope.node) in holding)
         return tracers
 
     def _versions(self) -> None:
@@ -255,7 +261,11 @@ class MigrationTransformer(cst.CSTTransformer):
         return not self.tracer.quiet  # nothing in it any rule acts on: skip the walk
 
     def leave_FunctionDef(self, original: cst.FunctionDef, updated: cst.FunctionDef):
-        self.tracers.pop()
+        if self.tracers.pop().quiet:  # not walked: its statements never closed
+            for residue in self.residues_in.get(id(original), ()):
+                if residue in self.residues.get(residue.statement, ()):
+                    self.residues[residue.statement].remove(residue)
+                    self._report_residue(residue)
         return self._close_statement(original, updated)
 
     # Statements: TODO markers and inserted lookups ---------------------------------------------
@@ -282,8 +292,16 @@ class MigrationTransformer(cst.CSTTransformer):
         """What is left of v4 in the statement: every residue no fix of its own rule touched
         (at the site, around it or inside it) is reported, traced or not."""
         for residue in self.residues.pop(id(statement), ()):
-            if not any(residue.rule.code in self.fixed.get(near, ()) for near in residue.near):
-                self.report(residue.node, residue.rule, residue.message, residual=True)
+            self._report_residue(residue)
+
+    def _report_residue(self, residue: Residue) -> None:
+        if any(residue.rule.code in self.fixed.get(near, ()) for near in residue.near):
+            return
+        # An ordinary word (`count`) in a function that neither calls AfterShip nor receives its
+        # data is the function's own business; AfterShip's own field names are reported anywhere.
+        if residue.ordinary_word and residue.functions and not self.tracer_of[residue.functions[0]].connected:
+            return
+        self.report(residue.node, residue.rule, residue.message, residual=True)
 
     visit_SimpleStatementLine = visit_ClassDef = visit_If = visit_For = visit_While = visit_With = visit_Try = (
         visit_TryStar) = visit_Match = _open_statement
