@@ -61,11 +61,13 @@ def positions_of(module: cst.Module, nodes: Sequence[cst.CSTNode]) -> dict[int, 
     top-level statements holding a wanted node pay it, the others are measured by their code."""
     from libcst.metadata import MetadataWrapper, PositionProvider
 
+    from migrator.codemod.shapes import iter_nodes
+
     wanted = {id(node) for node in nodes}
     found: dict[int, tuple[int, int]] = {}
     line = 1 + len(module.header)
     for statement in module.body:
-        inside = [n for n in _subtree(statement) if id(n) in wanted]
+        inside = [n for n in iter_nodes(statement) if id(n) in wanted]
         if inside:
             # The statement alone, with the module's newline and indentation.
             alone = module.with_changes(body=[statement], header=[], footer=[])
@@ -77,13 +79,3 @@ def positions_of(module: cst.Module, nodes: Sequence[cst.CSTNode]) -> dict[int, 
                 break
         line += module.code_for_node(statement).count("\n")
     return found
-
-
-def _subtree(root: cst.CSTNode):
-    from migrator.codemod.shapes import _children  # libcst's own `children` costs a visit per node
-
-    pending = [root]
-    while pending:
-        node = pending.pop()
-        yield node
-        pending.extend(_children(node))

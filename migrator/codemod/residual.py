@@ -22,7 +22,7 @@ from migrator.codemod.index import IMPORTED_BY_AFTERSHIP
 from migrator.catalogue import Rule
 from migrator.codemod.ruleset import CodeRules
 from migrator.codemod.shapes import (
-    Bindings, Tracer, _children, _key_access, dotted, is_integer, string_key, subscript_key,
+    Bindings, Tracer, _children, _key_access, dotted, is_integer, iter_nodes, string_key, subscript_key,
 )
 
 # Keys that are ordinary words: reported only where code uses them as keys, never as bare strings.
@@ -34,7 +34,6 @@ _COMMA_SLUGS = re.compile(r"^\s*[a-z0-9][a-z0-9-]*(?:\s*,\s*[a-z0-9][a-z0-9-]*)+
 _QUERY_FIELDS = re.compile(r"[?&]fields=([^&#]*)")
 _PAGE_QUERY = re.compile(r"[?&]page=")
 _V4_PATH = re.compile(r"^/?v4(?:/|$)")
-_OTHER_VERSION = re.compile(r"api\.aftership\.com/(?:(v[0-35-9])\b|tracking/(\d{4}-\d{2})|tracking/\{)", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -65,22 +64,14 @@ _ENDPOINT_CHECKS = {"slug-number": "endpoint:slug-number", "last-checkpoint": "e
                     "last-checkpoint-slug-number": "endpoint:last-checkpoint", "notifications": "endpoint:notifications"}
 
 
-@dataclass
-class FileTraits:
-    """What the strings and imports of a module say about the AfterShip API it talks to."""
-
-    aftership_api: bool = False  # api.aftership.com, its header, or an AfterShip SDK import
-    versions: frozenset[str] = frozenset()  # versions other than v4 / 2025-01 its URLs name
-
-
 class ResidualScanner:
     """Collects `Site`s of one (rewritten) module; `keys` maps each residual key to its hint."""
 
     def __init__(self, keys: Mapping[str, str], constants: Mapping[str, str]) -> None:
         self.keys = keys
         self.sites: list[Site] = []
-        self.traits = FileTraits()
-        self._versions: set[str] = set()
+        # The module names api.aftership.com or its header, or imports an AfterShip SDK.
+        self.talks_to_api = False
         self._handled: set[int] = set()  # string nodes already judged in a key or URL context
         self._stores: set[int] = set()  # subscripts written to (and the chains under them)
         self._envelopes: set[int] = set()  # keys of a dict literal that is a response's `data`
@@ -109,7 +100,7 @@ class ResidualScanner:
             cst.ImportFrom: self._import,
             cst.Expr: self._expression_statement,
         }
-        self.traits.aftership_api = any(_names_api(v) for v in constants.values())
+        self.talks_to_api = any(_names_api(v) for v in constants.values())
 
     def scan(self, module: cst.Module) -> list[Site]:
         pending: list[tuple[cst.CSTNode, cst.CSTNode | None]] = [(module, None)]
@@ -122,7 +113,6 @@ class ResidualScanner:
             if handler is not None:
                 handler(node)
             pending.extend((child, node) for child in reversed(_children(node)))
-        self.traits.versions = frozenset(self._versions)
         if self._endpoints & {"predict-batch", "predict"}:
             self.sites.extend(Site(node, "edd-address-country", "") for node in self._country_keys)
         if "detect" in self._endpoints:
@@ -252,7 +242,7 @@ class ResidualScanner:
         else:
             modules = [dotted(alias.name) or "" for alias in node.names]
         if any(m.split(".")[0] in ("aftership", "pyaftership") for m in modules):
-            self.traits.aftership_api = True
+            self.talks_to_api = True
 
     # Values -----------------------------------------------------------------------------------
     def _comma_slug(self, value: cst.BaseExpression) -> None:
@@ -318,9 +308,7 @@ class ResidualScanner:
     def _template(self, node: cst.CSTNode, template: str) -> None:
         lowered = template.lower()
         if urls.HOST in lowered or lowered == urls.HEADER_OLD or lowered == urls.HEADER_NEW:
-            self.traits.aftership_api = True
-        for match in _OTHER_VERSION.finditer(template):
-            self._versions.add(match.group(1) or match.group(2) or "a version variable")
+            self.talks_to_api = True
         if urls.V4_BASE.search(template) or _V4_PATH.match(template):
             self._add(node, "v4-base")
         if lowered == urls.HEADER_OLD:
@@ -370,9 +358,9 @@ def residual_sites(module: cst.Module, rules: CodeRules, imported: Mapping[str, 
     pass reports those it did not fix (MigrationTransformer._report_residues)."""
     keys = {key: f"`{key}`" for key in rules.residual_keys}
     scanner = ResidualScanner(keys, {})
-    scanner.traits.aftership_api = any(_names_api(value) for value in imported.values())
+    scanner.talks_to_api = any(_names_api(value) for value in imported.values())
     sites = scanner.scan(module)
-    if not scanner.traits.aftership_api:
+    if not scanner.talks_to_api:
         if IMPORTED_BY_AFTERSHIP not in imported:
             return []
         # A module AfterShip code imports: only AfterShip's own field names are unmistakable.
@@ -387,7 +375,7 @@ def residual_sites(module: cst.Module, rules: CodeRules, imported: Mapping[str, 
         around = _ancestors(site.node, scanner.parents)
         statement = next(n for n in around if isinstance(n, _STATEMENTS))
         functions = tuple(id(n) for n in around if isinstance(n, cst.FunctionDef))
-        near = frozenset(id(n) for n in (*around, *_iter_nodes(site.node)))
+        near = frozenset(id(n) for n in (*around, *iter_nodes(site.node)))
         ordinary = site.check.startswith("key:") and site.check[4:] in GENERIC_KEYS and id(site.node) not in scanner.enveloped
         found.append(Residue(site.node, rule, message, id(statement), functions, near, ordinary))
     return found
@@ -400,11 +388,3 @@ def _ancestors(node: cst.CSTNode, parents: Mapping[int, cst.CSTNode | None]) -> 
         chain.append(node)
         node = parents.get(id(node))
     return chain
-
-
-def _iter_nodes(root: cst.CSTNode):
-    pending = [root]
-    while pending:
-        node = pending.pop()
-        yield node
-        pending.extend(_children(node))
