@@ -680,11 +680,14 @@ SHIPMENT_WEIGHT = Rule(
     safety="unsafe",
     summary="""
 `shipment_weight: 1.2, shipment_weight_unit: "kg"` becomes `{"value": 1.2, "unit": "kg"}`;
-null stays null. In code, `t["shipment_weight_unit"]` becomes a None-safe read of
-`shipment_weight.unit`; reads of `shipment_weight` are reported (a number became an object).
+null stays null. In code (with --unsafe-fixes, else reported), `t["shipment_weight"]` becomes
+a None-safe read of `shipment_weight.value` and `t["shipment_weight_unit"]` one of
+`shipment_weight.unit`; a read already in that shape is left alone, so a second run changes
+and reports nothing.
 """,
     changes=(Reshape(("shipment_weight", "shipment_weight_unit"), _weight_object, RESPONSE),),
-    code_reads={"shipment_weight_unit": '({obj}.get("shipment_weight") or {{}}).get("unit")'},
+    code_reads={"shipment_weight": '({obj}.get("shipment_weight") or {{}}).get("value")',
+                "shipment_weight_unit": '({obj}.get("shipment_weight") or {{}}).get("unit")'},
     examples=(
         PayloadExample(
             kind="tracking",
@@ -698,6 +701,15 @@ null stays null. In code, `t["shipment_weight_unit"]` becomes a None-safe read o
             after='import requests\n\ndef unit(tid):\n'
                   '    t = requests.get(f"https://api.aftership.com/tracking/2025-01/trackings/{tid}").json()["data"]\n'
                   '    return (t.get("shipment_weight") or {}).get("unit")\n',
+            unsafe_fixes=True,
+        ),
+        CodeExample(
+            before='import requests\n\ndef weight(tid):\n'
+                   '    t = requests.get(f"https://api.aftership.com/v4/trackings/{tid}").json()["data"]["tracking"]\n'
+                   '    return t["shipment_weight"]\n',
+            after='import requests\n\ndef weight(tid):\n'
+                  '    t = requests.get(f"https://api.aftership.com/tracking/2025-01/trackings/{tid}").json()["data"]\n'
+                  '    return (t.get("shipment_weight") or {}).get("value")\n',
             unsafe_fixes=True,
         ),
     ),
