@@ -151,15 +151,20 @@ def summarise(scopes: Iterable[Scope], tracers: dict[int, Tracer]) -> Summaries:
 
 def bind(call: cst.Call, callee: Scope) -> dict[str, cst.BaseExpression]:
     """The callee's parameter names bound to the call's arguments (up to a starred one)."""
+    return {name: call.args[index].value for name, index in bound_positions(call, callee).items()}
+
+
+def bound_positions(call: cst.Call, callee: Scope) -> dict[str, int]:
+    """The callee's parameter names bound to the indexes of the call's arguments."""
     offset = 1 if isinstance(call.func, cst.Attribute) and callee.params[:1] in (("self",), ("cls",)) else 0
-    bound: dict[str, cst.BaseExpression] = {}
+    bound: dict[str, int] = {}
     for index, arg in enumerate(call.args):
         if arg.star:
             break
         name = arg.keyword.value if arg.keyword is not None else (
             callee.params[offset + index] if offset + index < len(callee.params) else None)
         if name is not None:
-            bound[name] = arg.value
+            bound[name] = index
     return bound
 
 

@@ -21,7 +21,8 @@ from migrator.codemod.shapes import (
     subscript_key,
 )
 from migrator.codemod.findings import Report, Statement, with_todo
-from migrator.codemod.flow import summarise
+from migrator.codemod.flow import bound_positions, summarise
+from migrator.codemod.pieces import f_string, pieces, split_slug_number
 from migrator.codemod.residual import Residue, residual_sites
 from migrator.codemod.index import PROJECT_VERSIONS
 from migrator.codemod.suppress import Suppressions
@@ -487,7 +488,8 @@ class MigrationTransformer(cst.CSTTransformer):
                 self.tracer.request_object(original.args[0].value) is not None:
             return updated  # urlopen(req): the Request(...) that built req is where the URL is handled
         if shape.endpoint == "slug-number":
-            lookup = self._id_lookup(original, updated)
+            lookup = (self._wrapped_id_lookup if self.tracer.wraps_request(original) else self._id_lookup)(
+                original, updated)
             if lookup is not None and self.rules.unsafe_fixes and self.fix(original, self.rule("AS201")):
                 anchor, statements, call, imports = lookup
                 self.inserts.setdefault(id(anchor), []).extend(statements)
@@ -627,7 +629,8 @@ class MigrationTransformer(cst.CSTTransformer):
             return None
         url, source = updated.args[url_index].value, original.args[url_index].value
         if not isinstance(url, cst.FormattedString) or not isinstance(source, cst.FormattedString):
-            return None
+            split = self._split_pieces(url, variable)
+            return None if split is None else (url_index, *split)
         parts, old_parts = list(url.parts), list(source.parts)
         expression, text = cst.FormattedStringExpression, cst.FormattedStringText
         for i in range(1, len(parts) - 2):
@@ -643,6 +646,65 @@ class MigrationTransformer(cst.CSTTransformer):
         list_url = _code(url.with_changes(parts=parts[:i - 1] + ([head] if head.value else [])))
         new_url = url.with_changes(parts=parts[:i] + [expression(expression=cst.Name(variable))] + parts[i + 3:])
         return url_index, list_url, slug.expression, number.expression, new_url
+
+    def _split_pieces(self, url: cst.BaseExpression, variable: str):
+        """(list URL source, slug, number, new URL) for a URL built with +, % or .format (or a
+        relative path handed to a request wrapper); the new URL is one f-string."""
+        found = pieces(url)
+        split = split_slug_number(found) if found and not self.f_string_quotes else None
+        if split is None:
+            return None
+        head, slug, number, tail = split
+        reached = "".join(p if isinstance(p, str) else self.tracer.template_of(p) or "{}" for p in head)
+        if not (reached.endswith("/trackings/") or reached == "trackings/"):
+            return None
+        list_url = f_string(head[:-1] + ([head[-1][:-1]] if head[-1][:-1] else []), _code)
+        new_url = f_string([*head, cst.Name(variable), *tail], _code)
+        if list_url is None or new_url is None:
+            return None
+        return list_url, slug, number, cst.parse_expression(new_url)
+
+    def _wrapped_id_lookup(self, original: cst.Call, updated: cst.Call):
+        """The AS201 lookup for a call through a request wrapper (`self._request("GET", path)`):
+        the same wrapper asked for `trackings?slug=...&tracking_numbers=...`, its answer read as
+        the wrapper returns it (response, body, data or the list), the call sent to {id}."""
+        summaries = self.tracer.summaries
+        wrapper = summaries.wrapper(original.func)
+        anchor = self._anchor(original)
+        if self.nested_expression_scopes or not isinstance(anchor, cst.SimpleStatementLine):
+            return None
+        positions = bound_positions(original, wrapper.scope)
+        if wrapper.path not in positions or (wrapper.body_param in positions
+                                             and positions[wrapper.body_param] != len(original.args) - 1):
+            return None
+        variable = self._fresh_name("tracking_id")
+        split = self._split_pieces(updated.args[positions[wrapper.path]].value, variable)
+        if split is None:
+            return None
+        list_url, slug, number, new_url = split
+        encoded = f'urllib.parse.urlencode({{"slug": {_code(slug)}, "tracking_numbers": {_code(number)}}})'
+        plain = list_url[:1] in "\"'"  # a plain literal takes the `?` inside its quotes
+        query = f"{list_url[:-1]}?{list_url[-1]} + {encoded}" if plain else f'{list_url} + "?" + {encoded}'
+        args = list(updated.args)
+        args[positions[wrapper.path]] = args[positions[wrapper.path]].with_changes(value=cst.parse_expression(query))
+        if wrapper.method_param in positions:
+            index = positions[wrapper.method_param]
+            args[index] = args[index].with_changes(value=cst.SimpleString('"GET"'))
+        if wrapper.body_param in positions:
+            args = args[:-1]
+            args[-1] = args[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+        lookup = updated.with_changes(args=args)
+        returned = summaries.returned_by_request(self.tracer, lookup)
+        reach = {"response": '.json()["data"]["trackings"]', "body": '["data"]["trackings"]',
+                 "data": '["trackings"]', "list": ""}.get(returned.kind if returned else "")
+        if reach is None:
+            return None
+        call = f"(await {_code(lookup)})" if id(original) in self.awaited else _code(lookup)
+        source = f'{variable} = next((item["id"] for item in {call}{reach}), None)\n'
+        statements = cst.parse_module(source, config=self.module_config).body
+        args = list(updated.args)
+        args[positions[wrapper.path]] = args[positions[wrapper.path]].with_changes(value=new_url)
+        return anchor, statements, updated.with_changes(args=args), ("urllib.parse",)
 
     def _fresh_name(self, base: str) -> str:
         used = set(self.tracer.bindings.values)

@@ -1,0 +1,49 @@
+"""URL pieces: every way code builds a slug/number URL splits alike, and comes back as one f-string."""
+
+from __future__ import annotations
+
+import libcst as cst
+import pytest
+
+from migrator.api import rewrite_code
+from migrator.codemod.pieces import f_string, pieces, split_slug_number
+
+code = cst.Module(body=[]).code_for_node
+SAME = [
+    'f"{BASE}/trackings/{slug}/{n}"',
+    'BASE + "/trackings/" + slug + "/" + n',
+    '"%s/trackings/%s/%s" % (BASE, slug, n)',
+    '"{}/trackings/{}/{}".format(BASE, slug, n)',
+    '"{0}/trackings/{1}/{2}".format(BASE, slug, n)',
+]
+
+
+@pytest.mark.parametrize("source", SAME)
+def test_forms_split_alike(source):
+    found = pieces(cst.parse_expression(source))
+    head, slug, number, tail = split_slug_number(found)
+    assert [p if isinstance(p, str) else code(p) for p in head] == ["BASE", "/trackings/"]
+    assert (code(slug), code(number), tail) == ("slug", "n", [])
+    assert f_string([*head, cst.Name("tracking_id")], code) == 'f"{BASE}/trackings/{tracking_id}"'
+
+
+@pytest.mark.parametrize("source", ['f"trackings/{s!r}/{n}"', '"trackings/%d/%s" % (s, n)', 'b"trackings/x"',
+                                    '"trackings/{a}/{b}".format(a=s, b=n)'])
+def test_forms_that_cannot_be_split_safely(source):
+    assert pieces(cst.parse_expression(source)) is None
+
+
+def test_text_is_escaped_for_the_f_string():
+    text = 'say "{hi}" \\ \n'
+    source = f_string([text, cst.Name("x")], code)
+    assert eval(source, {"x": 1}) == text + "1"
+
+
+def test_unsafe_lookup_for_a_concatenated_url():
+    source = ('import requests\nAPI = "https://api.aftership.com/v4"\n\n'
+              'def get(slug, n):\n    return requests.get(API + "/trackings/" + slug + "/" + n).json()\n')
+    result = rewrite_code(source, unsafe_fixes=True)
+    assert 'requests.get(f"{API}/trackings/{tracking_id}")' in result.code
+    assert 'lookup = requests.get(API + "/trackings", params={"slug": slug, "tracking_numbers": n})' not in result.code
+    assert 'params={"slug": slug, "tracking_numbers": n}' in result.code
+    assert not [f for f in result.findings if f.code == "AS201"]
