@@ -898,6 +898,10 @@ class MigrationTransformer(cst.CSTTransformer):
         shape = self.tracer.shape_of(original.comparisons[0].comparator)
         new, rule = self.rules.value_renames[value]
         if shape is not None and shape.kind == "courier-fields" and self.fix(original, rule):
+            # The string is also a v4 field name: the residue of that name is resolved here too.
+            key_rule = self.rules.residual_keys.get(value)
+            if key_rule is not None:
+                self.fixed[id(original)].add(key_rule.code)
             return updated.with_changes(left=_with_text(updated.left, new))
         return updated
 
