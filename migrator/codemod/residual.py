@@ -1,12 +1,14 @@
 """What is left of v4 after the rewrite, reported at its line whether or not it was traced.
 
-The rewrite changes a site only where the tracer proved the data is AfterShip's. This pass is
-the guarantee behind it: in a file that talks to AfterShip, every v4 key, wrapper, removed
-endpoint or v4-only value still present *after* the rewrite is a finding. What it looks for
-comes from the catalogue: each key a rule's changes consume that 2025-01 does not define, and
-the named checks below, each owned by the rule that lists it in `Rule.residual`.
+The rewrite changes a site only where the tracer proved the data is AfterShip's. This is the
+guarantee behind it: in a file that talks to AfterShip, every v4 key, wrapper, removed endpoint
+or v4-only value is a *residue*, and the rewrite pass reports each residue that no fix of its own
+rule touched (MigrationTransformer._report_residue). What is looked for comes from the
+catalogue: each key a rule's changes consume that 2025-01 does not define, and the named checks
+below, each owned by the rule that lists it in `Rule.residual`.
 
-It walks the rewritten module once, reading node dataclasses directly as `ScopeScanner` does.
+The scan walks the input module once before the rewrite, reading node dataclasses directly as
+`ScopeScanner` does.
 """
 
 from __future__ import annotations
@@ -25,9 +27,11 @@ from migrator.codemod.shapes import (
     Bindings, Tracer, _children, _key_access, dotted, is_integer, iter_nodes, string_key, subscript_key,
 )
 
-# Keys that are ordinary words: reported only where code uses them as keys, never as bare strings.
-GENERIC_KEYS = frozenset({"tracking", "page", "count", "limit", "country", "ios", "android"})
+# Keys that are ordinary words: reported only where code uses them as keys, never as bare strings,
+# and only where AfterShip data is handled (see Residue.ordinary_word).
+ORDINARY_WORDS = frozenset({"tracking", "page", "count", "limit", "country", "ios", "android"})
 KEY_METHODS = frozenset({"get", "pop", "setdefault"})
+EDD_ADDRESSES = frozenset({"origin_address", "destination_address"})
 TIME_BOUNDS = frozenset({"created_at_min", "created_at_max", "updated_at_min", "updated_at_max"})
 _FIELD_LIST = re.compile(r"^[a-z0-9_]+(?:\s*,\s*[a-z0-9_]+)+$")
 _COMMA_SLUGS = re.compile(r"^\s*[a-z0-9][a-z0-9-]*(?:\s*,\s*[a-z0-9][a-z0-9-]*)+\s*$")
@@ -65,9 +69,9 @@ _ENDPOINT_CHECKS = {"slug-number": "endpoint:slug-number", "last-checkpoint": "e
 
 
 class ResidualScanner:
-    """Collects `Site`s of one (rewritten) module; `keys` maps each residual key to its hint."""
+    """Collects the `Site`s of one module; `keys` are the residual keys of the catalogue."""
 
-    def __init__(self, keys: Mapping[str, str], constants: Mapping[str, str]) -> None:
+    def __init__(self, keys: frozenset[str] | set[str]) -> None:
         self.keys = keys
         self.sites: list[Site] = []
         # The module names api.aftership.com or its header, or imports an AfterShip SDK.
@@ -79,10 +83,11 @@ class ResidualScanner:
         # Judged once the whole module is read: `country` keys are EDD addresses in a module that
         # calls predict-batch, and comma lists of slugs are detect slugs in one that calls detect.
         self._country_keys: list[cst.CSTNode] = []
+        self._edd_keys: set[int] = set()  # `country` keys of an origin_address/destination_address
         self._comma_lists: list[cst.CSTNode] = []
         self._endpoints: set[str] = set()
         self._slugs: set[int] = set()  # strings already reported as comma slugs
-        self._tracer = Tracer(Bindings(), None, constants)
+        self._tracer = Tracer(Bindings(), None, {})  # templates of the module's own text
         self.parents: dict[int, cst.CSTNode | None] = {}  # every node's parent, by id
         self._handlers: dict[type, Callable[[cst.CSTNode], None]] = {
             cst.SimpleString: self._simple_string,
@@ -100,7 +105,6 @@ class ResidualScanner:
             cst.ImportFrom: self._import,
             cst.Expr: self._expression_statement,
         }
-        self.talks_to_api = any(_names_api(v) for v in constants.values())
 
     def scan(self, module: cst.Module) -> list[Site]:
         pending: list[tuple[cst.CSTNode, cst.CSTNode | None]] = [(module, None)]
@@ -113,8 +117,9 @@ class ResidualScanner:
             if handler is not None:
                 handler(node)
             pending.extend((child, node) for child in reversed(_children(node)))
-        if self._endpoints & {"predict-batch", "predict"}:
-            self.sites.extend(Site(node, "edd-address-country", "") for node in self._country_keys)
+        edd = bool(self._endpoints & {"predict-batch", "predict"})
+        self.sites.extend(Site(node, "edd-address-country", "") for node in self._country_keys
+                          if edd or id(node) in self._edd_keys)
         if "detect" in self._endpoints:
             self.sites.extend(Site(node, "comma-slug", "") for node in self._comma_lists if id(node) not in self._slugs)
         return self.sites
@@ -123,7 +128,7 @@ class ResidualScanner:
         self.sites.append(Site(node, check, detail))
 
     # Keys --------------------------------------------------------------------------------------
-    def _key(self, node: cst.BaseExpression, written: bool = False, as_key: bool = True) -> None:
+    def _key(self, node: cst.BaseExpression, written: bool = False) -> None:
         """A string used as a key (subscript, dict key, .get, `in`): every residual key counts."""
         key = string_key(node)
         if key is None or id(node) in self._handled:
@@ -146,9 +151,8 @@ class ResidualScanner:
                 self._key(node.slice[0].slice.value, written)
                 if _key_access(node.value) == "data":  # x["data"]["page"]: read off AfterShip's envelope
                     self.enveloped.add(id(node.slice[0].slice.value))
-            if key == "country" and isinstance(node.value, cst.Subscript) \
-                    and subscript_key(node.value) in ("origin_address", "destination_address"):
-                self._add(node, "edd-address-country")
+            if key == "country" and _key_access(node.value) in EDD_ADDRESSES:
+                self._edd_keys.add(id(node.slice[0].slice.value))
 
     def _dict_element(self, node: cst.DictElement) -> None:
         key = string_key(node.key)
@@ -163,10 +167,8 @@ class ResidualScanner:
             self._comma_slug(node.value)
         elif key in TIME_BOUNDS:
             self._time_bound(node.value)
-        elif key in ("origin_address", "destination_address") and isinstance(node.value, cst.Dict):
-            for element in node.value.elements:
-                if isinstance(element, cst.DictElement) and string_key(element.key) == "country":
-                    self._add(element.key, "edd-address-country")
+        elif key in EDD_ADDRESSES and isinstance(node.value, cst.Dict):
+            self._edd_keys.update(id(e.key) for e in node.value.elements if isinstance(e, cst.DictElement))
 
     def _comparison(self, node: cst.Comparison) -> None:
         if len(node.comparisons) == 1 and isinstance(node.comparisons[0].operator, (cst.In, cst.NotIn)):
@@ -183,9 +185,8 @@ class ResidualScanner:
         method = func.attr.value if isinstance(func, cst.Attribute) else ""
         if method in KEY_METHODS and node.args and node.args[0].keyword is None:
             self._key(node.args[0].value, written=method == "setdefault")
-            if method == "get" and string_key(node.args[0].value) == "country" and isinstance(func.value, cst.Subscript) \
-                    and subscript_key(func.value) in ("origin_address", "destination_address"):
-                self._add(node.args[0].value, "edd-address-country")
+            if method == "get" and string_key(node.args[0].value) == "country" and _key_access(func.value) in EDD_ADDRESSES:
+                self._edd_keys.add(id(node.args[0].value))
         builds_dict = name == "dict" or method == "update"
         for arg in node.args:
             if arg.keyword is None:
@@ -193,7 +194,7 @@ class ResidualScanner:
             keyword = arg.keyword.value
             if keyword == "tracking" and builds_dict:
                 self._add(arg.keyword, "tracking-wrapper")
-            elif keyword in self.keys and (builds_dict or keyword not in GENERIC_KEYS):
+            elif keyword in self.keys and (builds_dict or keyword not in ORDINARY_WORDS):
                 self._add(arg.keyword, "key:" + keyword, f"`{keyword}` left as in v4")
             if keyword == "slug":
                 self._comma_slug(arg.value)
@@ -292,7 +293,7 @@ class ResidualScanner:
         if value is None:
             return
         self._template(node, value)
-        if value in self.keys and value not in GENERIC_KEYS:
+        if value in self.keys and value not in ORDINARY_WORDS:
             self._add(node, "key:" + value, f"`{value}` left as in v4")
         elif _FIELD_LIST.match(value):
             self._field_list(node, value)
@@ -356,15 +357,14 @@ def residual_sites(module: cst.Module, rules: CodeRules, imported: Mapping[str, 
     talk to AfterShip's API (names its host or header, imports its SDK, or imports a constant
     another module of the run defines with them) and no AfterShip code imports it. The rewrite
     pass reports those it did not fix (MigrationTransformer._report_residues)."""
-    keys = {key: f"`{key}`" for key in rules.residual_keys}
-    scanner = ResidualScanner(keys, {})
+    scanner = ResidualScanner(set(rules.residual_keys))
     scanner.talks_to_api = any(_names_api(value) for value in imported.values())
     sites = scanner.scan(module)
     if not scanner.talks_to_api:
         if IMPORTED_BY_AFTERSHIP not in imported:
             return []
         # A module AfterShip code imports: only AfterShip's own field names are unmistakable.
-        sites = [s for s in sites if s.check.startswith("key:") and s.check[4:] not in GENERIC_KEYS]
+        sites = [s for s in sites if s.check.startswith("key:") and s.check[4:] not in ORDINARY_WORDS]
     found = []
     for site in sites:
         rule = rules.residual_keys.get(site.check[4:]) if site.check.startswith("key:") \
@@ -376,7 +376,7 @@ def residual_sites(module: cst.Module, rules: CodeRules, imported: Mapping[str, 
         statement = next(n for n in around if isinstance(n, _STATEMENTS))
         functions = tuple(id(n) for n in around if isinstance(n, cst.FunctionDef))
         near = frozenset(id(n) for n in (*around, *iter_nodes(site.node)))
-        ordinary = site.check.startswith("key:") and site.check[4:] in GENERIC_KEYS and id(site.node) not in scanner.enveloped
+        ordinary = site.check.startswith("key:") and site.check[4:] in ORDINARY_WORDS and id(site.node) not in scanner.enveloped
         found.append(Residue(site.node, rule, message, id(statement), functions, near, ordinary))
     return found
 
