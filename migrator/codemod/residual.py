@@ -19,9 +19,9 @@ from typing import Callable, Mapping
 
 import libcst as cst
 
+from migrator.catalogue import Rule
 from migrator.codemod import urls
 from migrator.codemod.index import IMPORTED_BY_AFTERSHIP
-from migrator.catalogue import Rule
 from migrator.codemod.ruleset import CodeRules
 from migrator.codemod.shapes import (
     Bindings, Tracer, _children, _key_access, dotted, is_integer, iter_nodes, string_key, subscript_key,

@@ -12,7 +12,6 @@ shapes has no shape.
 from __future__ import annotations
 
 import dataclasses
-import re
 from dataclasses import dataclass
 from typing import Mapping
 

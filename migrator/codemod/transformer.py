@@ -14,18 +14,19 @@ import libcst as cst
 
 from migrator.catalogue import Rule
 from migrator.codemod import urls
+from migrator.codemod.findings import Report, with_todo
+from migrator.codemod.flow import bound_positions, summarise
+from migrator.codemod.index import PROJECT_VERSIONS
+from migrator.codemod.pieces import f_string, pieces, split_slug_number
+from migrator.codemod.residual import Residue, residual_sites
 from migrator.codemod.ruleset import CodeRules, guide_ref
 from migrator.codemod.shapes import (
     CLIENT_BASE, SCOPE_OF_KIND, ScopeScanner, Shape, Tracer, base_url_argument, body_argument, dotted,
     is_integer, is_name, iter_nodes, method_call, params_argument, request_scope, string_key,
     subscript_key,
 )
-from migrator.codemod.findings import Report, Statement, with_todo
-from migrator.codemod.flow import bound_positions, summarise
-from migrator.codemod.pieces import f_string, pieces, split_slug_number
-from migrator.codemod.residual import Residue, residual_sites
-from migrator.codemod.index import PROJECT_VERSIONS
 from migrator.codemod.suppress import Suppressions
+
 
 def _with_text(node: cst.SimpleString, text: str) -> cst.SimpleString:
     """A string literal holding `text` (a key or header name), in the same prefix and quotes."""
@@ -114,11 +115,10 @@ class MigrationTransformer(cst.CSTTransformer):
         if isinstance(root, cst.Module):
             self.scanner = ScopeScanner(self.rules.marker_literals)
             self.scanner.scan(root)
-            self.scanner.module = root
-            self.tracer_of = self._build_tracers()
+            self.tracer_of = self._build_tracers(root)
         self.tracers.append(self.tracer_of[id(root)])
 
-    def _build_tracers(self) -> dict[int, Tracer]:
+    def _build_tracers(self, module: cst.Module) -> dict[int, Tracer]:
         """A tracer for every scope, before any is walked: the module's constants, the request
         bodies each call sends, and what flows across calls (flow.summarise) are known first,
         so a helper defined above its caller is rewritten with what the caller passes it."""
@@ -146,7 +146,7 @@ class MigrationTransformer(cst.CSTTransformer):
         # own statement; otherwise a function nothing else needs walked reports its residues whole.
         holding = set()
         if self.other_version is None:
-            for residue in residual_sites(self.scanner.module, self.rules, self.imported):
+            for residue in residual_sites(module, self.rules, self.imported):
                 self.residues.setdefault(residue.statement, []).append(residue)
                 for function in residue.functions:
                     self.residues_in.setdefault(function, []).append(residue)
