@@ -71,6 +71,9 @@ class Rule:
     # and `residual_skip` the consumed keys too common to report on their own.
     residual: tuple[str, ...] = ()
     residual_skip: tuple[str, ...] = ()
+    # Codemod, for a rule that reshapes a request value in place: an expression sent there is
+    # taken to be a plain string, as v4 code sends it (else it is reported for a person to check).
+    trusts_expressions: bool = False
 
     @property
     def payload_examples(self) -> list[PayloadExample]:

@@ -161,15 +161,28 @@ STRICT_FIELD_TYPES = Rule(
     name="custom-fields-strings",
     title="Request `custom_fields` values must be strings",
     guide="§1.3 Enhanced field type verification",
-    engines=frozenset({"payload"}),
+    engines=frozenset({"code", "payload"}),
     safety="safe",
+    residual=("custom-field-value",),
+    trusts_expressions=True,
     summary="""
 v4 ignored wrongly typed request fields; 2025-01 answers 400. v4 allowed numbers and booleans
 in `custom_fields`, 2025-01 takes strings only: values are stringified (JSON spelling) and
 reported as coerced; null values are left out and reported.
+In code, a body literal with a number or boolean there is reported (the value is the
+code's to choose); a value given by an expression is taken for a string.
 """,
     changes=(Reshape(("custom_fields",), _stringify_custom_fields, WRITE, replaces_keys=False),),
     examples=(
+        CodeExample(
+            before='import requests\n\ndef create(n):\n'
+                   '    return requests.post("https://api.aftership.com/v4/trackings", '
+                   'json={"tracking": {"tracking_number": n, "custom_fields": {"qty": 2}}})\n',
+            after='import requests\n\ndef create(n):\n'
+                  '    return requests.post("https://api.aftership.com/tracking/2025-01/trackings", '
+                  'json={"tracking_number": n, "custom_fields": {"qty": 2}})\n',
+            findings=("AS106",),
+        ),
         PayloadExample(
             kind="update-tracking-request",
             before={"tracking": {"custom_fields": {"sku": "A-1", "qty": 2, "gift": True}}},

@@ -411,15 +411,26 @@ SHIP_DATE_FORMAT = Rule(
     name="tracking-ship-date-format",
     title="Request `tracking_ship_date` YYYYMMDD becomes YYYY-MM-DD",
     guide="§5.10 tracking.tracking_ship_date format updated",
-    engines=frozenset({"payload"}),
+    engines=frozenset({"code", "payload"}),
     safety="safe",
+    residual=("compact-ship-date",),
     summary="""
 2025-01 documents YYYY-MM-DD (optionally with time and zone) for create and update bodies and
 answers 400 to invalid values, so `20240131` is sent as `2024-01-31`. Detect-courier bodies keep
 YYYYMMDD, which their 2025-01 contract still documents; responses pass through.
+In code, a create or update body literal is rewritten by the translator itself; a date given
+by an expression is reported, since v4 code sent YYYYMMDD.
 """,
     changes=(Reshape(("tracking_ship_date",), _ship_date_iso, WRITE, replaces_keys=False),),
     examples=(
+        CodeExample(
+            before='import requests\n\ndef create(n):\n'
+                   '    return requests.post("https://api.aftership.com/v4/trackings", '
+                   'json={"tracking": {"tracking_number": n, "tracking_ship_date": "20240131"}})\n',
+            after='import requests\n\ndef create(n):\n'
+                  '    return requests.post("https://api.aftership.com/tracking/2025-01/trackings", '
+                  'json={"tracking_number": n, "tracking_ship_date": "2024-01-31"})\n',
+        ),
         PayloadExample(
             kind="create-tracking-request",
             before={"tracking": {"tracking_number": "TN2", "title": "x", "tracking_ship_date": "20240131"}},
@@ -787,14 +798,25 @@ CREATE_SLUG = Rule(
     name="create-slug-string",
     title="Create/update `slug` must be one string, not a list",
     guide="not in guide: api-mapping §4.5 (v4 accepted a list; 2025-01 CreateTrackingRequest.slug is a string)",
-    engines=frozenset({"payload"}),
+    engines=frozenset({"code", "payload"}),
     safety="safe",
+    trusts_expressions=True,
     summary="""
 `["dhl"]` becomes `"dhl"`; further slugs are dropped and reported (use POST /couriers/detect to
 choose one).
+In code, a list literal sent as a create or update `slug` is rewritten; a slug given by an
+expression is taken for one string, as v4 code sent it.
 """,
     changes=(Reshape(("slug",), _create_slug_string, WRITE, replaces_keys=False),),
     examples=(
+        CodeExample(
+            before='import requests\n\ndef create(n):\n'
+                   '    return requests.post("https://api.aftership.com/v4/trackings", '
+                   'json={"tracking": {"tracking_number": n, "slug": ["dhl"]}})\n',
+            after='import requests\n\ndef create(n):\n'
+                  '    return requests.post("https://api.aftership.com/tracking/2025-01/trackings", '
+                  'json={"tracking_number": n, "slug": "dhl"})\n',
+        ),
         PayloadExample(
             kind="create-tracking-request",
             before={"tracking": {"tracking_number": "TN3", "title": "t", "slug": ["dhl", "dhl-germany"]}},

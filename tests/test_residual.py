@@ -37,6 +37,8 @@ LEFT = [
     ("comma slug constant", 'DETECT_SLUGS = "ups,fedex"\n', "AS303"),
     ("integer time bound", 'import time\nPARAMS = {"created_at_min": int(time.time())}\n', "AS405"),
     ("v4 path fragment", 'VERSION = "v4"\n', "AS101"),
+    ("custom field number", 'BODY = {"title": "x", "custom_fields": {"qty": 2}}\n', "AS106"),
+    ("compact ship date", 'BODY = {"tracking_ship_date": "20240131"}\n', "AS308"),
     ("EDD address built", 'WAREHOUSE = {"origin_address": {"country": "USA"}}\n', "AS601"),
     ("EDD address read", 'def f(item):\n    return item["destination_address"].get("country")\n', "AS601"),
 ]

@@ -63,6 +63,8 @@ CHECKS: Mapping[str, str] = {
     "comma-slug": "a comma-separated courier slug string",
     "integer-time-bound": "a created_at/updated_at bound sent as a number",
     "edd-address-country": "`country` of an EDD origin/destination address",
+    "custom-field-value": "a `custom_fields` value that is not a string",
+    "compact-ship-date": "a `tracking_ship_date` written YYYYMMDD",
 }
 _ENDPOINT_CHECKS = {"slug-number": "endpoint:slug-number", "last-checkpoint": "endpoint:last-checkpoint",
                     "last-checkpoint-slug-number": "endpoint:last-checkpoint", "notifications": "endpoint:notifications"}
@@ -83,6 +85,7 @@ class ResidualScanner:
         # Judged once the whole module is read: `country` keys are EDD addresses in a module that
         # calls predict-batch, and comma lists of slugs are detect slugs in one that calls detect.
         self._country_keys: list[cst.CSTNode] = []
+        self._ship_dates: list[cst.CSTNode] = []  # `tracking_ship_date` literals written YYYYMMDD
         self._edd_keys: set[int] = set()  # `country` keys of an origin_address/destination_address
         self._comma_lists: list[cst.CSTNode] = []
         self._endpoints: set[str] = set()
@@ -122,6 +125,8 @@ class ResidualScanner:
                           if edd or id(node) in self._edd_keys)
         if "detect" in self._endpoints:
             self.sites.extend(Site(node, "comma-slug", "") for node in self._comma_lists if id(node) not in self._slugs)
+        else:  # detect bodies keep YYYYMMDD: only a module that never detects is sure to mean create/update
+            self.sites.extend(Site(node, "compact-ship-date", "") for node in self._ship_dates)
         return self.sites
 
     def _add(self, node: cst.CSTNode, check: str, detail: str = "") -> None:
@@ -165,6 +170,14 @@ class ResidualScanner:
             self._handled.update(id(e.key) for e in node.value.elements if isinstance(e, cst.DictElement))
         if key == "slug":
             self._comma_slug(node.value)
+        elif key == "custom_fields" and isinstance(node.value, cst.Dict):
+            for element in node.value.elements:
+                if isinstance(element, cst.DictElement) and (
+                        isinstance(element.value, (cst.Integer, cst.Float))
+                        or (isinstance(element.value, cst.Name) and element.value.value in ("True", "False"))):
+                    self._add(element.value, "custom-field-value")
+        elif key == "tracking_ship_date" and re.fullmatch(r"\d{8}", string_key(node.value) or ""):
+            self._ship_dates.append(node.value)
         elif key in TIME_BOUNDS:
             self._time_bound(node.value)
         elif key in EDD_ADDRESSES and isinstance(node.value, cst.Dict):

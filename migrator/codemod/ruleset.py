@@ -25,6 +25,8 @@ class CodeRules:
     reads: dict[str, dict[str, tuple[str, Rule]]] = field(default_factory=dict)
     reported: dict[str, dict[str, Rule]] = field(default_factory=dict)
 
+    # Keys whose *value* a rule reshapes in place (a slug list, a date format), per scope.
+    reshaped_values: dict[str, dict[str, Rule]] = field(default_factory=dict)
     # What is left of v4 after the rewrite (see residual.py): key -> rule, check name -> rule.
     residual_keys: dict[str, Rule] = field(default_factory=dict)
     residual_checks: dict[str, Rule] = field(default_factory=dict)
@@ -59,6 +61,9 @@ class CodeRules:
             self.renames.setdefault(scope, {})[change.old] = (change.new, rule)
         elif isinstance(change, RenameValue):
             self.value_renames[change.old] = (change.new, rule)
+        elif isinstance(change, Reshape) and not change.replaces_keys:
+            for key in change.reads:
+                self.reshaped_values.setdefault(scope, {})[key] = rule
         elif isinstance(change, Remove) or (isinstance(change, Reshape) and change.replaces_keys):
             keys = change.reads if isinstance(change, Reshape) else change.fields
             for key in keys:

@@ -14,6 +14,7 @@ import libcst as cst
 
 from migrator.catalogue import Rule
 from migrator.codemod import urls
+from migrator.codemod.bodies import KINDS as BODY_KINDS, translate_literal, value_conforms
 from migrator.codemod.findings import Report, with_todo
 from migrator.codemod.flow import bound_positions, summarise
 from migrator.codemod.index import PROJECT_VERSIONS
@@ -842,6 +843,10 @@ class MigrationTransformer(cst.CSTTransformer):
             if self.fix(original, self.rule("AS401")):
                 return updated.elements[0].value
             return updated
+        if scope in BODY_KINDS and self._reshapes(original, scope):
+            translated = self._translated_body(original, updated, scope)
+            if translated is not None:
+                return translated
         elements = []
         for element in updated.elements:
             key = string_key(element.key) if isinstance(element, cst.DictElement) else None
@@ -850,6 +855,28 @@ class MigrationTransformer(cst.CSTTransformer):
                 element = self._request_element(original_element, element, key, scope)
             elements.append(element)
         return updated.with_changes(elements=elements)
+
+    def _reshapes(self, literal: cst.Dict, scope: str) -> bool:
+        """Whether a key of the body is one a rule restructures (not just renames)."""
+        consumed = {**self.rules.reads.get(scope, {}), **self.rules.reported.get(scope, {}),
+                    **self.rules.reshaped_values.get(scope, {})}
+        return any(isinstance(e, cst.DictElement) and string_key(e.key) in consumed for e in literal.elements)
+
+    def _translated_body(self, original: cst.Dict, updated: cst.Dict, scope: str) -> cst.BaseExpression | None:
+        """The body literal as the payload translator makes it, when it can be made exactly and
+        every rule that changes it may fix here; None leaves it to the key-by-key rewrite."""
+        if self.f_string_quotes:
+            return None
+        result = translate_literal(updated, scope, _code)
+        if result is None:
+            return None
+        source, codes = result
+        rules = [self.rule(code) for code in sorted(codes)]
+        if not all(self.rules.may_fix(rule) and self._allowed(rule.code, original) for rule in rules):
+            return None
+        for rule in rules:
+            self.fix(original, rule)
+        return cst.parse_expression(source)
 
     def _request_element(self, original: cst.DictElement, element: cst.DictElement, key: str,
                          scope: str) -> cst.DictElement:
@@ -862,6 +889,9 @@ class MigrationTransformer(cst.CSTTransformer):
         new = self._rename(original, scope, key)
         if new is not None:
             return element.with_changes(key=_with_text(element.key, new))
+        rule = self.rules.reshaped_values.get(scope, {}).get(key)
+        if rule is not None and not value_conforms(element.value, key, scope, rule):
+            self.report(original, rule, f"`{key}` as sent here may not be what 2025-01 takes: {rule.title}")
         self._report_write(original, scope, key)
         return element
 

@@ -1,0 +1,138 @@
+"""A request body written as a dict literal, translated by the payload translator itself.
+
+One transformation, two engines: the literal is read as a document whose literal values are
+themselves and whose other expressions are opaque tokens, the translator turns it into its
+2025-01 shape, and the result is written back as a literal with each expression in its new
+place. A token the translator *interprets* (splits a string, unwraps a list) rather than moves
+would be wrong for some runtime value, so each token is tried both as a string and as a
+one-element list: only when both land in the same place, untouched, is the literal rewritten.
+Anything lossy (an event of the translation) or not literal enough leaves the body as it was.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Callable
+
+import libcst as cst
+
+from migrator.catalogue import Rule
+from migrator.codemod.shapes import string_value
+
+_TOKEN = "\x00aftership-migrate:{}\x00"
+# The translator's body kind for each request scope of the codemod.
+KINDS = {"create-request": "create-tracking-request", "update-request": "update-tracking-request",
+         "detect-request": "detect-courier-request"}
+
+
+class _NotLiteral(Exception):
+    """The literal holds a form that cannot stand in a document (`**extra`, a computed key)."""
+
+
+def translate_literal(literal: cst.Dict, scope: str, code: Callable[[cst.CSTNode], str]) -> tuple[str, set[str]] | None:
+    """(source of the 2025-01 literal, the rules that changed it), or None when the translator
+    cannot be applied to it exactly."""
+    from migrator.payload.engine import Refused, translate
+    from migrator.payload.kinds import Unrecognised
+
+    expressions: list[cst.BaseExpression] = []
+    try:
+        as_text = _document(literal, expressions, lambda t: t)
+        as_list = _document(literal, [], lambda t: [t])
+        first, second = translate(as_text, KINDS[scope]), translate(as_list, KINDS[scope])
+    except (_NotLiteral, Unrecognised, Refused):
+        return None
+    if first.events or second.events or not first.applied:
+        return None
+    sources = [code(e) for e in expressions]
+    rendered = _render(first.document, [json.dumps(_TOKEN.format(i)) for i in range(len(sources))], sources)
+    moved = _render(second.document, [json.dumps([_TOKEN.format(i)]) for i in range(len(sources))], sources)
+    if rendered is None or rendered != moved:
+        return None
+    return rendered, set(first.applied)
+
+
+def value_conforms(value: cst.BaseExpression, key: str, scope: str, rule: Rule) -> bool:
+    """Whether `{key: value}` already is what 2025-01 takes, as far as `rule` goes: a literal the
+    rule leaves alone. An expression may hold anything at run time: it conforms only where the
+    rule trusts expressions to be plain strings."""
+    from migrator.payload.engine import Refused, translate
+    from migrator.payload.kinds import Unrecognised
+
+    expressions: list = []
+    try:
+        document = {key: _document(value, expressions, lambda t: "text")}
+        if expressions and not rule.trusts_expressions:
+            return False
+        translation = translate(document, KINDS[scope])
+    except (_NotLiteral, Unrecognised, Refused):
+        return False
+    return rule.code not in translation.applied and not any(e.rule == rule.code for e in translation.events)
+
+
+def _document(node: cst.BaseExpression, expressions: list, wrap: Callable[[str], Any]) -> Any:
+    """The literal as a document: literal values as they are, other expressions as tokens."""
+    if isinstance(node, cst.Dict):
+        out = {}
+        for element in node.elements:
+            key = string_value(element.key) if isinstance(element, cst.DictElement) and \
+                isinstance(element.key, cst.SimpleString) else None
+            if key is None or key in out:
+                raise _NotLiteral
+            out[key] = _document(element.value, expressions, wrap)
+        return out
+    if isinstance(node, (cst.List, cst.Tuple)) and all(isinstance(e, cst.Element) for e in node.elements):
+        return [_document(e.value, expressions, wrap) for e in node.elements]
+    if isinstance(node, cst.SimpleString) and string_value(node) is not None:
+        return string_value(node)
+    if isinstance(node, cst.Integer):
+        return int(node.value, 0)
+    if isinstance(node, cst.Name) and node.value in ("True", "False", "None"):
+        return {"True": True, "False": False, "None": None}[node.value]
+    expressions.append(node)
+    return wrap(_TOKEN.format(len(expressions) - 1))
+
+
+def _render(document: Any, tokens: list[str], sources: list[str]) -> str | None:
+    """Python source of `document`, each token (as JSON) replaced by its expression's source;
+    None when a token is missing, doubled or left inside a string the translator built."""
+    text = json.dumps(document, ensure_ascii=False)
+    for index, token in enumerate(tokens):
+        if text.count(token) != 1:
+            return None
+        text = text.replace(token, f"\x01{index}\x01")
+    if "\\u0000" in text:  # part of a token survived inside another string
+        return None
+    out = _python(text)
+    for index, source in enumerate(sources):
+        out = out.replace(f"\x01{index}\x01", source, 1)
+    return out
+
+
+def _python(document_text: str) -> str:
+    """JSON text as Python source: the literals JSON spells differently."""
+    out, in_string, escaped = [], False, False
+    i = 0
+    while i < len(document_text):
+        char = document_text[i]
+        if in_string:
+            out.append(char)
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+            out.append(char)
+        else:
+            for word, python in (("true", "True"), ("false", "False"), ("null", "None")):
+                if document_text.startswith(word, i):
+                    out.append(python)
+                    i += len(word) - 1
+                    break
+            else:
+                out.append(char)
+        i += 1
+    return "".join(out)
