@@ -86,75 +86,7 @@ CASES = {name: load_case(FIXTURES, name) for name in NAMES}
 # (fixture, check) -> reason. Checks: safe, unsafe (output bytes), findings, findings-unsafe,
 # idempotent[-unsafe] (a second run over the tool's output), fixed-point[-unsafe] (a run over the
 # intended .after), lookalike[-unsafe].
-_PERCENT_FORMAT = ("bug: `\"%s/trackings/%s\" % (BASE_URL, tid)` and `\"{}/trackings\".format(BASE_URL)` are not "
-                   "traced as AfterShip URLs: the template drops the arguments (shapes.Tracer._template, "
-                   "BinaryOperation/Modulo and `.format` branches), so the create body is not unwrapped and "
-                   "`data[\"tracking\"]` reads are not migrated")
-_SCHEME_LESS = ("bug: a scheme-less base `api.aftership.com/v4` is rewritten to `https://api.aftership.com/...`, "
-                "so `f\"https://{HOST_PATH}\"` becomes `https://https://...`, and `\"//api.aftership.com/v4\"` "
-                "becomes `//https://...` (urls.rewrite_base replaces the optional scheme with NEW_BASE's "
-                "`https://` instead of keeping the matched scheme or its absence)")
-_IMPLICIT_CONCAT = ("bug: a URL split over adjacent literals (`\"https://api.aftership.com\" \"/v4/trackings\"`) is "
-                    "not rewritten: only `HOST + \"/v4...\"` and f-strings are handled "
-                    "(transformer.leave_BinaryOperation / no leave_ConcatenatedString)")
-_BASE_URL_CLIENT = ("bug: httpx `Client(base_url=<AfterShip v4>)` with relative paths (`client.post(\"/trackings\", "
-                    "json={\"tracking\": ...})`) is not traced: the request body keeps its wrapper while the "
-                    "`[\"data\"][\"tracking\"]` read next to it is unwrapped (half a migration that 400s); "
-                    "shapes.Tracer.call_url/http_call ignore the client's base_url")
-_PARAM_DEFAULT = ("bug: `self.base_url` assigned from a constructor parameter whose default is the v4 URL is not "
-                  "traced (transformer._collect_constants / shapes.Tracer._name_template ignore parameter "
-                  "defaults): the slug/number call is neither reported (AS201) nor fixed, reads are not migrated")
-_DJANGO_META = ("bug: a Django view reading `request.META[\"HTTP_AFTERSHIP_HMAC_SHA256\"]` is not recognised as a "
-                "webhook handler (transformer/shapes only compare strings with `aftership-hmac-sha256`): no AS104 "
-                "and its `msg` reads are left in v4 shape")
-_SIBLING_ROUTE = ("bug: the webhook flag is module-wide, so another route in the same module that reads its own "
-                  "`request.get_json()[\"msg\"]` gets AfterShip renames (`emails` -> customers); the design says "
-                  "webhook handlers are the functions that mention the signature header "
-                  "(the scope collector propagates mentions_webhook_signature from functions to the module, and "
-                  "functions inherit outer.webhook)")
-_COUNT_READ = ("bug: reads of the v4 list counters `data[\"count\"]`/`data[\"page\"]` on a GET /trackings response "
-               "are not reported (AS404 declares them on scope list-data, but transformer._scope maps list `data` "
-               "to no scope), although 2025-01 has no such keys (pagination.total / cursor)")
-_RECIPIENT_WRITES = ("bug: writes of `emails`/`customer_name` (`body[\"tracking\"][\"emails\"] = [...]`, "
-                     "`tracking[\"customer_name\"] = None`) are neither rewritten nor reported, although AS307 says "
-                     "writes are reported (transformer._rename returns early for keys in rules.reads, and "
-                     "leave_Subscript only calls _read for non-writes); a dict-literal key is reported")
-_DETECT_SLUG = ("bug: AS303 converts a comma-separated detect `slug` only inside a dict literal; "
-                "`payload[\"tracking\"][\"slug\"] = \"ups,fedex\"` in a body built over statements is left a string "
-                "(transformer._request_element only)")
-_MULTILINE = ("known limitation, cosmetic (README): unwrapping a formatter-style multi-line `{\"tracking\": {...}}` keeps the inner "
-              "dict's indentation and closing brace, leaving mis-indented code (transformer.leave_Dict returns "
-              "the inner Dict node unchanged)")
-_PREDICT_NAMED = ("bug: AS601 renames EDD address `country` only in a dict literal written inside `json=`; "
-                  "`body = {...}; requests.post(url, json=body)` is missed (transformer._register_body searches "
-                  "the argument node, a Name, instead of the literal bound to it)")
-_FIELDS_PARAM = ("bug: `fields=` values of GET /trackings/{id} are not renamed (only GET /trackings list params "
-                 "are registered in transformer._seed_requests), so `tracking_destination_country` is requested "
-                 "under its v4 name while the read of it is renamed")
-_DUPLICATES = ("bug: one `delivery_time` read gives two or three AS309 findings at the same line and column "
-               "(transformer._rename reports 'fix with --unsafe-fixes', then _read reports the reshaped key, "
-               "plus the computation note): one site, one finding")
-_OWN_JSON = ("bug: the `x[\"data\"][\"tracking\"]` fallback (shapes.Tracer.parent_shape) also fires when `x` is "
-             "traced to something that is not AfterShip: a call to another host (erp.example.com) or a dict "
-             "literal defined in the same function; the app's own JSON gets unwrapped and renamed, and crashes")
-_UNSAFE_CONSTANT_PATH = ("bug: the AS201 unsafe lookup is built only when the f-string text itself holds "
-                         "`/trackings/` (transformer._id_lookup); with the path inside a constant "
-                         "(`f\"{TRACKINGS_URL}/{slug}/{number}\"`) the call is reported again, with a message "
-                         "that still says it is fixable with --unsafe-fixes")
-_UNSAFE_ASYNC = ("bug: with --unsafe-fixes the AS201 lookup for `await client.get(...)` (httpx.AsyncClient) is "
-                 "inserted without `await`: `client.get(...).json()` calls .json() on a coroutine "
-                 "(transformer._id_lookup ignores the enclosing Await)")
-_UNSAFE_COMPREHENSION = ("bug: with --unsafe-fixes a slug/number call inside a list comprehension gets its lookup "
-                         "hoisted before the statement, where the comprehension variables `slug`/`number` are "
-                         "undefined (NameError, or silently the wrong outer values); it should stay reported "
-                         "(transformer._id_lookup / on_leave insert before current_statement)")
-_URLLIB_VARIABLE = ("bug: urllib `data = json.dumps(body).encode(); Request(url, data=data)` is missed: "
-                    "shapes.body_argument only looks through json.dumps written inside `data=`, so the create body "
-                    "keeps its wrapper while the response read is unwrapped")
-KNOWN_BUGS: dict[tuple[str, str], str] = {
-    ("request_body_multiline", "safe"): _MULTILINE,
-    ("request_body_multiline", "unsafe"): _MULTILINE,
-}
+KNOWN_BUGS: dict[tuple[str, str], str] = {}
 
 
 def params(check: str, names=NAMES):

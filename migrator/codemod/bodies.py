@@ -52,6 +52,22 @@ def translate_literal(literal: cst.Dict, scope: str, code: Callable[[cst.CSTNode
     return rendered, set(first.applied)
 
 
+def laid_out_like(new: cst.BaseExpression, old: cst.Dict) -> cst.BaseExpression:
+    """`new` (a dict written on one line) laid out as `old` was: one element a line, at the
+    indentation of `old`'s first element, when `old` spanned lines."""
+    opening, closing = old.lbrace.whitespace_after, old.rbrace.whitespace_before
+    if not isinstance(new, cst.Dict) or not new.elements or not isinstance(opening, cst.ParenthesizedWhitespace):
+        return new
+    elements = [element.with_changes(comma=cst.Comma(whitespace_after=opening)) for element in new.elements]
+    if isinstance(closing, cst.ParenthesizedWhitespace):
+        elements[-1] = elements[-1].with_changes(comma=cst.Comma(whitespace_after=closing))
+        closing = cst.SimpleWhitespace("")
+    else:
+        elements[-1] = elements[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+    return new.with_changes(lbrace=cst.LeftCurlyBrace(whitespace_after=opening), elements=elements,
+                            rbrace=cst.RightCurlyBrace(whitespace_before=closing))
+
+
 def value_conforms(value: cst.BaseExpression, key: str, scope: str, rule: Rule) -> bool:
     """Whether `{key: value}` already is what 2025-01 takes, as far as `rule` goes: a literal the
     rule leaves alone. An expression may hold anything at run time: it conforms only where the

@@ -739,6 +739,8 @@ def body_argument(call: cst.Call, tracer: "Tracer | None" = None) -> cst.BaseExp
         if arg.keyword.value != "json" and isinstance(value, cst.Name) and tracer is not None:
             bound = [v for h, v in tracer.bindings.values.get(value.value, ()) if h == "value"]
             value = bound[0] if len(bound) == 1 else value
+        if isinstance(value, cst.IfExp):  # json.dumps(body).encode() if body is not None else None
+            value = value.body
         if arg.keyword.value != "json":
             if method_call(value, "dumps") and value.args:
                 return value.args[0].value

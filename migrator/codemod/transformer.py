@@ -14,7 +14,7 @@ import libcst as cst
 
 from migrator.catalogue import Rule
 from migrator.codemod import urls
-from migrator.codemod.bodies import KINDS as BODY_KINDS, translate_literal, value_conforms
+from migrator.codemod.bodies import KINDS as BODY_KINDS, laid_out_like, translate_literal, value_conforms
 from migrator.codemod.findings import Report, with_todo
 from migrator.codemod.flow import bound_positions, summarise
 from migrator.codemod.index import PROJECT_VERSIONS
@@ -225,6 +225,11 @@ class MigrationTransformer(cst.CSTTransformer):
         self._register_dict(tracer, body, "wrapped", scope)
 
     def _register_dict(self, tracer: Tracer, expr: cst.BaseExpression, how: str, scope: str) -> None:
+        callee = tracer.summaries.callee(expr.func) if isinstance(expr, cst.Call) and tracer.summaries else None
+        if callee is not None:  # json=build_body(order): the literals the helper returns
+            for value in callee.returns:
+                self._register_dict(tracer.summaries.tracers[id(callee.node)], value, how, scope)
+            return
         dicts = [expr] if isinstance(expr, cst.Dict) else []
         if isinstance(expr, cst.Name):
             dicts = [v for h, v in tracer.bindings.values.get(expr.value, ()) if h == "value" and isinstance(v, cst.Dict)]
@@ -841,7 +846,7 @@ class MigrationTransformer(cst.CSTTransformer):
         how, scope = entry
         if how == "wrapped":
             if self.fix(original, self.rule("AS401")):
-                return updated.elements[0].value
+                return laid_out_like(updated.elements[0].value, original)
             return updated
         if scope in BODY_KINDS and self._reshapes(original, scope):
             translated = self._translated_body(original, updated, scope)
@@ -876,7 +881,7 @@ class MigrationTransformer(cst.CSTTransformer):
             return None
         for rule in rules:
             self.fix(original, rule)
-        return cst.parse_expression(source)
+        return laid_out_like(cst.parse_expression(source), original)
 
     def _request_element(self, original: cst.DictElement, element: cst.DictElement, key: str,
                          scope: str) -> cst.DictElement:
