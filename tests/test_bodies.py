@@ -77,3 +77,22 @@ def test_expressions_land_where_the_translator_puts_their_values(example):
     if value != translated.document:
         # Left for a person: a value the translator interprets cannot be moved as an expression.
         assert result.findings, f"body changed without being the translation: {ast.unparse(after)}"
+
+
+def test_dict_call_bodies_are_literals_too():
+    source = ('import requests\nAPI = "https://api.aftership.com/v4"\n\n\ndef create(n, e):\n'
+              '    body = dict(tracking=dict(tracking_number=n, emails=[e], origin_country_iso3="USA"))\n'
+              '    return requests.post(API + "/trackings", json=body)\n')
+    result = rewrite_code(source, unsafe_fixes=True)
+    assert '    body = {"tracking_number": n, "customers": [{"email": e}], "origin_country_region": "USA"}\n' \
+        in result.code
+    assert result.findings == []
+
+
+def test_a_body_with_comments_is_not_rewritten_whole():
+    source = ('import requests\nAPI = "https://api.aftership.com/v4"\n\n\ndef create(n, e):\n'
+              '    body = {\n        "tracking_number": n,  # from the order\n        "emails": [e],\n    }\n'
+              '    return requests.post(API + "/trackings", json={"tracking": body})\n')
+    result = rewrite_code(source, unsafe_fixes=True)
+    assert "# from the order" in result.code
+    assert [(f.line, f.code) for f in result.findings] == [(8, "AS307")]

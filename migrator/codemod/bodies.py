@@ -25,11 +25,28 @@ KINDS = {"create-request": "create-tracking-request", "update-request": "update-
          "detect-request": "detect-courier-request"}
 
 
+def is_dict_literal(node: cst.BaseExpression) -> bool:
+    """`{...}`, or `dict(k=v, ...)` with keywords only."""
+    return isinstance(node, cst.Dict) or (
+        isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value == "dict"
+        and all(arg.keyword is not None for arg in node.args))
+
+
+def literal_items(node: cst.BaseExpression) -> list[tuple[str | None, cst.BaseExpression]]:
+    """(key, value) of a dict literal's elements; None for a key that is not a plain string."""
+    if isinstance(node, cst.Dict):
+        return [(string_value(e.key) if isinstance(e, cst.DictElement) and isinstance(e.key, cst.SimpleString)
+                 else None, e.value) for e in node.elements]
+    if is_dict_literal(node):
+        return [(arg.keyword.value, arg.value) for arg in node.args]
+    return []
+
+
 class _NotLiteral(Exception):
     """The literal holds a form that cannot stand in a document (`**extra`, a computed key)."""
 
 
-def translate_literal(literal: cst.Dict, scope: str, code: Callable[[cst.CSTNode], str]) -> tuple[str, set[str]] | None:
+def translate_literal(literal: cst.Dict | cst.Call, scope: str, code: Callable[[cst.CSTNode], str]) -> tuple[str, set[str]] | None:
     """(source of the 2025-01 literal, the rules that changed it), or None when the translator
     cannot be applied to it exactly."""
     from migrator.payload.engine import Refused, translate
@@ -88,14 +105,12 @@ def value_conforms(value: cst.BaseExpression, key: str, scope: str, rule: Rule) 
 
 def _document(node: cst.BaseExpression, expressions: list, wrap: Callable[[str], Any]) -> Any:
     """The literal as a document: literal values as they are, other expressions as tokens."""
-    if isinstance(node, cst.Dict):
+    if is_dict_literal(node):
         out = {}
-        for element in node.elements:
-            key = string_value(element.key) if isinstance(element, cst.DictElement) and \
-                isinstance(element.key, cst.SimpleString) else None
+        for key, value in literal_items(node):
             if key is None or key in out:
                 raise _NotLiteral
-            out[key] = _document(element.value, expressions, wrap)
+            out[key] = _document(value, expressions, wrap)
         return out
     if isinstance(node, (cst.List, cst.Tuple)) and all(isinstance(e, cst.Element) for e in node.elements):
         return [_document(e.value, expressions, wrap) for e in node.elements]

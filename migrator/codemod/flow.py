@@ -35,7 +35,7 @@ class Wrapper:
     scope: Scope
     call: cst.Call  # the HTTP call it makes
     template: str  # that call's URL, the path parameter as a slot
-    path: str  # the parameter holding the path
+    path: str | None  # the parameter holding the path (None: the wrapper's URL is fixed)
     method: str | None  # the fixed method, when no parameter gives it
     method_param: str | None
     body_param: str | None
@@ -62,8 +62,10 @@ class Summaries:
         if wrapper is None:
             return None
         args = bind(call, wrapper.scope)
-        path = tracer.template_of(args[wrapper.path]) if wrapper.path in args else None
-        template = wrapper.template.replace(_SLOT.format(wrapper.path), path or "{}")
+        template = wrapper.template
+        if wrapper.path is not None:
+            path = tracer.template_of(args[wrapper.path]) if wrapper.path in args else None
+            template = template.replace(_SLOT.format(wrapper.path), path or "{}")
         template = re.sub(r"(?<!:)/{2,}", "/", _SLOTS.sub("{}", template))
         method = wrapper.method
         if wrapper.method_param is not None and wrapper.method_param in args:
@@ -189,13 +191,15 @@ def _find_wrappers(summaries: Summaries, tracers: dict[int, Tracer]) -> None:
 def _wrapper(scope: Scope, tracer: Tracer, call: cst.Call, params: list[str]) -> Wrapper | None:
     url, method = tracer.call_url(call)
     template = tracer.full_template(call, url) if url is not None else None
-    path = next((p for p in params if template and _SLOT.format(p) in template), None)
-    if path is None:
+    if not template or not urls.is_aftership_url(template):
         return None
+    path = next((p for p in params if _SLOT.format(p) in template), None)
     chosen = tracer.method_argument(call)
     method_param = chosen.value if isinstance(chosen, cst.Name) and chosen.value in params else None
     body = body_argument(call, tracer)
     body_param = body.value if isinstance(body, cst.Name) and body.value in params else None
+    if path is None and body_param is None:
+        return None  # a plain AfterShip call: its caller passes nothing that shapes the request
     return Wrapper(scope, call, template, path, None if method_param else method, method_param, body_param)
 
 

@@ -14,7 +14,9 @@ import libcst as cst
 
 from migrator.catalogue import Rule
 from migrator.codemod import urls
-from migrator.codemod.bodies import KINDS as BODY_KINDS, laid_out_like, translate_literal, value_conforms
+from migrator.codemod.bodies import (
+    KINDS as BODY_KINDS, is_dict_literal, laid_out_like, literal_items, translate_literal, value_conforms,
+)
 from migrator.codemod.findings import Report, with_todo
 from migrator.codemod.flow import bound_positions, summarise
 from migrator.codemod.index import PROJECT_VERSIONS
@@ -230,9 +232,9 @@ class MigrationTransformer(cst.CSTTransformer):
             for value in callee.returns:
                 self._register_dict(tracer.summaries.tracers[id(callee.node)], value, how, scope)
             return
-        dicts = [expr] if isinstance(expr, cst.Dict) else []
+        dicts = [expr] if is_dict_literal(expr) else []
         if isinstance(expr, cst.Name):
-            dicts = [v for h, v in tracer.bindings.values.get(expr.value, ()) if h == "value" and isinstance(v, cst.Dict)]
+            dicts = [v for h, v in tracer.bindings.values.get(expr.value, ()) if h == "value" and is_dict_literal(v)]
         wrapped = any(self._wrapper_inner(d) is not None for d in dicts) if how == "wrapped" else False
         for literal in dicts:
             inner = self._wrapper_inner(literal) if how == "wrapped" else None
@@ -245,12 +247,10 @@ class MigrationTransformer(cst.CSTTransformer):
             tracer.request_shapes[expr.value] = Shape("request-wrapped" if wrapped else "request", scope=scope)
 
     @staticmethod
-    def _wrapper_inner(literal: cst.Dict) -> cst.BaseExpression | None:
-        if len(literal.elements) == 1 and isinstance(literal.elements[0], cst.DictElement):
-            element = literal.elements[0]
-            if string_key(element.key) == "tracking":
-                return element.value
-        return None
+    def _wrapper_inner(literal: cst.Dict | cst.Call) -> cst.BaseExpression | None:
+        """X of `{"tracking": X}` or `dict(tracking=X)`."""
+        items = literal_items(literal)
+        return items[0][1] if len(items) == 1 and items[0][0] == "tracking" else None
 
     def visit_Module(self, node: cst.Module) -> bool:
         self.module_config = node.config_for_parsing  # inserted code uses the file's newlines and indent
@@ -475,6 +475,8 @@ class MigrationTransformer(cst.CSTTransformer):
             self.report(node, self.rule("AS107"))
 
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
+        if id(original) in self.request_dicts:  # dict(tracking=dict(...)) sent as a body
+            return self._request_literal(original, updated)
         shape = self.tracer.http_call(original)
         if shape is not None:
             return self._endpoint(original, updated, shape)
@@ -680,7 +682,7 @@ class MigrationTransformer(cst.CSTTransformer):
         if self.nested_expression_scopes or not isinstance(anchor, cst.SimpleStatementLine):
             return None
         positions = bound_positions(original, wrapper.scope)
-        if wrapper.path not in positions or (wrapper.body_param in positions
+        if wrapper.path is None or wrapper.path not in positions or (wrapper.body_param in positions
                                              and positions[wrapper.body_param] != len(original.args) - 1):
             return None
         variable = self._fresh_name("tracking_id")
@@ -840,18 +842,24 @@ class MigrationTransformer(cst.CSTTransformer):
         return cst.parse_expression(template.format(obj=receiver_code))
 
     def leave_Dict(self, original: cst.Dict, updated: cst.Dict) -> cst.BaseExpression:
-        entry = self.request_dicts.get(id(original))
-        if entry is None:
+        if id(original) not in self.request_dicts:
             return updated
-        how, scope = entry
+        return self._request_literal(original, updated)
+
+    def _request_literal(self, original: cst.Dict | cst.Call, updated: cst.Dict | cst.Call) -> cst.BaseExpression:
+        """A request body written as `{...}` or `dict(...)`: unwrapped, translated, or key by key."""
+        how, scope = self.request_dicts[id(original)]
         if how == "wrapped":
             if self.fix(original, self.rule("AS401")):
-                return laid_out_like(updated.elements[0].value, original)
+                inner = literal_items(updated)[0][1]
+                return laid_out_like(inner, original) if isinstance(original, cst.Dict) else inner
             return updated
         if scope in BODY_KINDS and self._reshapes(original, scope):
             translated = self._translated_body(original, updated, scope)
             if translated is not None:
                 return translated
+        if isinstance(original, cst.Call):
+            return updated  # dict(k=...) keywords left as they are: the residual pass reports them
         elements = []
         for element in updated.elements:
             key = string_key(element.key) if isinstance(element, cst.DictElement) else None
@@ -861,16 +869,19 @@ class MigrationTransformer(cst.CSTTransformer):
             elements.append(element)
         return updated.with_changes(elements=elements)
 
-    def _reshapes(self, literal: cst.Dict, scope: str) -> bool:
+    def _reshapes(self, literal: cst.Dict | cst.Call, scope: str) -> bool:
         """Whether a key of the body is one a rule restructures (not just renames)."""
         consumed = {**self.rules.reads.get(scope, {}), **self.rules.reported.get(scope, {}),
                     **self.rules.reshaped_values.get(scope, {})}
-        return any(isinstance(e, cst.DictElement) and string_key(e.key) in consumed for e in literal.elements)
+        if isinstance(literal, cst.Call):  # dict(k=...) has no key-by-key rewrite: renames count too
+            consumed.update(self.rules.renames.get(scope, {}))
+        return any(key in consumed for key, _ in literal_items(literal))
 
-    def _translated_body(self, original: cst.Dict, updated: cst.Dict, scope: str) -> cst.BaseExpression | None:
+    def _translated_body(self, original: cst.Dict | cst.Call, updated: cst.Dict | cst.Call,
+                         scope: str) -> cst.BaseExpression | None:
         """The body literal as the payload translator makes it, when it can be made exactly and
         every rule that changes it may fix here; None leaves it to the key-by-key rewrite."""
-        if self.f_string_quotes:
+        if self.f_string_quotes or "#" in _code(original):  # a rewritten literal would lose its comments
             return None
         result = translate_literal(updated, scope, _code)
         if result is None:
@@ -881,7 +892,8 @@ class MigrationTransformer(cst.CSTTransformer):
             return None
         for rule in rules:
             self.fix(original, rule)
-        return laid_out_like(cst.parse_expression(source), original)
+        new = cst.parse_expression(source)
+        return laid_out_like(new, original) if isinstance(original, cst.Dict) else new
 
     def _request_element(self, original: cst.DictElement, element: cst.DictElement, key: str,
                          scope: str) -> cst.DictElement:
