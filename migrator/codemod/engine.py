@@ -31,7 +31,7 @@ class SourceResult:
 
 
 def rewrite_source(source: bytes, rules: CodeRules, constants: Mapping[str, str] | None = None,
-                   add_todo: bool = False) -> SourceResult:
+                   add_todo: bool = False, across=None) -> SourceResult:
     """Apply the code rules to `source` (bytes: the encoding and line endings are kept)."""
     import libcst as cst
     from libcst.metadata import MetadataWrapper, PositionProvider
@@ -56,7 +56,7 @@ def rewrite_source(source: bytes, rules: CodeRules, constants: Mapping[str, str]
         wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
         # Positions cost a full codegen: computed up front only when line suppressions need them.
         positions = wrapper.resolve(PositionProvider) if suppressions.lines else None
-        transformer = MigrationTransformer(rules, constants or {}, suppressions, add_todo, positions)
+        transformer = MigrationTransformer(rules, constants or {}, suppressions, add_todo, positions, across)
         new_module = wrapper.visit(transformer)
         if transformer.needed_imports:
             new_module = _with_imports(new_module, transformer.needed_imports)

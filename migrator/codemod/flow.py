@@ -10,13 +10,13 @@ that disagree leave the shape unknown: the residual pass reports what is then le
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Iterable
 
 import libcst as cst
 
 from migrator.codemod import urls
-from migrator.codemod.shapes import Scope, Shape, Tracer, body_argument, is_name, string_key
+from migrator.codemod.shapes import Scope, Shape, Tracer, body_argument, dotted, is_name, string_key
 
 ROUNDS = 4  # helpers calling helpers: each round carries shapes one call deeper
 _LITERALS = (cst.Dict, cst.List, cst.Tuple, cst.SimpleString, cst.Integer, cst.Float, cst.ConcatenatedString)
@@ -41,11 +41,22 @@ class Wrapper:
     body_param: str | None
 
 
+@dataclass
+class Across:
+    """What the other modules of the run say of this one (crossmodule.gather): the shapes the
+    functions it imports return (by the dotted name it calls them), and what the other modules
+    pass to its own top-level functions (a set of shapes per parameter; None in it: untraced)."""
+
+    returns: dict[str, Shape] = field(default_factory=dict)
+    passed: dict[str, dict[str, set]] = field(default_factory=dict)
+
+
 class Summaries:
     """Return shapes by function key (`name`, or `.name` for a method), parameter shapes by scope,
     and the request wrappers among the functions."""
 
-    def __init__(self) -> None:
+    def __init__(self, across: Across | None = None) -> None:
+        self.across = across or Across()
         self.returns: dict[str, Shape] = {}
         self.functions: dict[str, list[Scope]] = {}
         self.wrappers: dict[str, Wrapper] = {}
@@ -103,7 +114,8 @@ class Summaries:
 
     def returned(self, func: cst.BaseExpression) -> Shape | None:
         key = _key(func)
-        return self.returns.get(key) if key else None
+        found = self.returns.get(key) if key else None
+        return found if found is not None else self.across.returns.get(dotted(func) or "")
 
     def callee(self, func: cst.BaseExpression) -> Scope | None:
         key = _key(func)
@@ -128,20 +140,20 @@ def _key(func: cst.BaseExpression) -> str | None:
     return None
 
 
-def summarise(scopes: Iterable[Scope], tracers: dict[int, Tracer]) -> Summaries:
+def summarise(scopes: Iterable[Scope], tracers: dict[int, Tracer], across: Across | None = None) -> Summaries:
     """Fill each tracer's `params` and attach the module's return summaries to every tracer."""
     scopes = list(scopes)
-    summaries = Summaries()
+    summaries = Summaries(across)
     for scope in scopes:
         if not isinstance(scope.node, cst.FunctionDef):
             continue
         method = bool(scope.params) and scope.params[0] in ("self", "cls")
         summaries.functions.setdefault(("." if method else "") + scope.node.name.value, []).append(scope)
-    if not summaries.functions:
-        return summaries
     summaries.tracers = tracers
     for tracer in tracers.values():
         tracer.summaries = summaries
+    if not summaries.functions:
+        return summaries
     _find_wrappers(summaries, tracers)
     for _ in range(ROUNDS):
         changed = _returns(summaries, tracers)
@@ -154,6 +166,18 @@ def summarise(scopes: Iterable[Scope], tracers: dict[int, Tracer]) -> Summaries:
 def bind(call: cst.Call, callee: Scope) -> dict[str, cst.BaseExpression]:
     """The callee's parameter names bound to the call's arguments (up to a starred one)."""
     return {name: call.args[index].value for name, index in bound_positions(call, callee).items()}
+
+
+def bound_names(call: cst.Call, params: tuple[str, ...]) -> dict[str, cst.BaseExpression]:
+    """A module-level function's parameter names bound to the call's arguments."""
+    bound: dict[str, cst.BaseExpression] = {}
+    for index, arg in enumerate(call.args):
+        if arg.star:
+            break
+        name = arg.keyword.value if arg.keyword is not None else (params[index] if index < len(params) else None)
+        if name is not None:
+            bound[name] = arg.value
+    return bound
 
 
 def bound_positions(call: cst.Call, callee: Scope) -> dict[str, int]:
@@ -193,7 +217,10 @@ def _wrapper(scope: Scope, tracer: Tracer, call: cst.Call, params: list[str]) ->
     template = tracer.full_template(call, url) if url is not None else None
     if not template or not urls.is_aftership_url(template):
         return None
-    path = next((p for p in params if _SLOT.format(p) in template), None)
+    # The path parameter stands where an endpoint path starts, right after the base URL; a
+    # parameter further in (`.../trackings/{slug}/{number}`) is a value, not a path.
+    path = next((p for p in params if _SLOT.format(p) in template
+                 and (urls.path_of(template.split(_SLOT.format(p))[0]) or "/") == "/"), None)
     chosen = tracer.method_argument(call)
     method_param = chosen.value if isinstance(chosen, cst.Name) and chosen.value in params else None
     body = body_argument(call, tracer)
@@ -220,6 +247,10 @@ def _returns(summaries: Summaries, tracers: dict[int, Tracer]) -> bool:
 
 def _parameters(scopes: list[Scope], summaries: Summaries, tracers: dict[int, Tracer]) -> bool:
     passed: dict[tuple[int, str], set] = {}
+    for name, params in summaries.across.passed.items():  # calls from other modules of the run
+        callee = summaries.callee(cst.Name(name))
+        for param, shapes in params.items() if callee is not None else ():
+            passed.setdefault((id(callee.node), param), set()).update(shapes)
     for scope in scopes:
         tracer = tracers[id(scope.node)]
         for call in scope.calls:

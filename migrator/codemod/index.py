@@ -8,6 +8,7 @@ its own becomes a candidate when it imports one of those constants from another 
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -104,6 +105,40 @@ class ProjectIndex:
                         local = alias.asname or alias.name
                         out.update({f"{local}.{name}": value for name, value in values.items()})
         return out
+
+
+_IMPORT_LINE = re.compile(rb"^[ \t]*(?:from[ \t]+([\w.]+)[ \t]+import[ \t(]+([\w., \t]+)|import[ \t]+([\w., \t]+))",
+                          re.MULTILINE)
+
+
+def imported_names(data: bytes) -> set[str]:
+    """The dotted module names a file's import lines name, read from its bytes (a cheap test that
+    may over-read: `from pkg import a, b` gives pkg, pkg.a and pkg.b)."""
+    found: set[str] = set()
+    for match in _IMPORT_LINE.finditer(data):
+        module, names, plain = match.groups()
+        if plain is not None:
+            found.update(part.split()[0] for part in plain.decode().split(",") if part.strip())
+        else:
+            base = module.decode().lstrip(".")  # `from .client import x`: found by its name in the package
+            found.add(base)
+            found.update(f"{base}.{part.split()[0]}".lstrip(".") for part in names.decode().split(",") if part.strip())
+    return found
+
+
+def imported_functions(tree: ast.Module, path: str) -> dict[str, tuple[str, str | None]]:
+    """Local call name -> (absolute module, imported name); None as the name for `import m`."""
+    found: dict[str, tuple[str, str | None]] = {}
+    for node in _imports(tree):
+        if isinstance(node, ast.ImportFrom):
+            module = _absolute_module(node, path)
+            for alias in node.names:
+                if module and alias.name != "*":
+                    found[alias.asname or alias.name] = (module, alias.name)
+        else:
+            for alias in node.names:
+                found[alias.asname or alias.name] = (alias.name, None)
+    return found
 
 
 def imported_modules(tree: ast.Module, path: str) -> set[str]:

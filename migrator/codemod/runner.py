@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Iterator
 
 from migrator.codemod.index import (
-    IMPORTED_BY_AFTERSHIP, PROJECT_VERSIONS, ProjectIndex, has_marker, imported_modules, module_keys, parse_quietly,
+    IMPORTED_BY_AFTERSHIP, PROJECT_VERSIONS, ProjectIndex, has_marker, imported_modules, imported_names, module_keys,
+    parse_quietly,
 )
 
 PARALLEL_THRESHOLD = 16  # fewer candidates than this are faster in-process than with a pool
@@ -94,20 +95,24 @@ def select_candidates(files: list[Path]) -> tuple[dict[str, bytes], dict[str, di
             trees[path] = tree
             index.add(path, tree)
     names = index.names
-    if names:
+    # A module importing an AfterShip module (its functions may hand it AfterShip data).
+    aftership_modules = {key for path in sources for key in module_keys(path)}
+    if names or aftership_modules:
         for path, data in rest:
             if data is None:
                 try:
                     data = read_bytes(str(path))
                 except OSError:
                     continue  # gone since the first read: nothing to rewrite
-            if any(name in data for name in names):
+            imports_aftership = bool(aftership_modules) and not aftership_modules.isdisjoint(imported_names(data))
+            if imports_aftership or any(name in data for name in names):
                 tree = parse_quietly(data)
                 constants = index.imported(tree, str(path)) if tree is not None else None
-                if constants:
-                    sources[str(path)], imported[str(path)] = data, constants
+                if constants or (imports_aftership and tree is not None):
+                    sources[str(path)], imported[str(path)] = data, constants or {}
+                    trees[str(path)] = tree
     for path, tree in trees.items():
-        imported[path] = index.imported(tree, path)
+        imported[path] = index.imported(tree, path) if path not in imported else imported[path]
     _add_imported_modules(sources, imported, trees, rest)
     if index.versions:
         for constants in imported.values():
@@ -132,13 +137,28 @@ def _add_imported_modules(sources: dict[str, bytes], imported: dict[str, dict[st
         imported.setdefault(str(path), {})[IMPORTED_BY_AFTERSHIP] = "yes"
 
 
-def rewrite_one(path: str, source: bytes, constants: dict[str, str], settings: Settings) -> FileReport:
+def analyse(path: str, source: bytes, constants: dict[str, str], settings: Settings, across) -> list:
+    """The scopes of one module with their tracers, nothing rewritten ([] when it cannot be read)."""
+    import libcst as cst
+
+    from migrator.codemod.suppress import Suppressions
+    from migrator.codemod.transformer import MigrationTransformer
+
+    try:
+        module = cst.parse_module(source)
+        return MigrationTransformer(_rules(settings), constants, Suppressions(), across=across).analyse(module)
+    except Exception:  # noqa: BLE001 - an unreadable module is reported by its own rewrite
+        return []
+
+
+def rewrite_one(path: str, source: bytes, constants: dict[str, str], settings: Settings,
+                across=None) -> FileReport:
     """The unit of work (picklable, for worker processes). Never raises."""
     try:
         from migrator.codemod.engine import rewrite_source
 
         rules = _rules(settings)
-        result = rewrite_source(source, rules, constants, settings.add_todo)
+        result = rewrite_source(source, rules, constants, settings.add_todo, across)
         return FileReport(path, result.status, source, result.new_source, result.findings,
                           dict(result.fixes), result.reason)
     except Exception as error:  # noqa: BLE001 - one file's bug must not stop the run
@@ -196,13 +216,17 @@ def _warm_up(settings: Settings) -> None:
 def rewrite_files(sources: dict[str, bytes], imported: dict[str, dict[str, str]], settings: Settings,
                   workers: Workers | None = None) -> Iterator[FileReport]:
     """Rewrite the candidates, yielding reports in path order."""
+    from migrator.codemod.crossmodule import gather
+
     items = list(sources.items())
+    across = gather(sources, imported, settings)
     pool = workers.pool if workers is not None else None
     if pool is None or len(items) < PARALLEL_THRESHOLD:
         for path, source in items:
-            yield rewrite_one(path, source, imported.get(path, {}), settings)
+            yield rewrite_one(path, source, imported.get(path, {}), settings, across.get(path))
         return
-    futures = [pool.submit(rewrite_one, path, source, imported.get(path, {}), settings) for path, source in items]
+    futures = [pool.submit(rewrite_one, path, source, imported.get(path, {}), settings, across.get(path))
+               for path, source in items]
     for (path, source), future in zip(items, futures):
         try:
             yield future.result()

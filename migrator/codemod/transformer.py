@@ -18,13 +18,13 @@ from migrator.codemod.bodies import (
     KINDS as BODY_KINDS, is_dict_literal, laid_out_like, literal_items, translate_literal, value_conforms,
 )
 from migrator.codemod.findings import Report, with_todo
-from migrator.codemod.flow import bound_positions, summarise
+from migrator.codemod.flow import Across, bound_positions, summarise
 from migrator.codemod.index import PROJECT_VERSIONS
 from migrator.codemod.pieces import f_string, pieces, split_slug_number
 from migrator.codemod.residual import Residue, residual_sites
 from migrator.codemod.ruleset import CodeRules, guide_ref
 from migrator.codemod.shapes import (
-    CLIENT_BASE, SCOPE_OF_KIND, ScopeScanner, Shape, Tracer, base_url_argument, body_argument, dotted,
+    CLIENT_BASE, SCOPE_OF_KIND, Scope, ScopeScanner, Shape, Tracer, base_url_argument, body_argument, dotted,
     is_integer, is_name, iter_nodes, method_call, params_argument, request_scope, string_key,
     subscript_key,
 )
@@ -55,8 +55,9 @@ class MigrationTransformer(cst.CSTTransformer):
     """`positions` (node -> CodeRange) is needed during the pass only for line suppressions."""
 
     def __init__(self, rules: CodeRules, constants: Mapping[str, str], suppressions: Suppressions,
-                 add_todo: bool = False, positions: Mapping | None = None) -> None:
+                 add_todo: bool = False, positions: Mapping | None = None, across: Across | None = None) -> None:
         super().__init__()
+        self.across = across
         self.rules, self.constants, self.suppressions, self.add_todo = rules, dict(constants), suppressions, add_todo
         self.imported = dict(constants)  # what the run's index says of this module
         self.fixed: dict[int, set[str]] = {}  # id of a node a rule rewrote -> those rules
@@ -121,6 +122,14 @@ class MigrationTransformer(cst.CSTTransformer):
             self.tracer_of = self._build_tracers(root)
         self.tracers.append(self.tracer_of[id(root)])
 
+    def analyse(self, module: cst.Module) -> list[tuple[Scope, Tracer]]:
+        """Every scope of `module` with its tracer, data flow resolved, nothing rewritten (what
+        crossmodule.gather reads of a module before the run rewrites it)."""
+        self.scanner = ScopeScanner(self.rules.marker_literals)
+        self.scanner.scan(module)
+        self.tracer_of = self._build_tracers(module)
+        return [(scope, self.tracer_of[id(scope.node)]) for scope in self.scanner.scopes.values()]
+
     def _build_tracers(self, module: cst.Module) -> dict[int, Tracer]:
         """A tracer for every scope, before any is walked: the module's constants, the request
         bodies each call sends, and what flows across calls (flow.summarise) are known first,
@@ -142,7 +151,7 @@ class MigrationTransformer(cst.CSTTransformer):
                 self.names_aftership = self.scanner.names_aftership or any(
                     "aftership" in value.lower() for value in self.constants.values())
             tracer.envelope_fallback = self.names_aftership
-        summarise(scopes, tracers)
+        summarise(scopes, tracers, self.across)
         for scope in scopes:
             self._seed_requests(scope.calls, tracers[id(scope.node)])
         # With --add-todo a function holding a residue is walked, so each marker lands above its

@@ -1,0 +1,44 @@
+"""AfterShip data across modules: a function's return in one module, its parameter in another."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from migrator.codemod.runner import Settings, rewrite_files, select_candidates
+
+CLIENT = ('import requests\n\nAPI = "https://api.aftership.com/v4"\n\n\n'
+          'def fetch(tracking_id):\n'
+          '    return requests.get(f"{API}/trackings/{tracking_id}").json()["data"]["tracking"]\n')
+REPORT = 'def route(tracking):\n    return tracking["origin_country_iso3"], tracking["country_name_unrelated"]\n'
+
+
+def run(tmp_path: Path, files: dict[str, str]) -> dict[str, tuple[str, list]]:
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    sources, imported, _ = select_candidates(sorted(tmp_path.rglob("*.py")))
+    return {Path(r.path).relative_to(tmp_path).as_posix(): (r.new_source.decode(), [(f.line, f.code) for f in r.findings])
+            for r in rewrite_files(sources, imported, Settings())}
+
+
+def test_return_of_one_module_is_traced_in_the_module_calling_it(tmp_path):
+    main = 'from client import fetch\n\n\ndef show(tid):\n    t = fetch(tid)\n    return t["destination_country_iso3"]\n'
+    out = run(tmp_path, {"client.py": CLIENT, "main.py": main})
+    assert 't["destination_country_region"]' in out["main.py"][0]
+    assert out["main.py"][1] == []
+
+
+def test_parameter_of_another_module_receives_what_every_caller_passes(tmp_path):
+    main = ('import report\nfrom client import fetch\n\n\n'
+            'def show(tid):\n    return report.route(fetch(tid))\n')
+    out = run(tmp_path, {"client.py": CLIENT, "main.py": main, "report.py": REPORT})
+    assert 'tracking["origin_country_region"]' in out["report.py"][0]
+
+
+def test_a_caller_passing_something_else_keeps_the_reads_reported(tmp_path):
+    main = ('import report\nfrom client import fetch\n\n\n'
+            'def show(tid, row):\n    return report.route(fetch(tid)), report.route(row)\n')
+    out = run(tmp_path, {"client.py": CLIENT, "main.py": main, "report.py": REPORT})
+    text, findings = out["report.py"]
+    assert 'tracking["origin_country_iso3"]' in text  # not rewritten: one caller passes its own data
+    assert (2, "AS311") in findings  # but reported, since AfterShip code imports the module
