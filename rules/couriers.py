@@ -44,6 +44,7 @@ REQUIRED_FIELD_NAMES = Rule(
     guide="§9 Courier Model Fields Renamed (required_fields enum values)",
     engines=frozenset({"code", "payload"}),
     safety="safe",
+    residual=("courier-field-values",),
     summary="""
 The enum values name the detect/create request fields, which were renamed (AS314, AS315); the
 same applies to `optional_fields`. In code, comparisons with the old values are rewritten.

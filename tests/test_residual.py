@@ -39,6 +39,7 @@ LEFT = [
     ("v4 path fragment", 'VERSION = "v4"\n', "AS101"),
     ("custom field number", 'BODY = {"title": "x", "custom_fields": {"qty": 2}}\n', "AS106"),
     ("compact ship date", 'BODY = {"tracking_ship_date": "20240131"}\n', "AS308"),
+    ("courier fields read whole", 'def f(c):\n    print(c["required_fields"])\n', "AS502"),
     ("EDD address built", 'WAREHOUSE = {"origin_address": {"country": "USA"}}\n', "AS601"),
     ("EDD address read", 'def f(item):\n    return item["destination_address"].get("country")\n', "AS601"),
 ]
@@ -96,3 +97,8 @@ def test_ordinary_words_only_where_aftership_data_is_handled():
     assert [f.code for f in rewrite_code(HEAD + theirs).findings] == ["AS404"]
     # AfterShip's own field names are reported anywhere in the module.
     assert [f.code for f in rewrite_code(HEAD + 'def f(r):\n    return r["origin_country_iso3"]\n').findings] == ["AS311"]
+
+
+def test_a_value_test_on_required_fields_is_not_a_whole_list_read():
+    source = HEAD + 'def f(c):\n    return "tracking_postal_code" in c["required_fields"]\n'
+    assert rewrite_code(source).findings == []

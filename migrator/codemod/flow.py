@@ -271,4 +271,31 @@ def _parameters(scopes: list[Scope], summaries: Summaries, tracers: dict[int, Tr
         if shape is not None and params.get(name) != shape:
             params[name] = shape
             changed = True
+    _text_parameters(scopes, summaries, tracers)
     return changed
+
+
+def _text_parameters(scopes: list[Scope], summaries: Summaries, tracers: dict[int, Tracer]) -> None:
+    """The parameters every call site of the module gives a string (or leaves to a string
+    default): a detect `slug` passed that way can be split as the translator splits it."""
+    text: dict[tuple[int, str], bool] = {}
+    for scope in scopes:
+        tracer = tracers[id(scope.node)]
+        for call in scope.calls:
+            callee = summaries.callee(call.func)
+            if callee is None:
+                continue
+            given = bind(call, callee)
+            inner = tracers[id(callee.node)]
+            defaults = {n: v for n, entries in inner.bindings.values.items() for how, v in entries if how == "param"}
+            for name in callee.params:
+                value = given.get(name, defaults.get(name))
+                reader = tracer if name in given else inner
+                is_text = value is not None and reader.template_of(value) is not None
+                key = (id(callee.node), name)
+                text[key] = text.get(key, True) and is_text
+                if is_text:
+                    inner.text_sources.setdefault(name, []).append((reader, value))
+    for (node_id, name), always in text.items():
+        if always:
+            tracers[node_id].text_params.add(name)

@@ -32,6 +32,7 @@ from migrator.codemod.shapes import (
 ORDINARY_WORDS = frozenset({"tracking", "page", "count", "limit", "country", "ios", "android"})
 KEY_METHODS = frozenset({"get", "pop", "setdefault"})
 EDD_ADDRESSES = frozenset({"origin_address", "destination_address"})
+COURIER_FIELD_LISTS = frozenset({"required_fields", "optional_fields"})
 TIME_BOUNDS = frozenset({"created_at_min", "created_at_max", "updated_at_min", "updated_at_max"})
 _FIELD_LIST = re.compile(r"^[a-z0-9_]+(?:\s*,\s*[a-z0-9_]+)+$")
 _COMMA_SLUGS = re.compile(r"^\s*[a-z0-9][a-z0-9-]*(?:\s*,\s*[a-z0-9][a-z0-9-]*)+\s*$")
@@ -64,6 +65,7 @@ CHECKS: Mapping[str, str] = {
     "integer-time-bound": "a created_at/updated_at bound sent as a number",
     "edd-address-country": "`country` of an EDD origin/destination address",
     "custom-field-value": "a `custom_fields` value that is not a string",
+    "courier-field-values": "a courier's `required_fields`/`optional_fields` read whole: its values are renamed",
     "compact-ship-date": "a `tracking_ship_date` written YYYYMMDD",
 }
 _ENDPOINT_CHECKS = {"slug-number": "endpoint:slug-number", "last-checkpoint": "endpoint:last-checkpoint",
@@ -85,6 +87,8 @@ class ResidualScanner:
         # Judged once the whole module is read: `country` keys are EDD addresses in a module that
         # calls predict-batch, and comma lists of slugs are detect slugs in one that calls detect.
         self._country_keys: list[cst.CSTNode] = []
+        self._field_lists: list[cst.CSTNode] = []  # reads of a courier's required/optional fields
+        self._handled_lists: set[int] = set()  # those read by an `in` test of one value
         self._ship_dates: list[cst.CSTNode] = []  # `tracking_ship_date` literals written YYYYMMDD
         self._edd_keys: set[int] = set()  # `country` keys of an origin_address/destination_address
         self._comma_lists: list[cst.CSTNode] = []
@@ -120,6 +124,8 @@ class ResidualScanner:
             if handler is not None:
                 handler(node)
             pending.extend((child, node) for child in reversed(_children(node)))
+        self.sites.extend(Site(node, "courier-field-values", "") for node in self._field_lists
+                          if id(node) not in self._handled_lists)
         edd = bool(self._endpoints & {"predict-batch", "predict"})
         self.sites.extend(Site(node, "edd-address-country", "") for node in self._country_keys
                           if edd or id(node) in self._edd_keys)
@@ -152,6 +158,8 @@ class ResidualScanner:
             if written:
                 self._stores.add(id(node.value))  # body["tracking"]["slug"] = ...: builds the wrapper
             key = subscript_key(node)
+            if key in COURIER_FIELD_LISTS and not written:
+                self._field_lists.append(node)
             if isinstance(key, str):
                 self._key(node.slice[0].slice.value, written)
                 if _key_access(node.value) == "data":  # x["data"]["page"]: read off AfterShip's envelope
@@ -186,6 +194,11 @@ class ResidualScanner:
     def _comparison(self, node: cst.Comparison) -> None:
         if len(node.comparisons) == 1 and isinstance(node.comparisons[0].operator, (cst.In, cst.NotIn)):
             self._key(node.left)
+            compared = node.comparisons[0].comparator
+            if string_key(node.left) is not None and _key_access(compared) in COURIER_FIELD_LISTS:
+                # `"tracking_postal_code" in c["required_fields"]`: the value test itself is the
+                # rewrite's (AS502 renames the value), not a whole-list read.
+                self._handled_lists.add(id(compared))
         for left, right in ((node.left, node.comparisons[0].comparator),
                             (node.comparisons[0].comparator, node.left)):
             if (isinstance(left, cst.Call) and dotted(left.func) == "len" and is_integer(right, "24")

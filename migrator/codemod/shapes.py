@@ -429,6 +429,8 @@ class Tracer:
         self.params: dict[str, Shape] = {}
         self.summaries = None
         self.param_templates: dict[str, str] = {}  # set while flow reads a wrapper's URL
+        self.text_params: set[str] = set()  # parameters every caller (or the default) gives a string
+        self.text_sources: dict[str, list] = {}  # param -> (tracer, expression) of what callers give it
 
     # URL templates -------------------------------------------------------------------------
     @staticmethod
@@ -540,7 +542,7 @@ class Tracer:
             return shapes.pop()
         if not shapes and self.outer:
             return self.outer._name_shape(name)
-        return None
+        return _common(shapes)
 
     def _list_shape(self, expr: cst.BaseExpression) -> Shape | None:
         shape = self.shape_of(expr)
@@ -619,6 +621,40 @@ class Tracer:
             if base is not None:
                 template = base.rstrip("/") + "/" + template.lstrip("/")
         return template
+
+    def holds_text(self, name: cst.Name) -> bool:
+        """Whether `name` holds a string wherever it comes from (a string-building expression, or
+        a parameter every caller gives one)."""
+        entries = self.bindings.values.get(name.value, ())
+        values = [v for how, v in entries if how == "value"]
+        if values:
+            return all(self.template_of(v) is not None for v in values)
+        if name.value in self.text_params:
+            return True
+        if entries:
+            return False  # a parameter no caller was seen to give a string
+        if name.value in self.constants:
+            return True
+        return self.outer.holds_text(name) if self.outer is not None else False
+
+    def text_literals(self, name: cst.Name, seen: set | None = None) -> list[cst.SimpleString]:
+        """The string literals a name that holds text is made of (its binding, its callers'
+        arguments, the constant it names), so a fix at its use can count as theirs too."""
+        seen = set() if seen is None else seen
+        if (id(self), name.value) in seen:
+            return []
+        seen.add((id(self), name.value))
+        entries = self.bindings.values.get(name.value, ())
+        pairs = [(self, v) for how, v in entries if how in ("value", "param")] + self.text_sources.get(name.value, [])
+        if not entries and self.outer is not None:
+            return self.outer.text_literals(name, seen)
+        found = []
+        for tracer, value in pairs:
+            if isinstance(value, cst.SimpleString):
+                found.append(value)
+            elif isinstance(value, cst.Name):
+                found.extend(tracer.text_literals(value, seen))
+        return found
 
     def wraps_request(self, call: cst.Call) -> bool:
         """Whether `call` goes through a local request wrapper (`self._request("GET", path)`)."""
@@ -717,6 +753,17 @@ def base_url_argument(value: cst.BaseExpression) -> cst.BaseExpression | None:
         for arg in value.args:
             if arg.keyword is not None and arg.keyword.value == "base_url":
                 return arg.value
+    return None
+
+
+def _common(shapes: set) -> "Shape | None":
+    """One shape for a name bound to several that the rewrite treats alike: responses (or their
+    bodies, or their `data`) that each hold one tracking (`r = post(...)` then `r = delete(...)`)."""
+    if None in shapes or len({s.kind for s in shapes}) != 1:
+        return None
+    data = [s if s.kind == "data" else Shape("data", s.endpoint, s.method) for s in shapes]
+    if shapes and next(iter(shapes)).kind in ("response", "body", "data") and all(d.single_tracking for d in data):
+        return min(shapes, key=repr)  # any of them: the same rewrite applies
     return None
 
 

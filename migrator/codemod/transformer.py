@@ -246,6 +246,8 @@ class MigrationTransformer(cst.CSTTransformer):
             dicts = [v for h, v in tracer.bindings.values.get(expr.value, ()) if h == "value" and is_dict_literal(v)]
         wrapped = any(self._wrapper_inner(d) is not None for d in dicts) if how == "wrapped" else False
         for literal in dicts:
+            if scope == "detect-request" and how == "request":
+                self._plan_slug_split(tracer, literal)
             inner = self._wrapper_inner(literal) if how == "wrapped" else None
             if inner is not None:
                 self.request_dicts[id(literal)] = ("wrapped", scope)
@@ -254,6 +256,15 @@ class MigrationTransformer(cst.CSTTransformer):
                 self.request_dicts[id(literal)] = ("request", scope)
         if isinstance(expr, cst.Name):
             tracer.request_shapes[expr.value] = Shape("request-wrapped" if wrapped else "request", scope=scope)
+
+    def _plan_slug_split(self, tracer: Tracer, literal: cst.BaseExpression) -> None:
+        """A detect `slug` given by a name that holds text will be split where it is sent
+        (_slug_list): the comma strings it comes from are then migrated too, not residues."""
+        for key, value in literal_items(literal):
+            if key == "slug" and isinstance(value, cst.Name) and tracer.holds_text(value) \
+                    and self.rules.may_fix(self.rule("AS303")):
+                for source in tracer.text_literals(value):
+                    self.fixed.setdefault(id(source), set()).add("AS303")
 
     @staticmethod
     def _wrapper_inner(literal: cst.Dict | cst.Call) -> cst.BaseExpression | None:
@@ -420,7 +431,7 @@ class MigrationTransformer(cst.CSTTransformer):
         # body["tracking"]["slug"] = "ups,fedex" in a detect body built over statements.
         if len(original.targets) == 1 and isinstance(original.targets[0].target, cst.Subscript):
             target = original.targets[0].target
-            if subscript_key(target) == "slug" and isinstance(updated.value, cst.SimpleString):
+            if subscript_key(target) == "slug":
                 parent = self.tracer.shape_of(target.value)
                 if parent is not None and parent.kind == "request" and parent.scope == "detect-request":
                     as_list = self._slug_list(original, updated.value)
@@ -428,8 +439,15 @@ class MigrationTransformer(cst.CSTTransformer):
                         return updated.with_changes(value=as_list)
         return updated
 
-    def _slug_list(self, node: cst.CSTNode, value: cst.SimpleString) -> cst.BaseExpression | None:
-        """`"ups,fedex"` -> `["ups", "fedex"]` (AS303), or None when nothing to do."""
+    def _slug_list(self, node: cst.CSTNode, value: cst.BaseExpression) -> cst.BaseExpression | None:
+        """`"ups,fedex"` -> `["ups", "fedex"]`, and a name that always holds a string -> the same
+        split the translator makes (AS303); None when nothing to do or not sure."""
+        if isinstance(value, cst.Name) and self.tracer.holds_text(value):
+            if not self.fix(node, self.rule("AS303")):
+                return None
+            return cst.parse_expression(f'[part.strip() for part in {value.value}.split(",") if part.strip()]')
+        if not isinstance(value, cst.SimpleString):
+            return None
         text = string_key(value) or ""
         if "," not in text or not self.fix(node, self.rule("AS303")):
             return None
@@ -906,7 +924,7 @@ class MigrationTransformer(cst.CSTTransformer):
 
     def _request_element(self, original: cst.DictElement, element: cst.DictElement, key: str,
                          scope: str) -> cst.DictElement:
-        if scope == "detect-request" and key == "slug" and isinstance(element.value, cst.SimpleString):
+        if scope == "detect-request" and key == "slug":
             as_list = self._slug_list(original, element.value)
             if as_list is not None:
                 return element.with_changes(value=as_list)
