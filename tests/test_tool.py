@@ -198,3 +198,18 @@ def test_api_rejects_a_rule_code_that_names_no_rule():
 
     with pytest.raises(ValueError, match="AS999"):
         rewrite_code(V4_SOURCE, select=["AS999"])
+
+
+def test_a_run_over_files_without_aftership_code_does_not_import_libcst(tmp_path):
+    """Start-up is what a pre-commit hook pays on every commit: libcst costs ~0.2 s to import."""
+    import subprocess
+    import sys
+
+    for name in ("a.py", "b.py"):
+        (tmp_path / name).write_text("import os\nx = 1\n")
+    probe = ("import sys\nfrom migrator.cli import main\n"
+             "try:\n    main(['rewrite', *sys.argv[1:]])\nexcept SystemExit:\n    pass\n"
+             "print('libcst' in sys.modules)\n")
+    done = subprocess.run([sys.executable, "-c", probe, str(tmp_path / "a.py"), str(tmp_path / "b.py")],
+                          capture_output=True, text=True, timeout=60)
+    assert done.stdout.strip().splitlines()[-1] == "False", done.stdout + done.stderr

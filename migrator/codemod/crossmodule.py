@@ -14,8 +14,12 @@ import ast
 import re
 from dataclasses import dataclass
 
-from migrator.codemod.flow import Across, bound_names
+from typing import TYPE_CHECKING
+
 from migrator.codemod.index import imported_functions, module_keys, parse_quietly
+
+if TYPE_CHECKING:  # libcst, which flow needs, is not imported by a run with nothing to link
+    from migrator.codemod.flow import Across
 
 _IMPORT = re.compile(rb"^[ \t]*(?:from[ \t]+([\w.]+)[ \t]+import|import[ \t]+([\w.]+))", re.MULTILINE)
 
@@ -29,12 +33,13 @@ class Link:
     params: tuple[str, ...]
 
 
-def gather(sources: dict[str, bytes], imported: dict[str, dict[str, str]], settings) -> dict[str, Across]:
+def gather(sources: dict[str, bytes], imported: dict[str, dict[str, str]], settings) -> dict[str, "Across"]:
     """An `Across` for every module of `sources` that imports a function of another, or whose
     functions another imports; none when no module of the run does."""
     links = _links(sources)
     if not links:
         return {}
+    from migrator.codemod.flow import Across, bound_names
     from migrator.codemod.runner import analyse
 
     callees = {link.path for found in links.values() for link in found.values()}
