@@ -160,6 +160,7 @@ def summarise(scopes: Iterable[Scope], tracers: dict[int, Tracer], across: Acros
         changed |= _parameters(scopes, summaries, tracers)
         if not changed:
             break
+    _text_parameters(scopes, summaries, tracers)
     return summaries
 
 
@@ -271,7 +272,6 @@ def _parameters(scopes: list[Scope], summaries: Summaries, tracers: dict[int, Tr
         if shape is not None and params.get(name) != shape:
             params[name] = shape
             changed = True
-    _text_parameters(scopes, summaries, tracers)
     return changed
 
 
