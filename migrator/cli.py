@@ -139,10 +139,11 @@ def _checked_codes(select: list[str], ignore: list[str]) -> tuple[list[str], lis
 @click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False),
               help="A pyproject.toml to read instead of the nearest one.")
 @click.option("--jobs", type=int, default=None, help="Worker processes (default: all cores).")
+@click.option("--show-fixes", is_flag=True, help="Also list every fix made, at its line, with its rule.")
 @click.option("-q", "--quiet", is_flag=True, help="Print findings only, no summary.")
 @click.option("-v", "--verbose", is_flag=True, help="Also list every file changed or skipped.")
 def rewrite(paths, diff, check, unsafe_fixes, select, ignore, add_todo, output_format, exclude, config_path,
-            jobs, quiet, verbose) -> None:
+            jobs, show_fixes, quiet, verbose) -> None:
     """Rewrite Python code that calls AfterShip's v4 API (files, directories, or - for stdin).
 
     Exit status: 0 nothing to do; 1 files changed (or would change) or findings remain;
@@ -163,7 +164,7 @@ def rewrite(paths, diff, check, unsafe_fixes, select, ignore, add_todo, output_f
         raise click.UsageError(str(error)) from error
     select, ignore = _checked_codes(_codes(select) or list(config.select), _codes(ignore) or list(config.ignore))
     output_format = output_format or config.output_format
-    settings = Settings(tuple(select), tuple(ignore), unsafe_fixes or config.unsafe_fixes, add_todo)
+    settings = Settings(tuple(select), tuple(ignore), unsafe_fixes or config.unsafe_fixes, add_todo, show_fixes)
     if "-" in paths:
         if len(paths) > 1:
             raise click.UsageError("- (stdin) cannot be combined with other paths")
@@ -174,7 +175,7 @@ def rewrite(paths, diff, check, unsafe_fixes, select, ignore, add_todo, output_f
         elif not check:
             sys.stdout.buffer.write(report.new_source)
         if output_format == "json":
-            click.echo(findings_json([("-", report.findings)]), err=True)
+            click.echo(findings_json([("-", report.findings)], [("-", report.edits)]), err=True)
         else:
             _echo_findings(report, output_format, err=True)  # stdout holds the code
         if report.reason:
@@ -186,7 +187,7 @@ def rewrite(paths, diff, check, unsafe_fixes, select, ignore, add_todo, output_f
     files = list(discover(paths, PathFilter([*config.exclude, *exclude], config.root)))
     sources, imported, unreadable = select_candidates(files)
     counts = {"scanned": len(files), "candidates": len(sources), "changed": 0, "skipped": 0, "error": 0}
-    fixes, found, with_findings = Counter(), Counter(), []
+    fixes, found, with_findings, with_edits = Counter(), Counter(), [], []
     color = sys.stdout.isatty()
     progress = Progress(len(sources), sys.stderr, enabled=not quiet)
     with workers:
@@ -207,11 +208,13 @@ def rewrite(paths, diff, check, unsafe_fixes, select, ignore, add_todo, output_f
             if output_format == "json":
                 if report.findings:
                     with_findings.append((report.path, report.findings))
+                if report.edits:
+                    with_edits.append((report.path, report.edits))
             else:
                 _echo_findings(report, output_format, err=False)
     progress.close()
     if output_format == "json":
-        click.echo(findings_json(with_findings))
+        click.echo(findings_json(with_findings, with_edits))
     if not quiet:
         write_summary(sys.stderr, counts, fixes, found, time.perf_counter() - started)
     sys.exit(_exit_status(bool(counts["error"]), bool(counts["changed"]), bool(found)))
@@ -220,8 +223,9 @@ def rewrite(paths, diff, check, unsafe_fixes, select, ignore, add_todo, output_f
 def _echo_findings(report, output_format: str, err: bool) -> None:
     from migrator.codemod.output import finding_line
 
-    for finding in report.findings:
-        click.echo(finding_line(report.path, finding, output_format), err=err)
+    said = [(f, False) for f in report.findings] + [(e, True) for e in report.edits]
+    for finding, fixed in sorted(said, key=lambda pair: (pair[0].line, pair[0].column, pair[0].code)):
+        click.echo(finding_line(report.path, finding, output_format, fixed), err=err)
 
 
 def _echo_problem(report) -> None:

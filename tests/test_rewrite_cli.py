@@ -379,3 +379,20 @@ def test_console_script_end_to_end(tmp_path):
                            cwd=tmp_path, env=env, timeout=120)
     assert piped.returncode == 1
     assert piped.stdout == fixture("crlf_endings", ".after.py")
+
+
+# --------------------------------------------------------------------------- --show-fixes
+
+def test_show_fixes_says_why_each_changed_line_changed(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "client.py").write_text(
+        'import requests\nAPI = "https://api.aftership.com/v4"\n\n\ndef get(tid):\n'
+        '    return requests.get(f"{API}/trackings/{tid}").json()["data"]["tracking"]["origin_country_iso3"]\n')
+    result = rewrite(tmp_path, "--check", "--show-fixes", "--output-format", "json")
+    rows = json.loads(result.stdout)
+    assert sorted((r["line"], r["code"], r["fixed"]) for r in rows) == [(2, "AS101", True), (6, "AS311", True),
+                                                                        (6, "AS402", True)]
+    assert all(r["message"].startswith("fixed: ") for r in rows)
+    text = rewrite(tmp_path, "--check", "--show-fixes").stdout
+    assert "client.py:2:7: AS101 fixed: The v4 base URL becomes" in text
+    assert "fixed" not in rewrite(tmp_path, "--check").stdout  # findings only by default

@@ -24,6 +24,7 @@ class SourceResult:
     findings: list[Finding] = field(default_factory=list)
     fixes: Counter = field(default_factory=Counter)
     reason: str = ""
+    edits: list[Finding] = field(default_factory=list)  # each fix at its place (asked for only)
 
     @property
     def changed(self) -> bool:
@@ -31,7 +32,7 @@ class SourceResult:
 
 
 def rewrite_source(source: bytes, rules: CodeRules, constants: Mapping[str, str] | None = None,
-                   add_todo: bool = False, across=None) -> SourceResult:
+                   add_todo: bool = False, across=None, show_fixes: bool = False) -> SourceResult:
     """Apply the code rules to `source` (bytes: the encoding and line endings are kept)."""
     import libcst as cst
     from libcst.metadata import MetadataWrapper, PositionProvider
@@ -61,6 +62,7 @@ def rewrite_source(source: bytes, rules: CodeRules, constants: Mapping[str, str]
         if transformer.needed_imports:
             new_module = _with_imports(new_module, transformer.needed_imports)
         findings = _findings(transformer.reports, module, positions)
+        edits = _findings(transformer.edits, module, positions) if show_fixes else []
         changed = bool(transformer.fixes) or (add_todo and bool(findings))
         if not changed:
             return SourceResult("unchanged", source, source, findings, transformer.fixes)
@@ -78,7 +80,7 @@ def rewrite_source(source: bytes, rules: CodeRules, constants: Mapping[str, str]
     except (SyntaxError, ValueError) as error:
         return SourceResult("error", source, source, findings, Counter(),
                             reason=f"the rewrite does not parse, so nothing was written ({error})")
-    return SourceResult("changed", source, new_source, findings, transformer.fixes)
+    return SourceResult("changed", source, new_source, findings, transformer.fixes, edits=edits)
 
 
 def _with_imports(module, modules: set[str]):

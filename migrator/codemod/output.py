@@ -6,15 +6,21 @@ import json
 from typing import IO, Iterable
 
 
-def finding_line(path: str, finding, fmt: str) -> str:
+def finding_line(path: str, finding, fmt: str, fixed: bool = False) -> str:
+    """One finding (or, with --show-fixes, one fix) in the chosen format."""
     if fmt == "github":
         message = f"{finding.message} ({finding.guide})".replace("%", "%25").replace("\n", "%0A")
-        return f"::warning file={path},line={finding.line},col={finding.column},title={finding.code}::{message}"
+        level = "notice" if fixed else "warning"
+        return f"::{level} file={path},line={finding.line},col={finding.column},title={finding.code}::{message}"
     return f"{path}:{finding.line}:{finding.column}: {finding.code} {finding.message} ({finding.guide})"
 
 
-def findings_json(findings_by_path: Iterable[tuple[str, list]]) -> str:
-    rows = [{"path": path, **f.as_dict()} for path, findings in findings_by_path for f in findings]
+def findings_json(findings_by_path: Iterable[tuple[str, list]],
+                  edits_by_path: Iterable[tuple[str, list]] = ()) -> str:
+    """Findings (`"fixed": false`) and, with --show-fixes, fixes (`"fixed": true`), in path order."""
+    rows = [{"path": path, **f.as_dict(), "fixed": False} for path, findings in findings_by_path for f in findings]
+    rows += [{"path": path, **e.as_dict(), "fixed": True} for path, edits in edits_by_path for e in edits]
+    rows.sort(key=lambda r: (r["path"], r["line"], r["column"], r["code"]))
     return json.dumps(rows, indent=2)
 
 

@@ -32,6 +32,7 @@ class Settings:
     ignore: tuple[str, ...] = ()
     unsafe_fixes: bool = False
     add_todo: bool = False
+    show_fixes: bool = False  # report where each fix was made, and by which rule
 
     def enabled(self) -> set[str]:
         from migrator.catalogue import load_catalogue
@@ -48,6 +49,7 @@ class FileReport:
     findings: list = field(default_factory=list)
     fixes: dict = field(default_factory=dict)
     reason: str = ""
+    edits: list = field(default_factory=list)
 
 
 def read_bytes(path: str) -> bytes:
@@ -158,9 +160,9 @@ def rewrite_one(path: str, source: bytes, constants: dict[str, str], settings: S
         from migrator.codemod.engine import rewrite_source
 
         rules = _rules(settings)
-        result = rewrite_source(source, rules, constants, settings.add_todo, across)
+        result = rewrite_source(source, rules, constants, settings.add_todo, across, settings.show_fixes)
         return FileReport(path, result.status, source, result.new_source, result.findings,
-                          dict(result.fixes), result.reason)
+                          dict(result.fixes), result.reason, result.edits)
     except Exception as error:  # noqa: BLE001 - one file's bug must not stop the run
         detail = traceback.format_exception_only(type(error), error)[-1].strip()
         return FileReport(path, "error", source, source, reason=f"internal error: {detail}")

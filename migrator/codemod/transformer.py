@@ -61,6 +61,7 @@ class MigrationTransformer(cst.CSTTransformer):
         self.rules, self.constants, self.suppressions, self.add_todo = rules, dict(constants), suppressions, add_todo
         self.imported = dict(constants)  # what the run's index says of this module
         self.fixed: dict[int, set[str]] = {}  # id of a node a rule rewrote -> those rules
+        self.edits: list[Report] = []  # every fix, where and by which rule (--show-fixes)
         self.residues: dict[int, list[Residue]] = {}  # by the innermost statement holding them
         self.residues_in: dict[int, list[Residue]] = {}  # by each function around them
         self.positions = positions
@@ -103,6 +104,7 @@ class MigrationTransformer(cst.CSTTransformer):
         if self.rules.may_fix(rule):
             self.fixes[rule.code] += 1
             self.fixed.setdefault(id(node), set()).add(rule.code)
+            self.edits.append(Report(node, rule.code, f"fixed: {rule.title}", guide_ref(rule)))
             return True
         self.report(node, rule, f"{rule.title} (fix with --unsafe-fixes)" if rule.safety == "unsafe" else "")
         return False
