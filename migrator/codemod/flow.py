@@ -246,20 +246,27 @@ def _returns(summaries: Summaries, tracers: dict[int, Tracer]) -> bool:
     return changed
 
 
+def _local_calls(scopes: list[Scope], summaries: Summaries, tracers: dict[int, Tracer]):
+    """(caller's tracer, call, callee scope) for every call of a function of this module."""
+    for scope in scopes:
+        tracer = tracers[id(scope.node)]
+        for call in scope.calls:
+            callee = summaries.callee(call.func)
+            if callee is not None:
+                yield tracer, call, callee
+
+
 def _parameters(scopes: list[Scope], summaries: Summaries, tracers: dict[int, Tracer]) -> bool:
     passed: dict[tuple[int, str], set] = {}
     for name, params in summaries.across.passed.items():  # calls from other modules of the run
         callee = summaries.callee(cst.Name(name))
         for param, shapes in params.items() if callee is not None else ():
             passed.setdefault((id(callee.node), param), set()).update(shapes)
+    for tracer, call, callee in _local_calls(scopes, summaries, tracers):
+        for name, value in bind(call, callee).items():
+            passed.setdefault((id(callee.node), name), set()).add(tracer.shape_of(value))
     for scope in scopes:
         tracer = tracers[id(scope.node)]
-        for call in scope.calls:
-            callee = summaries.callee(call.func)
-            if callee is None:
-                continue
-            for name, value in bind(call, callee).items():
-                passed.setdefault((id(callee.node), name), set()).add(tracer.shape_of(value))
         for function, items in scope.applied:
             callee = summaries.callee(cst.Name(function))
             if callee is not None and callee.params:
@@ -279,23 +286,18 @@ def _text_parameters(scopes: list[Scope], summaries: Summaries, tracers: dict[in
     """The parameters every call site of the module gives a string (or leaves to a string
     default): a detect `slug` passed that way can be split as the translator splits it."""
     text: dict[tuple[int, str], bool] = {}
-    for scope in scopes:
-        tracer = tracers[id(scope.node)]
-        for call in scope.calls:
-            callee = summaries.callee(call.func)
-            if callee is None:
-                continue
-            given = bind(call, callee)
-            inner = tracers[id(callee.node)]
-            defaults = {n: v for n, entries in inner.bindings.values.items() for how, v in entries if how == "param"}
-            for name in callee.params:
-                value = given.get(name, defaults.get(name))
-                reader = tracer if name in given else inner
-                is_text = value is not None and reader.template_of(value) is not None
-                key = (id(callee.node), name)
-                text[key] = text.get(key, True) and is_text
-                if is_text:
-                    inner.text_sources.setdefault(name, []).append((reader, value))
+    for tracer, call, callee in _local_calls(scopes, summaries, tracers):
+        given = bind(call, callee)
+        inner = tracers[id(callee.node)]
+        defaults = {n: v for n, entries in inner.bindings.values.items() for how, v in entries if how == "param"}
+        for name in callee.params:
+            value = given.get(name, defaults.get(name))
+            reader = tracer if name in given else inner
+            is_text = value is not None and reader.template_of(value) is not None
+            key = (id(callee.node), name)
+            text[key] = text.get(key, True) and is_text
+            if is_text:
+                inner.text_sources.setdefault(name, []).append((reader, value))
     for (node_id, name), always in text.items():
         if always:
             tracers[node_id].text_params.add(name)
