@@ -47,3 +47,15 @@ def test_unsafe_lookup_for_a_concatenated_url():
     assert 'lookup = requests.get(API + "/trackings", params={"slug": slug, "tracking_numbers": n})' not in result.code
     assert 'params={"slug": slug, "tracking_numbers": n}' in result.code
     assert not [f for f in result.findings if f.code == "AS201"]
+
+
+def test_unsafe_lookup_for_a_url_bound_above_the_call():
+    source = ('import requests\nAPI = "https://api.aftership.com/v4"\n\n\ndef get(slug, n):\n'
+              '    url = "%s/trackings/%s/%s" % (API, slug, n)\n    r = requests.get(url, timeout=5)\n'
+              '    return r.json()\n')
+    result = rewrite_code(source, unsafe_fixes=True)
+    assert ('    lookup = requests.get(f"{API}/trackings", params={"slug": slug, "tracking_numbers": n}, timeout=5)\n'
+            '    lookup.raise_for_status()\n') in result.code
+    assert '    url = f"{API}/trackings/{tracking_id}"\n    r = requests.get(url, timeout=5)\n' in result.code
+    assert result.findings == []
+    assert rewrite_code(source).findings  # reported without --unsafe-fixes

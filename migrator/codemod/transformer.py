@@ -64,6 +64,8 @@ class MigrationTransformer(cst.CSTTransformer):
         self.edits: list[Report] = []  # every fix, where and by which rule (--show-fixes)
         self.residues: dict[int, list[Residue]] = {}  # by the innermost statement holding them
         self.residues_in: dict[int, list[Residue]] = {}  # by each function around them
+        self.url_bindings: dict[int, cst.Call] = {}  # slug/number URL expression bound for a call
+        self.looked_up: set[int] = set()  # calls whose URL binding got the id lookup
         self.positions = positions
         self.reports: list[Report] = []
         self.fixes: Counter = Counter()
@@ -223,6 +225,8 @@ class MigrationTransformer(cst.CSTTransformer):
                 if scope else None
             if body is not None:
                 self._register_body(tracer, body, scope)
+            if shape is not None and shape.endpoint == "slug-number":
+                self._plan_url_binding(tracer, call)
             params = params_argument(call) if shape and shape.endpoint in ("trackings", "tracking") else None
             if params is not None and shape.method == "get":
                 self._register_dict(tracer, params, "request", "list-query")
@@ -258,6 +262,16 @@ class MigrationTransformer(cst.CSTTransformer):
                 self.request_dicts[id(literal)] = ("request", scope)
         if isinstance(expr, cst.Name):
             tracer.request_shapes[expr.value] = Shape("request-wrapped" if wrapped else "request", scope=scope)
+
+    def _plan_url_binding(self, tracer: Tracer, call: cst.Call) -> None:
+        """`url = "%s/trackings/%s/%s" % (...)` then `requests.get(url)`: with --unsafe-fixes the
+        lookup goes before the binding, which then holds the by-id URL (leave_Assign)."""
+        url, _ = tracer.call_url(call)
+        if (self.rules.unsafe_fixes and isinstance(url, cst.Name) and not tracer.wraps_request(call)
+                and isinstance(call.func, cst.Attribute) and call.func.attr.value in ("get", "put", "delete", "post")):
+            bound = [v for how, v in tracer.bindings.values.get(url.value, ()) if how == "value"]
+            if len(bound) == 1 and len(tracer.bindings.values.get(url.value, ())) == 1:
+                self.url_bindings[id(bound[0])] = call
 
     def _plan_slug_split(self, tracer: Tracer, literal: cst.BaseExpression) -> None:
         """A detect `slug` given by a name that holds text will be split where it is sent
@@ -430,6 +444,9 @@ class MigrationTransformer(cst.CSTTransformer):
         self.computed.update((id(node.left), id(node.right)))
 
     def leave_Assign(self, original: cst.Assign, updated: cst.Assign) -> cst.Assign:
+        call = self.url_bindings.get(id(original.value))
+        if call is not None:
+            return self._looked_up_binding(original, updated, call)
         # body["tracking"]["slug"] = "ups,fedex" in a detect body built over statements.
         if len(original.targets) == 1 and isinstance(original.targets[0].target, cst.Subscript):
             target = original.targets[0].target
@@ -440,6 +457,27 @@ class MigrationTransformer(cst.CSTTransformer):
                     if as_list is not None:
                         return updated.with_changes(value=as_list)
         return updated
+
+    def _looked_up_binding(self, original: cst.Assign, updated: cst.Assign, call: cst.Call) -> cst.Assign:
+        """The AS201 lookup before `url = <slug/number URL>`, and the binding given the by-id URL."""
+        anchor = self.open_statements[-1] if self.open_statements else None
+        kept = [a for a in call.args if a.keyword is not None and a.keyword.value in ("headers", "auth", "timeout")]
+        if (self.nested_expression_scopes or not isinstance(anchor, cst.SimpleStatementLine) or id(call) in self.awaited
+                or any("ftership" in _code(a) for a in kept)):  # a literal header would stay v4's
+            return updated
+        variable, temporary = self._fresh_name("tracking_id"), self._fresh_name("lookup")
+        split = self._split_pieces(updated.value, variable)
+        if split is None or not self.fix(original.value, self.rule("AS201")):
+            return updated
+        list_url, slug, number, new_url = split
+        params = f'{{"slug": {_code(slug)}, "tracking_numbers": {_code(number)}}}'
+        extra = "".join(", " + _code(a).strip().rstrip(",") for a in kept)
+        source = (f"{temporary} = {_code(call.func.value)}.get({list_url}, params={params}{extra})\n"
+                  f"{temporary}.raise_for_status()\n"
+                  f'{variable} = next((item["id"] for item in {temporary}.json()["data"]["trackings"]), None)\n')
+        self.inserts.setdefault(id(anchor), []).extend(cst.parse_module(source, config=self.module_config).body)
+        self.looked_up.add(id(call))
+        return updated.with_changes(value=new_url)
 
     def _slug_list(self, node: cst.CSTNode, value: cst.BaseExpression) -> cst.BaseExpression | None:
         """`"ups,fedex"` -> `["ups", "fedex"]`, and a name that always holds a string -> the same
@@ -524,6 +562,8 @@ class MigrationTransformer(cst.CSTTransformer):
         if dotted(original.func) and dotted(original.func).split(".")[-1] == "urlopen" and original.args and \
                 self.tracer.request_object(original.args[0].value) is not None:
             return updated  # urlopen(req): the Request(...) that built req is where the URL is handled
+        if shape.endpoint == "slug-number" and id(original) in self.looked_up:
+            return updated  # its URL binding got the lookup (_looked_up_binding)
         if shape.endpoint == "slug-number":
             lookup = (self._wrapped_id_lookup if self.tracer.wraps_request(original) else self._id_lookup)(
                 original, updated)
@@ -695,6 +735,8 @@ class MigrationTransformer(cst.CSTTransformer):
         reached = "".join(p if isinstance(p, str) else self.tracer.template_of(p) or "{}" for p in head)
         if not (reached.endswith("/trackings/") or reached == "trackings/"):
             return None
+        # Text taken from a binding the pass has not rewritten yet: its v4 base is rewritten here.
+        head = [urls.rewrite_base(p) if isinstance(p, str) else p for p in head]
         list_url = f_string(head[:-1] + ([head[-1][:-1]] if head[-1][:-1] else []), _code)
         new_url = f_string([*head, cst.Name(variable), *tail], _code)
         if list_url is None or new_url is None:

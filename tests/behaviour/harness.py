@@ -99,10 +99,13 @@ class Outcome:
         if not found:
             return False, "output differs and the rewrite left no finding"
         codes = {f["code"] for f in found}
-        before = {(r.status, refusal_family(r.path)) for r in self.before.refused}
-        new = [r for r in after.run.refused if (r.status, refusal_family(r.path)) not in before]
+        before = {(r.status, r.code, refusal_family(r.path)) for r in self.before.refused}
+        new = [r for r in after.run.refused if (r.status, r.code, refusal_family(r.path)) not in before]
+        earlier = False  # a refusal already explained: a later 404 may be its consequence
         for refusal in new:
-            if not codes & refusal_rules(refusal):
+            if codes & refusal_rules(refusal):
+                earlier = True
+            elif not (earlier and refusal.status == 404):  # e.g. a tracking whose create was refused
                 return False, (f"the API refused {refusal.method} {refusal.path} ({refusal.status}) and no finding "
                                f"of {', '.join(sorted(refusal_rules(refusal)))} says why")
         if after.run.traceback and not new:
