@@ -29,6 +29,12 @@ from migrator.codemod.shapes import (
     subscript_key,
 )
 from migrator.codemod.suppress import Suppressions
+from migrator.rules.endpoints import LAST_CHECKPOINT, NOTIFICATIONS, SLUG_NUMBER_ENDPOINTS
+from migrator.rules.envelopes import PAGINATION, REQUEST_WRAPPER, RESPONSE_WRAPPER, TIME_PARAMETERS
+from migrator.rules.general import (
+    API_KEY_HEADER, BASE_URL, LEGACY_ONLY_KEYS, LEGACY_SDK, OTHER_VERSION, RATE_LIMITS, WEBHOOK_VERSION,
+)
+from migrator.rules.tracking_fields import DETECT_SLUG_LIST, LEGACY_ID, TRANSIT_TIME
 
 
 def _with_text(node: cst.SimpleString, text: str) -> cst.SimpleString:
@@ -278,9 +284,9 @@ class MigrationTransformer(cst.CSTTransformer):
         (_slug_list): the comma strings it comes from are then migrated too, not residues."""
         for key, value in literal_items(literal):
             if key == "slug" and isinstance(value, cst.Name) and tracer.holds_text(value) \
-                    and self.rules.may_fix(self.rule("AS303")):
+                    and self.rules.may_fix(DETECT_SLUG_LIST):
                 for source in tracer.text_literals(value):
-                    self.fixed.setdefault(id(source), set()).add("AS303")
+                    self.fixed.setdefault(id(source), set()).add(DETECT_SLUG_LIST.code)
 
     @staticmethod
     def _wrapper_inner(literal: cst.Dict | cst.Call) -> cst.BaseExpression | None:
@@ -295,7 +301,7 @@ class MigrationTransformer(cst.CSTTransformer):
             return True
         site = self.scanner.version_sites.get(self.other_version)
         if re.fullmatch(r"v[0-3]", self.other_version) and site is not None:
-            self.report(site, self.rule("AS108"), f"AfterShip API {self.other_version} is retired: "
+            self.report(site, OTHER_VERSION, f"AfterShip API {self.other_version} is retired: "
                                                   "move this code to 2025-01 by hand (this tool migrates v4)")
         return False  # another version's code: nothing here is v4
 
@@ -358,20 +364,20 @@ class MigrationTransformer(cst.CSTTransformer):
         if value is None:
             return updated
         lowered = value.lower()
-        if urls.V4_BASE.search(value) and self.fix(original, self.rule("AS101")):
+        if urls.V4_BASE.search(value) and self.fix(original, BASE_URL):
             return _with_body(updated, urls.rewrite_base)
         if lowered == urls.HEADER_OLD:
             if not self.header_to_v4:
-                self.report(original, self.rule("AS102"), "`aftership-api-key` kept: this run's AfterShip URLs are "
+                self.report(original, API_KEY_HEADER, "`aftership-api-key` kept: this run's AfterShip URLs are "
                                                           "of another version; rename it where it is sent to v4")
-            elif self.fix(original, self.rule("AS102")):
-                self.report(original, self.rule("AS103"))
+            elif self.fix(original, API_KEY_HEADER):
+                self.report(original, LEGACY_ONLY_KEYS)
                 return _with_text(updated, urls.HEADER_NEW)
             return updated
         if lowered == urls.HEADER_NEW:
-            self.report(original, self.rule("AS103"))
+            self.report(original, LEGACY_ONLY_KEYS)
         elif lowered in urls.WEBHOOK_SIGNATURE_NAMES:
-            self.report(original, self.rule("AS104"),
+            self.report(original, WEBHOOK_VERSION,
                         "webhook handler: 2025-01 deliveries send `as-webhook-version` and a 2025-01 `msg`")
         elif value in self.rules.standalone_values:
             new, rule = self.rules.standalone_values[value]
@@ -381,7 +387,7 @@ class MigrationTransformer(cst.CSTTransformer):
 
     def leave_FormattedStringText(self, original: cst.FormattedStringText,
                                   updated: cst.FormattedStringText) -> cst.FormattedStringText:
-        if urls.V4_BASE.search(original.value) and self.fix(original, self.rule("AS101")):
+        if urls.V4_BASE.search(original.value) and self.fix(original, BASE_URL):
             return updated.with_changes(value=urls.rewrite_base(original.value))
         return updated
 
@@ -405,7 +411,7 @@ class MigrationTransformer(cst.CSTTransformer):
             before, text = original.parts[i - 1], parts[i]
             if (isinstance(before, cst.FormattedStringExpression) and isinstance(text, cst.FormattedStringText)
                     and self._is_host(before.expression) and urls.V4_PATH.match(text.value)
-                    and self.fix(original, self.rule("AS101"))):
+                    and self.fix(original, BASE_URL)):
                 parts[i] = text.with_changes(value=urls.rewrite_path(text.value))
         return updated.with_changes(parts=parts)
 
@@ -426,7 +432,7 @@ class MigrationTransformer(cst.CSTTransformer):
         if not isinstance(right, cst.SimpleString) or not self._is_host(original.left):
             return None
         text = string_key(right)
-        if text is None or not urls.V4_PATH.match(text) or not self.fix(original, self.rule("AS101")):
+        if text is None or not urls.V4_PATH.match(text) or not self.fix(original, BASE_URL):
             return None
         return _with_body(right, urls.rewrite_path)
 
@@ -467,7 +473,7 @@ class MigrationTransformer(cst.CSTTransformer):
             return updated
         variable, temporary = self._fresh_name("tracking_id"), self._fresh_name("lookup")
         split = self._split_pieces(updated.value, variable)
-        if split is None or not self.fix(original.value, self.rule("AS201")):
+        if split is None or not self.fix(original.value, SLUG_NUMBER_ENDPOINTS):
             return updated
         list_url, slug, number, new_url = split
         params = f'{{"slug": {_code(slug)}, "tracking_numbers": {_code(number)}}}'
@@ -483,13 +489,13 @@ class MigrationTransformer(cst.CSTTransformer):
         """`"ups,fedex"` -> `["ups", "fedex"]`, and a name that always holds a string -> the same
         split the translator makes (AS303); None when nothing to do or not sure."""
         if isinstance(value, cst.Name) and self.tracer.holds_text(value):
-            if not self.fix(node, self.rule("AS303")):
+            if not self.fix(node, DETECT_SLUG_LIST):
                 return None
             return cst.parse_expression(f'[part.strip() for part in {value.value}.split(",") if part.strip()]')
         if not isinstance(value, cst.SimpleString):
             return None
         text = string_key(value) or ""
-        if "," not in text or not self.fix(node, self.rule("AS303")):
+        if "," not in text or not self.fix(node, DETECT_SLUG_LIST):
             return None
         quote = value.quote if value.quote in ('"', "'") else '"'
         items = ", ".join(f"{quote}{part.strip()}{quote}" for part in text.split(",") if part.strip())
@@ -535,11 +541,11 @@ class MigrationTransformer(cst.CSTTransformer):
     def visit_Import(self, node: cst.Import) -> None:
         for alias in node.names:
             if (dotted(alias.name) or "").split(".")[0] == "aftership":
-                self.report(node, self.rule("AS107"))
+                self.report(node, LEGACY_SDK)
 
     def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
         if node.module is not None and not node.relative and (dotted(node.module) or "").split(".")[0] == "aftership":
-            self.report(node, self.rule("AS107"))
+            self.report(node, LEGACY_SDK)
 
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
         if id(original) in self.request_dicts:  # dict(tracking=dict(...)) sent as a body
@@ -550,7 +556,7 @@ class MigrationTransformer(cst.CSTTransformer):
         if method_call(original, "get") and original.args:
             return self._get_call(original, updated)
         if dotted(original.func) in ("time.sleep", "sleep", "asyncio.sleep") and self.tracer.calls_aftership:
-            self.report(original, self.rule("AS105"))
+            self.report(original, RATE_LIMITS)
         if original.args:
             self._id_length_argument(original)
         return updated
@@ -558,7 +564,7 @@ class MigrationTransformer(cst.CSTTransformer):
     def _endpoint(self, original: cst.Call, updated: cst.Call, shape: Shape) -> cst.BaseExpression:
         template = self.tracer.call_template(original)
         if urls.TIME_BOUNDS.search(urls.normalise(template)):
-            self.report(original, self.rule("AS405"))
+            self.report(original, TIME_PARAMETERS)
         if dotted(original.func) and dotted(original.func).split(".")[-1] == "urlopen" and original.args and \
                 self.tracer.request_object(original.args[0].value) is not None:
             return updated  # urlopen(req): the Request(...) that built req is where the URL is handled
@@ -567,13 +573,13 @@ class MigrationTransformer(cst.CSTTransformer):
         if shape.endpoint == "slug-number":
             lookup = (self._wrapped_id_lookup if self.tracer.wraps_request(original) else self._id_lookup)(
                 original, updated)
-            if lookup is not None and self.rules.unsafe_fixes and self.fix(original, self.rule("AS201")):
+            if lookup is not None and self.rules.unsafe_fixes and self.fix(original, SLUG_NUMBER_ENDPOINTS):
                 anchor, statements, call, imports = lookup
                 self.inserts.setdefault(id(anchor), []).extend(statements)
                 self.needed_imports.update(imports)
                 return call
             hint = " (fixable with --unsafe-fixes)" if lookup is not None else ""
-            self.report(original, self.rule("AS201"),
+            self.report(original, SLUG_NUMBER_ENDPOINTS,
                         "/trackings/{slug}/{tracking_number} is removed: look the id up with "
                         f"GET /trackings?slug=...&tracking_numbers=... first{hint}")
         elif shape.endpoint == "last-checkpoint":
@@ -581,12 +587,12 @@ class MigrationTransformer(cst.CSTTransformer):
             if fixed is not None:
                 return fixed
         elif shape.endpoint == "last-checkpoint-slug-number":
-            self.report(original, self.rule("AS202"))
+            self.report(original, LAST_CHECKPOINT)
         elif shape.endpoint == "notifications":
-            self.report(original, self.rule("AS203"),
+            self.report(original, NOTIFICATIONS,
                         "/notifications is removed: PUT /trackings/{id} with `customers`, or GET /trackings/{id}")
         elif shape.endpoint == "trackings" and shape.method == "get" and self._pages(original, template):
-            self.report(original, self.rule("AS404"),
+            self.report(original, PAGINATION,
                         "page-number pagination is gone: pass `cursor=data['pagination']['next_cursor']` "
                         "until `has_next_page` is false")
         return updated
@@ -610,7 +616,7 @@ class MigrationTransformer(cst.CSTTransformer):
         return index is not None and isinstance(call.args[index].value, cst.FormattedString)
 
     def _last_checkpoint(self, original: cst.Call, updated: cst.Call) -> cst.Call | None:
-        rule = self.rule("AS202")
+        rule = LAST_CHECKPOINT
         tracer = self.tracer
         if tracer.last_checkpoint_rewritable is None:
             # The `["checkpoint"]` reads of a function follow its calls only if every call of it
@@ -860,9 +866,9 @@ class MigrationTransformer(cst.CSTTransformer):
         if key != "tracking":
             return False
         if parent.kind == "data":
-            return self.fix(node, self.rule("AS402"))
+            return self.fix(node, RESPONSE_WRAPPER)
         if parent.kind == "request-wrapped":
-            return self.fix(node, self.rule("AS401"))
+            return self.fix(node, REQUEST_WRAPPER)
         return False
 
     @staticmethod
@@ -881,7 +887,7 @@ class MigrationTransformer(cst.CSTTransformer):
         if entry is None:
             return None
         new, rule = entry
-        if id(node) in self.computed and rule.code == "AS309":
+        if id(node) in self.computed and rule is TRANSIT_TIME:
             self.report(node, rule, "`transit_time` counts one day less than `delivery_time`: check this computation")
         return new if self.fix(node, rule) else None
 
@@ -921,7 +927,7 @@ class MigrationTransformer(cst.CSTTransformer):
         """A request body written as `{...}` or `dict(...)`: unwrapped, translated, or key by key."""
         how, scope = self.request_dicts[id(original)]
         if how == "wrapped":
-            if self.fix(original, self.rule("AS401")):
+            if self.fix(original, REQUEST_WRAPPER):
                 inner = literal_items(updated)[0][1]
                 return laid_out_like(inner, original) if isinstance(original, cst.Dict) else inner
             return updated
@@ -1005,7 +1011,7 @@ class MigrationTransformer(cst.CSTTransformer):
         if (isinstance(left, cst.Call) and is_name(left.func, "len") and len(original.comparisons) == 1
                 and is_integer(original.comparisons[0].comparator, "24")
                 and "id" in _code(left).lower()):
-            self.report(original, self.rule("AS302"), "2025-01 tracking ids have 32 characters (legacy ids 24)")
+            self.report(original, LEGACY_ID, "2025-01 tracking ids have 32 characters (legacy ids 24)")
         return updated
 
     def _courier_field_value(self, original: cst.Comparison, updated: cst.Comparison) -> cst.Comparison:
@@ -1029,7 +1035,7 @@ class MigrationTransformer(cst.CSTTransformer):
             if (arg.keyword is not None and arg.keyword.value == "max_length" and is_integer(arg.value, "24")
                     and self.current_statement
                     and "id" in _code(self.current_statement[-1]).lower()):
-                self.report(arg, self.rule("AS302"), "2025-01 tracking ids have 32 characters (legacy ids 24)")
+                self.report(arg, LEGACY_ID, "2025-01 tracking ids have 32 characters (legacy ids 24)")
 
 
 def _index(value: cst.BaseExpression, key: cst.BaseExpression) -> cst.Subscript:
