@@ -102,3 +102,30 @@ def test_ordinary_words_only_where_aftership_data_is_handled():
 def test_a_value_test_on_required_fields_is_not_a_whole_list_read():
     source = HEAD + 'def f(c):\n    return "tracking_postal_code" in c["required_fields"]\n'
     assert rewrite_code(source).findings == []
+
+
+def test_positions_of_agrees_with_libcst_on_every_fixture():
+    """findings.positions_of is a cheaper PositionProvider: same answer for every body node."""
+    import random
+
+    import libcst as cst
+    from libcst.metadata import MetadataWrapper, PositionProvider
+
+    from migrator.codemod.findings import positions_of
+    from migrator.codemod.shapes import iter_nodes
+
+    repo = Path(__file__).resolve().parents[1]
+    checked = 0
+    for path in sorted((repo / "fixtures").rglob("*.py")):
+        try:
+            module = cst.parse_module(path.read_bytes())
+        except Exception:  # noqa: BLE001 - the fixtures that must not parse
+            continue
+        full = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+        nodes = [n for statement in module.body for n in iter_nodes(statement)]
+        sample = random.Random(path.name).sample(nodes, min(60, len(nodes)))
+        got = positions_of(module, sample)
+        for node in sample:
+            assert got[id(node)] == (full[node].start.line, full[node].start.column), (path, node)
+            checked += 1
+    assert checked > 1000
