@@ -32,7 +32,7 @@ an id of None, so the call answers 404 exactly as the v4 call did.
             before='import requests\n\ndef fetch(slug, number):\n'
                    '    return requests.get(f"https://api.aftership.com/v4/trackings/{slug}/{number}", headers=HEADERS)\n',
             after='import requests\n\ndef fetch(slug, number):\n'
-                  '    lookup = requests.get(f"https://api.aftership.com/tracking/2025-01/trackings", '
+                  '    lookup = requests.get("https://api.aftership.com/tracking/2025-01/trackings", '
                   'params={"slug": slug, "tracking_numbers": number}, headers=HEADERS)\n'
                   '    lookup.raise_for_status()\n'
                   '    tracking_id = next((item["id"] for item in lookup.json()["data"]["trackings"]), None)\n'

@@ -710,29 +710,12 @@ class MigrationTransformer(cst.CSTTransformer):
         url_index = self._url_index(original)
         if url_index is None:
             return None
-        url, source = updated.args[url_index].value, original.args[url_index].value
-        if not isinstance(url, cst.FormattedString) or not isinstance(source, cst.FormattedString):
-            split = self._split_pieces(url, variable)
-            return None if split is None else (url_index, *split)
-        parts, old_parts = list(url.parts), list(source.parts)
-        expression, text = cst.FormattedStringExpression, cst.FormattedStringText
-        for i in range(1, len(parts) - 2):
-            slug, sep, number = parts[i:i + 3]
-            if (isinstance(slug, expression) and isinstance(sep, text) and sep.value == "/"
-                    and isinstance(number, expression) and isinstance(parts[i - 1], text)
-                    and parts[i - 1].value.endswith("/")
-                    and (self.tracer.template_of(source.with_changes(parts=old_parts[:i])) or "").endswith("/trackings/")):
-                break
-        else:
-            return None
-        head = parts[i - 1].with_changes(value=parts[i - 1].value[:-1])
-        list_url = _code(url.with_changes(parts=parts[:i - 1] + ([head] if head.value else [])))
-        new_url = url.with_changes(parts=parts[:i] + [expression(expression=cst.Name(variable))] + parts[i + 3:])
-        return url_index, list_url, slug.expression, number.expression, new_url
+        split = self._split_pieces(updated.args[url_index].value, variable)
+        return None if split is None else (url_index, *split)
 
     def _split_pieces(self, url: cst.BaseExpression, variable: str):
-        """(list URL source, slug, number, new URL) for a URL built with +, % or .format (or a
-        relative path handed to a request wrapper); the new URL is one f-string."""
+        """(list URL source, slug, number, new URL) for a URL written as an f-string or built with
+        +, % or .format (or a relative path handed to a request wrapper); the new URL is one f-string."""
         found = pieces(url)
         split = split_slug_number(found) if found and not self.f_string_quotes else None
         if split is None:
