@@ -478,9 +478,7 @@ class MigrationTransformer(cst.CSTTransformer):
         list_url, slug, number, new_url = split
         params = f'{{"slug": {_code(slug)}, "tracking_numbers": {_code(number)}}}'
         extra = "".join(", " + _code(a).strip().rstrip(",") for a in kept)
-        source = (f"{temporary} = {_code(call.func.value)}.get({list_url}, params={params}{extra})\n"
-                  f"{temporary}.raise_for_status()\n"
-                  f'{variable} = next((item["id"] for item in {temporary}.json()["data"]["trackings"]), None)\n')
+        source = _checked_lookup(variable, temporary, f"{_code(call.func.value)}.get({list_url}, params={params}{extra})")
         self.inserts.setdefault(id(anchor), []).extend(cst.parse_module(source, config=self.module_config).body)
         self.looked_up.add(id(call))
         return updated.with_changes(value=new_url)
@@ -660,10 +658,8 @@ class MigrationTransformer(cst.CSTTransformer):
         params = f'{{"slug": {_code(slug)}, "tracking_numbers": {_code(number)}}}'
         kept = "".join(", " + _code(a).strip().rstrip(",") for a in updated.args
                        if a.keyword is not None and a.keyword.value in ("headers", "auth", "timeout"))
-        # No match gives None, so the call asks for /trackings/None and fails as the v4 call did
-        # for an unknown tracking (404); a failed lookup raises the library's own HTTP error.
         def first(body: str) -> str:
-            return f'{variable} = next((item["id"] for item in {body}["data"]["trackings"]), None)\n'
+            return _first_id(variable, f'{body}["data"]["trackings"]')
 
         func = updated.func
         name = dotted(func) or ""
@@ -686,7 +682,7 @@ class MigrationTransformer(cst.CSTTransformer):
                 body = f"(await {temporary}.json())" if self.tracer.awaits_json else f"{temporary}.json()"
                 source = f"{temporary} = await {get}\n{check}" + first(body)
             else:
-                source = f"{temporary} = {get}\n{check}" + first(f"{temporary}.json()")
+                source = _checked_lookup(variable, temporary, get)
         else:
             return None
         statements = cst.parse_module(source, config=self.module_config).body
@@ -768,7 +764,7 @@ class MigrationTransformer(cst.CSTTransformer):
         if reach is None:
             return None
         call = f"(await {_code(lookup)})" if id(original) in self.awaited else _code(lookup)
-        source = f'{variable} = next((item["id"] for item in {call}{reach}), None)\n'
+        source = _first_id(variable, f"{call}{reach}")
         statements = cst.parse_module(source, config=self.module_config).body
         args = list(updated.args)
         args[positions[wrapper.path]] = args[positions[wrapper.path]].with_changes(value=new_url)
@@ -1019,6 +1015,19 @@ class MigrationTransformer(cst.CSTTransformer):
                     and self.current_statement
                     and "id" in _code(self.current_statement[-1]).lower()):
                 self.report(arg, LEGACY_ID, "2025-01 tracking ids have 32 characters (legacy ids 24)")
+
+
+# The AS201 id lookup. No match gives None, so the call asks for /trackings/None and fails as
+# the v4 call did for an unknown tracking (404); a failed lookup raises the library's HTTP error.
+def _first_id(variable: str, trackings: str) -> str:
+    """`variable = ` the first id of the `trackings` list expression, or None."""
+    return f'{variable} = next((item["id"] for item in {trackings}), None)\n'
+
+
+def _checked_lookup(variable: str, temporary: str, get: str) -> str:
+    """`temporary = get`, its status checked, the first tracking's id taken."""
+    return f"{temporary} = {get}\n{temporary}.raise_for_status()\n" + _first_id(
+        variable, f'{temporary}.json()["data"]["trackings"]')
 
 
 def _index(value: cst.BaseExpression, key: cst.BaseExpression) -> cst.Subscript:
