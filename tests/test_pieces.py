@@ -59,3 +59,15 @@ def test_unsafe_lookup_for_a_url_bound_above_the_call():
     assert '    url = f"{API}/trackings/{tracking_id}"\n    r = requests.get(url, timeout=5)\n' in result.code
     assert result.findings == []
     assert rewrite_code(source).findings  # reported without --unsafe-fixes
+
+
+def test_detect_slug_constant_split_at_its_use_is_not_reported_unless_the_use_is_kept():
+    head = 'import requests\nAPI = "https://api.aftership.com/v4"\nSLUGS = "ups,fedex"\n\n\ndef detect(n, slugs=SLUGS):\n'
+    call = '    return requests.post(API + "/couriers/detect", json={"tracking": {"tracking_number": n, "slug": slugs}})'
+    caller = '\n\n\ndef main():\n    return detect("1Z999"), detect("1Z998", "dhl,usps")\n'
+    split = rewrite_code(head + call + "\n" + caller)
+    assert '"slug": [part.strip() for part in slugs.split(",") if part.strip()]' in split.code
+    assert split.findings == []
+    kept = rewrite_code(head + call + "  # aftership-migrate: ignore[AS303]\n" + caller)
+    # The constant and the caller's literal are reported, since the use stays a string.
+    assert [(f.line, f.code) for f in kept.findings] == [(3, "AS303"), (12, "AS303")]

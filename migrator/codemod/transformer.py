@@ -72,6 +72,11 @@ class MigrationTransformer(cst.CSTTransformer):
         self.residues_in: dict[int, list[Residue]] = {}  # by each function around them
         self.url_bindings: dict[int, cst.Call] = {}  # slug/number URL expression bound for a call
         self.looked_up: set[int] = set()  # calls whose URL binding got the id lookup
+        # Detect slugs held in names (_plan_slug_split): the strings behind each, and the
+        # residues of those strings held back until the module's end.
+        self.slug_sources: dict[int, list[cst.SimpleString]] = {}
+        self.awaiting_split: set[int] = set()
+        self.waiting: list[Residue] = []
         self.positions = positions
         self.reports: list[Report] = []
         self.fixes: Counter = Counter()
@@ -280,13 +285,15 @@ class MigrationTransformer(cst.CSTTransformer):
                 self.url_bindings[id(bound[0])] = call
 
     def _plan_slug_split(self, tracer: Tracer, literal: cst.BaseExpression) -> None:
-        """A detect `slug` given by a name that holds text will be split where it is sent
-        (_slug_list): the comma strings it comes from are then migrated too, not residues."""
+        """A detect `slug` given by a name that holds text may be split where it is sent
+        (_slug_list); the comma strings it comes from are then migrated too. Their residues wait
+        for the end of the module (leave_Module), when it is known whether the split was made."""
         for key, value in literal_items(literal):
             if key == "slug" and isinstance(value, cst.Name) and tracer.holds_text(value) \
                     and self.rules.may_fix(DETECT_SLUG_LIST):
-                for source in tracer.text_literals(value):
-                    self.fixed.setdefault(id(source), set()).add(DETECT_SLUG_LIST.code)
+                sources = tracer.text_literals(value)
+                self.slug_sources[id(value)] = sources
+                self.awaiting_split.update(id(source) for source in sources)
 
     @staticmethod
     def _wrapper_inner(literal: cst.Dict | cst.Call) -> cst.BaseExpression | None:
@@ -304,6 +311,12 @@ class MigrationTransformer(cst.CSTTransformer):
             self.report(site, OTHER_VERSION, f"AfterShip API {self.other_version} is retired: "
                                                   "move this code to 2025-01 by hand (this tool migrates v4)")
         return False  # another version's code: nothing here is v4
+
+    def leave_Module(self, original: cst.Module, updated: cst.Module) -> cst.Module:
+        self.awaiting_split.clear()
+        for residue in self.waiting:
+            self._report_residue(residue)
+        return updated
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
         self._open_statement(node)
@@ -345,6 +358,9 @@ class MigrationTransformer(cst.CSTTransformer):
             self._report_residue(residue)
 
     def _report_residue(self, residue: Residue) -> None:
+        if id(residue.node) in self.awaiting_split:
+            self.waiting.append(residue)  # reported by leave_Module unless its use was split
+            return
         if any(residue.rule.code in self.fixed.get(near, ()) for near in residue.near):
             return
         # An ordinary word (`count`) in a function that neither calls AfterShip nor receives its
@@ -489,6 +505,8 @@ class MigrationTransformer(cst.CSTTransformer):
         if isinstance(value, cst.Name) and self.tracer.holds_text(value):
             if not self.fix(node, DETECT_SLUG_LIST):
                 return None
+            for source in self.slug_sources.get(id(node.value), ()):  # the constants it splits
+                self.fixed.setdefault(id(source), set()).add(DETECT_SLUG_LIST.code)
             return cst.parse_expression(f'[part.strip() for part in {value.value}.split(",") if part.strip()]')
         if not isinstance(value, cst.SimpleString):
             return None
