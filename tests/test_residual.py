@@ -39,6 +39,8 @@ LEFT = [
     ("v4 path fragment", 'VERSION = "v4"\n', "AS101"),
     ("custom field number", 'BODY = {"title": "x", "custom_fields": {"qty": 2}}\n', "AS106"),
     ("compact ship date", 'BODY = {"tracking_ship_date": "20240131"}\n', "AS308"),
+    ("custom field number in dict()", 'BODY = dict(custom_fields=dict(qty=2))\n', "AS106"),
+    ("ship date set key by key", 'body = {}\nbody["tracking_ship_date"] = "20240131"\n', "AS308"),
     ("courier fields read whole", 'def f(c):\n    print(c["required_fields"])\n', "AS502"),
     ("EDD address built", 'WAREHOUSE = {"origin_address": {"country": "USA"}}\n', "AS601"),
     ("EDD address read", 'def f(item):\n    return item["destination_address"].get("country")\n', "AS601"),

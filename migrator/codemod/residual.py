@@ -21,10 +21,11 @@ import libcst as cst
 
 from migrator.catalogue import Rule
 from migrator.codemod import urls
+from migrator.codemod.bodies import literal_items
 from migrator.codemod.index import IMPORTED_BY_AFTERSHIP
 from migrator.codemod.ruleset import CodeRules
 from migrator.codemod.shapes import (
-    Bindings, Tracer, _children, _key_access, dotted, is_integer, iter_nodes, string_key, subscript_key,
+    Bindings, Tracer, _children, _key_access, dotted, is_integer, is_name, iter_nodes, string_key, subscript_key,
 )
 
 # Keys that are ordinary words: reported only where code uses them as keys, never as bare strings,
@@ -176,20 +177,24 @@ class ResidualScanner:
         if key == "notification" and isinstance(node.value, cst.Dict):
             # A /notifications body: its `emails` are part of the removed endpoint's finding (AS203).
             self._handled.update(id(e.key) for e in node.value.elements if isinstance(e, cst.DictElement))
+        if key is not None:
+            self._keyed_value(key, node.value)
+
+    def _keyed_value(self, key: str, value: cst.BaseExpression) -> None:
+        """What a value is under its key, wherever the pair is written: `{k: v}`, `dict(k=v)`,
+        `x[k] = v`."""
         if key == "slug":
-            self._comma_slug(node.value)
-        elif key == "custom_fields" and isinstance(node.value, cst.Dict):
-            for element in node.value.elements:
-                if isinstance(element, cst.DictElement) and (
-                        isinstance(element.value, (cst.Integer, cst.Float))
-                        or (isinstance(element.value, cst.Name) and element.value.value in ("True", "False"))):
-                    self._add(element.value, "custom-field-value")
-        elif key == "tracking_ship_date" and re.fullmatch(r"\d{8}", string_key(node.value) or ""):
-            self._ship_dates.append(node.value)
+            self._comma_slug(value)
+        elif key == "custom_fields":
+            for _, field_value in literal_items(value):
+                if isinstance(field_value, (cst.Integer, cst.Float)) or is_name(field_value, "True", "False"):
+                    self._add(field_value, "custom-field-value")
+        elif key == "tracking_ship_date" and re.fullmatch(r"\d{8}", string_key(value) or ""):
+            self._ship_dates.append(value)
         elif key in TIME_BOUNDS:
-            self._time_bound(node.value)
-        elif key in EDD_ADDRESSES and isinstance(node.value, cst.Dict):
-            self._edd_keys.update(id(e.key) for e in node.value.elements if isinstance(e, cst.DictElement))
+            self._time_bound(value)
+        elif key in EDD_ADDRESSES and isinstance(value, cst.Dict):
+            self._edd_keys.update(id(e.key) for e in value.elements if isinstance(e, cst.DictElement))
 
     def _comparison(self, node: cst.Comparison) -> None:
         if len(node.comparisons) == 1 and isinstance(node.comparisons[0].operator, (cst.In, cst.NotIn)):
@@ -222,11 +227,8 @@ class ResidualScanner:
                 self._add(arg.keyword, "tracking-wrapper")
             elif keyword in self.keys and (builds_dict or keyword not in ORDINARY_WORDS):
                 self._add(arg.keyword, "key:" + keyword, f"`{keyword}` left as in v4")
-            if keyword == "slug":
-                self._comma_slug(arg.value)
-            elif keyword in TIME_BOUNDS:
-                self._time_bound(arg.value)
-            elif keyword in ("max_length", "min_length") and is_integer(arg.value, "24"):
+            self._keyed_value(keyword, arg.value)
+            if keyword in ("max_length", "min_length") and is_integer(arg.value, "24"):
                 self._add(arg, "id-length")
         if method == "format" or name.split(".")[-1] == "urljoin":
             self._string_expression(node)
@@ -235,12 +237,11 @@ class ResidualScanner:
     def _assign(self, node: cst.Assign) -> None:
         for target in node.targets:
             self._store(target.target)
-            target_name = dotted(target.target) or ""
-            if "slug" in target_name.lower() or (isinstance(target.target, cst.Subscript)
-                                                 and subscript_key(target.target) == "slug"):
+            if "slug" in (dotted(target.target) or "").lower():  # DETECT_SLUGS = "ups,fedex"
                 self._comma_slug(node.value)
-            if isinstance(target.target, cst.Subscript) and subscript_key(target.target) in TIME_BOUNDS:
-                self._time_bound(node.value)
+            key = subscript_key(target.target) if isinstance(target.target, cst.Subscript) else None
+            if isinstance(key, str):
+                self._keyed_value(key, node.value)
 
     def _augassign(self, node: cst.AugAssign) -> None:
         self._store(node.target)
