@@ -31,8 +31,11 @@ def outcomes(request):
     """Futures of harness.compare for the clients selected in this session, run in parallel."""
     selected = [item.callspec.params["client"] for item in request.session.items
                 if item.module is request.module and hasattr(item, "callspec") and "client" in item.callspec.params]
-    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+    pool = ThreadPoolExecutor(max_workers=WORKERS)
+    try:
         yield {client.name: pool.submit(harness.compare, client) for client in selected}
+    finally:  # a stopped session (-x, Ctrl-C) does not wait for the compares not yet begun
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _tail(text: str) -> str:

@@ -25,6 +25,10 @@ EDD_ITEM = {"slug": "ups", "service_type_name": "UPS Ground",
             "pickup_time": "2025-03-01T14:00:00-05:00"}
 
 
+# The fake is on 127.0.0.1: a proxy from the environment must not stand in between.
+DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
 @pytest.fixture
 def fake():
     with FakeAfterShip() as server:
@@ -37,7 +41,7 @@ def call(fake, method, path, headers=None, body=None):
     request = urllib.request.Request(fake.base_url + path, data=data, method=method,
                                      headers={"Content-Type": "application/json", **(headers or {})})
     try:
-        with urllib.request.urlopen(request, timeout=5) as response:
+        with DIRECT.open(request, timeout=5) as response:
             return response.status, json.loads(response.read())
     except urllib.error.HTTPError as error:
         return error.code, json.loads(error.read())
@@ -272,7 +276,7 @@ def test_runs_as_a_script():
     process = subprocess.Popen([sys.executable, str(harness.HERE / "fakeapi.py")], stdout=subprocess.PIPE, text=True)
     try:
         port = int(process.stdout.readline())
-        with urllib.request.urlopen(urllib.request.Request(
+        with DIRECT.open(urllib.request.Request(
                 f"http://127.0.0.1:{port}/v4/couriers", headers=V4_KEY), timeout=5) as response:
             assert json.loads(response.read())["data"]["total"] == 3
     finally:

@@ -577,6 +577,8 @@ class Tracer:
                 return Shape("webhook")
             if attr in ("read", "text") and receiver and receiver.kind == "response":
                 return Shape("raw", receiver.endpoint, receiver.method)
+            if attr == "decode" and receiver and receiver.kind == "raw":  # resp.read().decode("utf-8")
+                return receiver
         name = dotted(func) or ""
         last = name.split(".")[-1]
         if last in JSON_LOADERS and name.split(".")[0] in ("json", "orjson", "ujson", "simplejson") and call.args:

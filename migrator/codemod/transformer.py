@@ -183,9 +183,16 @@ class MigrationTransformer(cst.CSTTransformer):
             tracer, outer = tracers[id(scope.node)], tracers.get(id(scope.parent.node)) if scope.parent else None
             tracer.connected = bool(tracer.calls_aftership or tracer.params or scope.mentions_webhook_signature
                                     or (outer is not None and (outer.calls_aftership or outer.params))
-                                    or any(tracer.shape_of(call) is not None for call in scope.calls))
+                                    or any(tracer.shape_of(call) is not None or self._calls_aftership_helper(tracer, call)
+                                           for call in scope.calls))
             tracer.quiet = not (scope.marked or tracer.connected or id(scope.node) in holding)
         return tracers
+
+    def _calls_aftership_helper(self, tracer: Tracer, call: cst.Call) -> bool:
+        """A call of a local function that calls AfterShip: what it hands back is AfterShip's,
+        traced or not (so `data["count"]` after `data = fetch_page(...)` is v4's count)."""
+        callee = tracer.summaries.callee(call.func) if tracer.summaries is not None else None
+        return callee is not None and tracer.summaries.tracers[id(callee.node)].calls_aftership
 
     def _versions(self) -> None:
         """Whether this file is v4 code to migrate, from the versions its URLs (and the constants

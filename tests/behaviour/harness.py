@@ -13,6 +13,7 @@ that lie in the client's own files.
 from __future__ import annotations
 
 import argparse
+import ast
 import difflib
 import json
 import os
@@ -24,6 +25,8 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from migrator.codemod import urls
+
 try:
     from .fakeapi import FakeAfterShip
 except ImportError:  # run as a script
@@ -31,8 +34,9 @@ except ImportError:  # run as a script
 
 HERE = Path(__file__).resolve().parent
 REDIRECT = HERE / "redirect"
-CLIENT_TIMEOUT = 20  # seconds
-REWRITE_TIMEOUT = 120
+CLIENT_TIMEOUT = 10  # seconds; a client finishes in about one
+REWRITE_TIMEOUT = 30  # a rewrite of a client takes about 1.5 s
+TIMED_OUT = -9
 MODES = ("safe", "unsafe")
 _FRAME = re.compile(r'^\s*File "(?P<file>[^"]+)", line (?P<line>\d+)', re.MULTILINE)
 
@@ -47,6 +51,10 @@ class Run:
     stderr: str
     returncode: int
     refused: list = field(default_factory=list)  # fakeapi.Refusal: requests answered with an error
+
+    @property
+    def timed_out(self) -> bool:
+        return self.returncode == TIMED_OUT
 
     @property
     def traceback(self) -> bool:
@@ -65,6 +73,8 @@ class After:
     code_diff: str = ""
     # (file, line before the rewrite) of each frame: the lines the frames' rewritten lines came from
     frame_sites: set[tuple[str, int]] = field(default_factory=set)
+    # (file, lines before the rewrite) of the innermost frame alone: where the program failed
+    innermost: tuple[str, set[int]] = ("", set())
 
     def equivalent_to(self, before: Run) -> bool:
         return self.run.stdout == before.stdout and self.run.returncode == before.returncode
@@ -95,6 +105,8 @@ class Outcome:
         after = self.afters[mode]
         if after.equivalent_to(self.before):
             return True, "equivalent"
+        if after.run.timed_out:
+            return False, "the rewritten program did not finish (a hang is never explained by a finding)"
         found = after.findings_in_program(self.files)
         if not found:
             return False, "output differs and the rewrite left no finding"
@@ -125,8 +137,7 @@ class Outcome:
             return True
         # The innermost frame of the program: a finding above it in the same function is where
         # the value that failed was made (a request, a URL, a read).
-        name, _ = after.frames[-1]
-        lines = [n for p, n in after.frame_sites if p == name]
+        name, lines = after.innermost
         if name not in self.sources or not lines:
             return False
         start = enclosing_function_start(self.sources[name], max(lines))
@@ -139,26 +150,17 @@ class Outcome:
         return "".join(difflib.unified_diff(before_text, after_text, "before (v4)", f"after ({mode})"))
 
 
-_VERSION_PREFIX = re.compile(r"^/(?:v4|tracking/\d{4}-\d{2})")
-
-
 def refusal_family(path: str) -> str:
-    """The endpoint family of a refused request's path, whatever the version prefix."""
-    path = _VERSION_PREFIX.sub("", path)
-    if path.startswith("/last_checkpoint/"):
-        return "last-checkpoint"
-    if path.startswith("/notifications/"):
-        return "notifications"
-    if re.fullmatch(r"/trackings/[^/]+/[^/]+(/(retrack|mark-as-completed))?/?", path) and \
-            not re.fullmatch(r"/trackings/[^/]+/(retrack|mark-as-completed)/?", path):
-        return "slug-number"
-    return path.split("/")[1] if path.count("/") else path
+    """The endpoint family of a refused request's path, whatever the version prefix (the tool's
+    own classification: the families its rules are declared for)."""
+    return urls.endpoint_of_path(urls.path_of(urls.HOST + path) or path)
 
 
 # The rules whose findings say why the 2025-01 API refuses a request: by status, then by family.
 _BODY_RULES = frozenset({"AS106", "AS303", "AS306", "AS307", "AS308", "AS311", "AS312", "AS313", "AS314",
                          "AS315", "AS320", "AS321", "AS323", "AS401", "AS404", "AS405", "AS601", "AS603"})
-_NOT_FOUND_RULES = {"slug-number": {"AS201"}, "last-checkpoint": {"AS202"}, "notifications": {"AS203"}}
+_NOT_FOUND_RULES = {"slug-number": {"AS201"}, "last-checkpoint": {"AS202"}, "last-checkpoint-slug-number": {"AS202"},
+                    "notifications": {"AS203"}}
 
 
 def refusal_rules(refusal) -> set[str]:
@@ -173,8 +175,6 @@ def refusal_rules(refusal) -> set[str]:
 
 def enclosing_function_start(source: str, line: int) -> int:
     """The first line of the innermost function holding `line` (1 at module level)."""
-    import ast
-
     start = 1
     for node in ast.walk(ast.parse(source)):
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.lineno <= line <= node.end_lineno:
@@ -184,7 +184,9 @@ def enclosing_function_start(source: str, line: int) -> int:
 
 def client_env(port: int) -> dict[str, str]:
     """The client's environment: ours minus PYTHON* and AFTERSHIP_* settings, plus the redirect."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "AFTERSHIP_"))}
+    # Proxies out too: the fake is on 127.0.0.1, and the redirect refuses any other host.
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("PYTHON", "AFTERSHIP_")) and not k.lower().endswith("_proxy")}
     env.update(PYTHONPATH=str(REDIRECT), AFTERSHIP_FAKE_PORT=str(port), AFTERSHIP_API_KEY="test-key",
                PYTHONDONTWRITEBYTECODE="1", PYTHONHASHSEED="0", PYTHONIOENCODING="utf-8",
                PYTHONUNBUFFERED="1")
@@ -197,9 +199,9 @@ def run_client(folder: Path, port: int) -> Run:
         done = subprocess.run([sys.executable, "main.py"], cwd=folder, env=client_env(port),
                               capture_output=True, text=True, timeout=CLIENT_TIMEOUT, stdin=subprocess.DEVNULL)
     except subprocess.TimeoutExpired as expired:
-        out = expired.stdout.decode() if isinstance(expired.stdout, bytes) else (expired.stdout or "")
-        err = expired.stderr.decode() if isinstance(expired.stderr, bytes) else (expired.stderr or "")
-        return Run(out, err + f"\nharness: timed out after {CLIENT_TIMEOUT} s\n", -9)
+        out = expired.stdout.decode(errors="replace") if isinstance(expired.stdout, bytes) else (expired.stdout or "")
+        err = expired.stderr.decode(errors="replace") if isinstance(expired.stderr, bytes) else (expired.stderr or "")
+        return Run(out, err + f"\nharness: timed out after {CLIENT_TIMEOUT} s\n", TIMED_OUT)
     return Run(done.stdout, done.stderr, done.returncode)
 
 
@@ -210,14 +212,6 @@ def run_with_fresh_fake(folder: Path) -> Run:
         return run
 
 
-def _cli() -> list[str]:
-    script = Path(sys.executable).parent / "aftership-migrate"
-    found = str(script) if script.exists() else shutil.which("aftership-migrate")
-    if not found:
-        raise RewriteError("the aftership-migrate command is not installed (pip install -e .)")
-    return [found]
-
-
 def rewrite(folder: Path, unsafe: bool) -> list[dict]:
     """Rewrite `folder` in place; the findings, each with `file` relative to `folder`.
 
@@ -225,7 +219,7 @@ def rewrite(folder: Path, unsafe: bool) -> list[dict]:
     """
     folder = Path(folder).resolve()
     # One worker process: a client is a few files, and the harness runs clients in parallel itself.
-    command = [*_cli(), "rewrite", "--output-format", "json", "--jobs", "1",
+    command = [sys.executable, "-m", "migrator", "rewrite", "--output-format", "json", "--jobs", "1",
                *(["--unsafe-fixes"] if unsafe else []), "."]
     done = subprocess.run(command, cwd=folder, capture_output=True, text=True, timeout=REWRITE_TIMEOUT,
                           stdin=subprocess.DEVNULL)
@@ -322,8 +316,11 @@ def compare(folder: Path) -> Outcome:
             findings = rewrite(copy, unsafe=mode == "unsafe")
             run = run_with_fresh_fake(copy)
             frames = traceback_frames(run.stderr, copy) if run.traceback else []
+            innermost = frames[-1:]
             outcome.afters[mode] = After(mode, run, findings, frames, _code_diff(sources, copy),
-                                         frame_sites(frames, sources, copy))
+                                         frame_sites(frames, sources, copy),
+                                         (innermost[0][0], {n for _, n in frame_sites(innermost, sources, copy)})
+                                         if innermost else ("", set()))
     return outcome
 
 
