@@ -44,11 +44,9 @@ class Wrapper:
 @dataclass
 class Across:
     """What the other modules of the run say of this one (crossmodule.gather): the shapes the
-    functions it imports return (by the dotted name it calls them), and what the other modules
-    pass to its own top-level functions (a set of shapes per parameter; None in it: untraced)."""
+    functions it imports return, by the dotted name it calls them."""
 
     returns: dict[str, Shape] = field(default_factory=dict)
-    passed: dict[str, dict[str, set]] = field(default_factory=dict)
 
 
 class Summaries:
@@ -123,19 +121,12 @@ class Summaries:
         return found[0] if len(found) == 1 else None  # two definitions of one name: unknown
 
 
-# Method names too common to stand for this module's method when called on another object.
-_COMMON_METHODS = frozenset({"get", "post", "put", "patch", "delete", "request", "head", "json", "update",
-                             "items", "keys", "values", "pop", "setdefault", "copy", "append", "extend",
-                             "format", "join", "split", "strip", "read", "close", "send", "run", "main"})
-
-
 def _key(func: cst.BaseExpression) -> str | None:
-    """`name` for a function, `.name` for a method: on self/cls, or on any object when the name is
-    particular enough (`client.get_tracking(...)` with `client = ShopClient(...)` elsewhere)."""
+    """`name` for a function, `.name` for a method called on self/cls. A method called on another
+    object is not resolved: `db.fetch_one(...)` must not borrow `Shop.fetch_one`'s shape."""
     if isinstance(func, cst.Name):
         return func.value
-    if isinstance(func, cst.Attribute) and (is_name(func.value, "self", "cls")
-                                           or func.attr.value not in _COMMON_METHODS):
+    if isinstance(func, cst.Attribute) and is_name(func.value, "self", "cls"):
         return "." + func.attr.value
     return None
 
@@ -167,18 +158,6 @@ def summarise(scopes: Iterable[Scope], tracers: dict[int, Tracer], across: Acros
 def bind(call: cst.Call, callee: Scope) -> dict[str, cst.BaseExpression]:
     """The callee's parameter names bound to the call's arguments (up to a starred one)."""
     return {name: call.args[index].value for name, index in bound_positions(call, callee).items()}
-
-
-def bound_names(call: cst.Call, params: tuple[str, ...]) -> dict[str, cst.BaseExpression]:
-    """A module-level function's parameter names bound to the call's arguments."""
-    bound: dict[str, cst.BaseExpression] = {}
-    for index, arg in enumerate(call.args):
-        if arg.star:
-            break
-        name = arg.keyword.value if arg.keyword is not None else (params[index] if index < len(params) else None)
-        if name is not None:
-            bound[name] = arg.value
-    return bound
 
 
 def bound_positions(call: cst.Call, callee: Scope) -> dict[str, int]:
@@ -258,10 +237,6 @@ def _local_calls(scopes: list[Scope], summaries: Summaries, tracers: dict[int, T
 
 def _parameters(scopes: list[Scope], summaries: Summaries, tracers: dict[int, Tracer]) -> bool:
     passed: dict[tuple[int, str], set] = {}
-    for name, params in summaries.across.passed.items():  # calls from other modules of the run
-        callee = summaries.callee(cst.Name(name))
-        for param, shapes in params.items() if callee is not None else ():
-            passed.setdefault((id(callee.node), param), set()).update(shapes)
     for tracer, call, callee in _local_calls(scopes, summaries, tracers):
         for name, value in bind(call, callee).items():
             passed.setdefault((id(callee.node), name), set()).add(tracer.shape_of(value))

@@ -111,19 +111,33 @@ _IMPORT_LINE = re.compile(rb"^[ \t]*(?:from[ \t]+([\w.]+)[ \t]+import[ \t(]+([\w
                           re.MULTILINE)
 
 
-def imported_names(data: bytes) -> set[str]:
+def imported_names(data: bytes, path: str = "") -> set[str]:
     """The dotted module names a file's import lines name, read from its bytes (a cheap test that
-    may over-read: `from pkg import a, b` gives pkg, pkg.a and pkg.b)."""
+    may over-read: `from pkg import a, b` gives pkg, pkg.a and pkg.b); a relative import is
+    resolved against `path`'s folder, never matched by its last part alone."""
     found: set[str] = set()
     for match in _IMPORT_LINE.finditer(data):
         module, names, plain = match.groups()
         if plain is not None:
             found.update(part.split()[0] for part in plain.decode().split(",") if part.strip())
-        else:
-            base = module.decode().lstrip(".")  # `from .client import x`: found by its name in the package
+            continue
+        dotted = module.decode()
+        level = len(dotted) - len(dotted.lstrip("."))
+        base = _relative_base(path, level, dotted[level:]) if level else dotted
+        if base is None:
+            continue
+        if base:
             found.add(base)
-            found.update(f"{base}.{part.split()[0]}".lstrip(".") for part in names.decode().split(",") if part.strip())
+        found.update(".".join(filter(None, (base, part.split()[0]))) for part in names.decode().split(",") if part.strip())
     return found
+
+
+def _relative_base(path: str, level: int, module: str) -> str | None:
+    """`from ..pkg import x` in `a/b/c.py` -> `a.pkg` (None when it climbs above the run)."""
+    folder = Path(path).parent.parts
+    if level - 1 > len(folder):
+        return None
+    return ".".join([*folder[: len(folder) - (level - 1)], *([module] if module else [])])
 
 
 def imported_functions(tree: ast.Module, path: str) -> dict[str, tuple[str, str | None]]:
@@ -159,11 +173,7 @@ def _absolute_module(node: ast.ImportFrom, path: str) -> str | None:
     """The dotted name an ImportFrom refers to, relative imports resolved against `path`."""
     if not node.level:
         return node.module
-    folder = Path(path).parent.parts
-    if node.level - 1 > len(folder):
-        return None
-    base = list(folder[: len(folder) - (node.level - 1)])
-    return ".".join(base + ([node.module] if node.module else [])) or None
+    return _relative_base(path, node.level, node.module or "") or None
 
 
 def _imports(tree: ast.Module):

@@ -97,8 +97,9 @@ def select_candidates(files: list[Path]) -> tuple[dict[str, bytes], dict[str, di
             trees[path] = tree
             index.add(path, tree)
     names = index.names
-    # A module importing an AfterShip module (its functions may hand it AfterShip data).
-    aftership_modules = {key for path in sources for key in module_keys(path)}
+    # A module importing a module that calls AfterShip's API (its functions may hand it data).
+    aftership_modules = {key for path, data in sources.items() if b"api.aftership.com" in data.lower()
+                         for key in module_keys(path)}
     if names or aftership_modules:
         for path, data in rest:
             if data is None:
@@ -106,7 +107,7 @@ def select_candidates(files: list[Path]) -> tuple[dict[str, bytes], dict[str, di
                     data = read_bytes(str(path))
                 except OSError:
                     continue  # gone since the first read: nothing to rewrite
-            imports_aftership = bool(aftership_modules) and not aftership_modules.isdisjoint(imported_names(data))
+            imports_aftership = bool(aftership_modules) and not aftership_modules.isdisjoint(imported_names(data, str(path)))
             if imports_aftership or any(name in data for name in names):
                 tree = parse_quietly(data)
                 constants = index.imported(tree, str(path)) if tree is not None else None

@@ -429,6 +429,7 @@ class Tracer:
         self.params: dict[str, Shape] = {}
         self.summaries = None
         self.param_templates: dict[str, str] = {}  # set while flow reads a wrapper's URL
+        self.param_names: set[str] = set()  # the function's parameters (a default or not)
         self.text_params: set[str] = set()  # parameters every caller (or the default) gives a string
         self.text_sources: dict[str, list] = {}  # param -> (tracer, expression) of what callers give it
 
@@ -626,15 +627,14 @@ class Tracer:
 
     def holds_text(self, name: cst.Name) -> bool:
         """Whether `name` holds a string wherever it comes from (a string-building expression, or
-        a parameter every caller gives one)."""
-        entries = self.bindings.values.get(name.value, ())
-        values = [v for how, v in entries if how == "value"]
+        a parameter every caller gives one and the function never rebinds to anything else)."""
+        values = [v for how, v in self.bindings.values.get(name.value, ()) if how == "value"]
+        if name.value in self.param_names:
+            return name.value in self.text_params and all(self.template_of(v) is not None for v in values)
         if values:
             return all(self.template_of(v) is not None for v in values)
-        if name.value in self.text_params:
-            return True
-        if entries:
-            return False  # a parameter no caller was seen to give a string
+        if name.value in self.bindings.values:
+            return False
         if name.value in self.constants:
             return True
         return self.outer.holds_text(name) if self.outer is not None else False
@@ -646,12 +646,12 @@ class Tracer:
         if (id(self), name.value) in seen:
             return []
         seen.add((id(self), name.value))
-        entries = self.bindings.values.get(name.value, ())
-        pairs = [(self, v) for how, v in entries if how in ("value", "param")] + self.text_sources.get(name.value, [])
-        if not entries and self.outer is not None:
+        local = name.value in self.param_names or name.value in self.bindings.values
+        if not local and self.outer is not None:
             return self.outer.text_literals(name, seen)
+        pairs = [(self, v) for how, v in self.bindings.values.get(name.value, ()) if how in ("value", "param")]
         found = []
-        for tracer, value in pairs:
+        for tracer, value in pairs + self.text_sources.get(name.value, []):
             if isinstance(value, cst.SimpleString):
                 found.append(value)
             elif isinstance(value, cst.Name):

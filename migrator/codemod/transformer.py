@@ -158,6 +158,7 @@ class MigrationTransformer(cst.CSTTransformer):
             tracer = tracers[id(scope.node)] = Tracer(scope.bindings, outer, self.constants, webhook=webhook)
             tracer.awaits_json = scope.awaits_json
             tracer.calls = scope.calls
+            tracer.param_names = set(scope.params)
             if outer is None:
                 self._versions()
                 self._collect_constants(tracer)

@@ -118,13 +118,14 @@ def endpoint_of_path(path: str) -> str:
 
 
 # The API version a URL names right after the host: v3, v4, tracking/2024-04, or a variable.
-_VERSIONED = re.compile(r"api\.aftership\.com/(?:(v\d+)|tracking/(\d{4}-\d{2})|(tracking/)?(\{))", re.IGNORECASE)
+# A field right after the host (f"https://api.aftership.com/{path}") says nothing of the version.
+_VERSIONED = re.compile(r"api\.aftership\.com/(?:(v\d+)|tracking/(\d{4}-\d{2})|tracking/(\{))", re.IGNORECASE)
 CURRENT, LEGACY = "2025-01", "v4"
 VARIABLE = "a version variable"
 
 
 def api_versions(text: str) -> set[str]:
-    """The API versions the AfterShip URLs in `text` name (`{...}` after the host: VARIABLE)."""
+    """The API versions the AfterShip URLs in `text` name (`tracking/{...}`: VARIABLE)."""
     found = set()
     for match in _VERSIONED.finditer(normalise(text)):
         found.add((match.group(1) or "").lower() or match.group(2) or VARIABLE)
