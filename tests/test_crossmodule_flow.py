@@ -47,3 +47,14 @@ def test_a_relative_import_is_resolved_in_its_own_package(tmp_path):
              "billing/report.py": "from .config import ROWS\n"}
     out = run(tmp_path, files)
     assert "billing/config.py" not in out and "billing/report.py" not in out
+
+
+def test_a_method_name_is_not_borrowed_by_another_object(tmp_path):
+    """`db.fetch_one(key)` is not `Shop.fetch_one`: its rows are the program's own."""
+    client = ('import requests\n\nAPI = "https://api.aftership.com/v4"\n\n\nclass Shop:\n'
+              '    def fetch_one(self, tid):\n'
+              '        return requests.get(f"{API}/trackings/{tid}").json()["data"]["tracking"]\n\n\n'
+              'def own(db, key):\n    row = db.fetch_one(key)\n    return row["origin_country_iso3"]\n')
+    text, findings = run(tmp_path, {"client.py": client})["client.py"]
+    assert 'row["origin_country_iso3"]' in text  # not rewritten
+    assert (13, "AS311") in findings  # but reported: the module talks to AfterShip

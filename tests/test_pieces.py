@@ -71,3 +71,13 @@ def test_detect_slug_constant_split_at_its_use_is_not_reported_unless_the_use_is
     kept = rewrite_code(head + call + "  # aftership-migrate: ignore[AS303]\n" + caller)
     # The constant and the caller's literal are reported, since the use stays a string.
     assert [(f.line, f.code) for f in kept.findings] == [(3, "AS303"), (12, "AS303")]
+
+
+def test_a_slug_parameter_without_a_default_is_not_split_when_a_caller_passes_a_list():
+    source = ('import requests\nAPI = "https://api.aftership.com/v4"\nslug = "ups"\n\n\n'
+              'def detect(number, slug):\n'
+              '    return requests.post(API + "/couriers/detect", json={"tracking": {"tracking_number": number, "slug": slug}})\n'
+              '\n\ndef main():\n    return detect("1Z", ["ups", "fedex"])\n')
+    result = rewrite_code(source, unsafe_fixes=True)
+    assert ".split(" not in result.code
+    assert (7, "AS303") in [(f.line, f.code) for f in result.findings]

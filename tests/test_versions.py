@@ -45,3 +45,10 @@ def test_v4_project_is_migrated(tmp_path):
     out = run(tmp_path, {"config.py": config, "client.py": CLIENT, "headers.py": 'H = {"aftership-api-key": "k"}\n'})
     assert '"as-api-key"' in out["client.py"][0] and '["data"]\n' in out["client.py"][0]
     assert out["headers.py"][0] == 'H = {"as-api-key": "k"}\n'
+
+
+def test_a_path_field_right_after_the_host_is_not_a_version(tmp_path):
+    client = ('import requests\nHEADERS = {"aftership-api-key": "k"}\n\n\ndef get(path):\n'
+              '    return requests.get(f"https://api.aftership.com/{path}", headers=HEADERS).json()\n')
+    out = run(tmp_path, {"client.py": client})
+    assert '"as-api-key"' in out["client.py"][0]  # migrated, not skipped as another version
