@@ -176,7 +176,6 @@ class FakeAfterShip:
             ((V4,), "GET", rf"/notifications/{tid}", self.get_notification),
             ((V4,), "POST", rf"/notifications/{sn}/(?P<action>add|remove)", self.change_notification),
             ((V4,), "POST", rf"/notifications/{tid}/(?P<action>add|remove)", self.change_notification),
-            ((V4,), "DELETE", rf"/notifications/{sn}/(?P<action>remove)", self.change_notification),
             (both, "GET", r"/couriers", self.list_couriers),
             (both, "GET", r"/couriers/all", self.all_couriers),
             (both, "POST", r"/couriers/detect", self.detect_couriers),
