@@ -22,7 +22,7 @@ from migrator.codemod.flow import Across, bound_positions, summarise
 from migrator.codemod.index import PROJECT_VERSIONS
 from migrator.codemod.pieces import f_string, pieces, split_slug_number
 from migrator.codemod.residual import Residue, residual_sites
-from migrator.codemod.ruleset import CodeRules, guide_ref
+from migrator.codemod.ruleset import CodeRules, guide_ref, keys_of_2025_01
 from migrator.codemod.shapes import (
     CLIENT_BASE, SCOPE_OF_KIND, Scope, ScopeScanner, Shape, Tracer, base_url_argument, body_argument, dotted,
     is_integer, is_name, iter_nodes, method_call, params_argument, request_scope, string_key,
@@ -204,6 +204,7 @@ class MigrationTransformer(cst.CSTTransformer):
         project = set(filter(None, self.constants.get(PROJECT_VERSIONS, "").split(",")))
         other = urls.other_versions(versions)
         self.other_version = sorted(other)[0] if other and urls.LEGACY not in versions else None
+        self.on_v4 = urls.LEGACY in versions or not versions  # no URL here: the header or SDK said AfterShip
         # The header goes where the URLs go: to v4 or 2025-01 in this file, or, with no URL
         # here, the run's URLs are not all of another version.
         self.header_to_v4 = bool(versions & {urls.LEGACY, urls.CURRENT}) or (
@@ -905,7 +906,8 @@ class MigrationTransformer(cst.CSTTransformer):
                 self.report(node, reported, f"`{key}`: {reported.title}")
             return None
         template, rule = entry
-        if id(node) in self.structured:
+        if id(node) in self.structured or (key in keys_of_2025_01() and not self.on_v4):
+            # A key 2025-01 also has (shipment_weight) is v4's only in code that talks to v4.
             return None
         if not allow:
             self.report(node, rule, f"`{key}` read with a default: {rule.title}")
