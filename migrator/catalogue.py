@@ -117,6 +117,50 @@ class Rule:
         return "\n".join(lines)
 
 
+class Fixer:
+    """The code behaviour of one rule, declared beside it in `rules/` (Fixit's rules and
+    django-upgrade's fixers are the model).
+
+    Methods are named after the hooks of the codemod's one walk (`migrator.codemod.transformer`):
+    libcst's `visit_<Node>(node)` and `leave_<Node>(original, updated)`, and the walk's own
+    `leave_request(original, updated, shape)` for an HTTP call to AfterShip and
+    `leave_access(access)` for a read or write of a key on traced AfterShip data. Every visit
+    hook runs; of a node's leave hooks the first that returns a new node edits it (one edit per
+    node). `self.file` is the walk: the data flow of the file, fix safety, suppressions,
+    findings and inserted statements all live there, not in a fixer.
+    """
+
+    rule: Rule  # set by @fixes
+
+    def __init__(self, file: Any) -> None:
+        self.file = file
+
+    def fix(self, node: Any) -> bool:
+        """Whether this rule may rewrite `node` (counted as a fix); if not, the site is reported."""
+        return self.file.fix(node, self.rule)
+
+    def report(self, node: Any, detail: str = "") -> None:
+        self.file.report(node, self.rule, detail)
+
+
+FIXERS: dict[str, type[Fixer]] = {}
+
+
+def fixes(rule: Rule):
+    """Class decorator: the fixer is `rule`'s code behaviour."""
+
+    def register(cls: type[Fixer]) -> type[Fixer]:
+        if rule.code in FIXERS:
+            raise ValueError(f"{rule.code} has two fixers: {FIXERS[rule.code].__name__} and {cls.__name__}")
+        if "code" not in rule.engines:
+            raise ValueError(f"{rule.code} has a fixer but is not a code rule")
+        cls.rule = rule
+        FIXERS[rule.code] = cls
+        return cls
+
+    return register
+
+
 class Catalogue:
     """All rules, by code, in code order."""
 

@@ -1,7 +1,15 @@
 """Guide §7-§8: request and response wrappers, list pagination, list query parameters."""
 
-from migrator.catalogue import CodeExample, PayloadExample, Rule
+import re
+
+from migrator.catalogue import CodeExample, Fixer, PayloadExample, Rule, fixes
+from migrator.lazy import lazy_module
 from migrator.payload.ops import Reshape, Unwrap, is_empty
+
+bodies = lazy_module("migrator.codemod.bodies")
+cst = lazy_module("libcst")
+shapes = lazy_module("migrator.codemod.shapes")
+urls = lazy_module("migrator.codemod.urls")
 
 REQUEST_WRAPPER = Rule(
     code="AS401",
@@ -41,6 +49,23 @@ statements of one function.
     ),
 )
 
+
+@fixes(REQUEST_WRAPPER)
+class RequestWrapperFixer(Fixer):
+    """`{"tracking": {...}}` and `dict(tracking=...)` sent as a body lose the wrapper, and so do
+    `body["tracking"]` reads and writes of a body built over statements."""
+
+    def leave_body(self, original, updated, how, scope):
+        if how != "wrapped" or not self.fix(original):
+            return updated
+        inner = bodies.literal_items(updated)[0][1]
+        return bodies.laid_out_like(inner, original) if isinstance(original, cst.Dict) else inner
+
+    def leave_access(self, access):
+        if access.key == "tracking" and access.parent.kind == "request-wrapped" and self.fix(access.original):
+            return access.receiver
+        return access.updated
+
 RESPONSE_WRAPPER = Rule(
     code="AS402",
     name="response-unwrap",
@@ -71,6 +96,14 @@ variables assigned from the response in the same function.
         ),
     ),
 )
+
+
+@fixes(RESPONSE_WRAPPER)
+class ResponseWrapperFixer(Fixer):
+    def leave_access(self, access):
+        if access.key == "tracking" and access.parent.kind == "data" and self.fix(access.original):
+            return access.receiver
+        return access.updated
 
 MARK_AS_COMPLETED = Rule(
     code="AS403",
@@ -153,6 +186,22 @@ loops that advance a `page` parameter are reported: iterate with `cursor=next_cu
     ),
 )
 
+
+@fixes(PAGINATION)
+class PaginationFixer(Fixer):
+    def leave_request(self, original, updated, shape):
+        if shape.endpoint == "trackings" and shape.method == "get" and self._pages(original):
+            self.report(original, "page-number pagination is gone: pass `cursor=data['pagination']['next_cursor']` "
+                                  "until `has_next_page` is false")
+        return updated
+
+    def _pages(self, call) -> bool:
+        if re.search(r"[?&]page=", self.file.tracer.call_template(call)):
+            return True
+        params = shapes.params_argument(call)
+        return isinstance(params, cst.Dict) and any(
+            isinstance(e, cst.DictElement) and shapes.string_key(e.key) == "page" for e in params.elements)
+
 TIME_PARAMETERS = Rule(
     code="AS405",
     name="list-time-parameters",
@@ -174,5 +223,12 @@ such URLs are reported (passing the value in `params=` lets the HTTP library esc
         ),
     ),
 )
+
+
+@fixes(TIME_PARAMETERS)
+class TimeParametersFixer(Fixer):
+    def visit_request(self, call, shape) -> None:
+        if urls.TIME_BOUNDS.search(urls.normalise(self.file.tracer.call_template(call))):
+            self.report(call)
 
 RULES = (REQUEST_WRAPPER, RESPONSE_WRAPPER, MARK_AS_COMPLETED, PAGINATION, TIME_PARAMETERS)

@@ -1,9 +1,17 @@
 """Guide §1: base URL, API key header, rate limits, strict field types, webhook version."""
 
-from migrator.catalogue import CodeExample, PayloadExample, Rule
+import re
+
+from migrator.catalogue import CodeExample, Fixer, PayloadExample, Rule, fixes
+from migrator.lazy import lazy_module
 from migrator.payload.ops import Reshape
 
 from ._scopes import WRITE
+
+cst = lazy_module("libcst")
+edits = lazy_module("migrator.codemod.edits")
+shapes = lazy_module("migrator.codemod.shapes")
+urls = lazy_module("migrator.codemod.urls")
 
 
 BASE_URL = Rule(
@@ -37,6 +45,55 @@ code adds the scheme elsewhere.
     ),
 )
 
+
+@fixes(BASE_URL)
+class BaseUrlFixer(Fixer):
+    """The v4 base in every string form: a literal, an f-string's text, and a `/v4` path written
+    after an AfterShip host (`f"{HOST}/v4/..."`, `HOST + "/v4/..."`, adjacent literals)."""
+
+    def leave_SimpleString(self, original, updated):
+        value = shapes.string_key(original)
+        if value is not None and urls.V4_BASE.search(value) and self.fix(original):
+            return edits.with_body(updated, urls.rewrite_base)
+        return updated
+
+    def leave_FormattedStringText(self, original, updated):
+        if urls.V4_BASE.search(original.value) and self.fix(original):
+            return updated.with_changes(value=urls.rewrite_base(original.value))
+        return updated
+
+    def leave_FormattedString(self, original, updated):
+        parts = list(updated.parts)
+        for i in range(1, len(parts)):
+            before, text = original.parts[i - 1], parts[i]
+            if (isinstance(before, cst.FormattedStringExpression) and isinstance(text, cst.FormattedStringText)
+                    and self._is_host(before.expression) and urls.V4_PATH.match(text.value)
+                    and self.fix(original)):
+                parts[i] = text.with_changes(value=urls.rewrite_path(text.value))
+        return updated if parts == list(updated.parts) else updated.with_changes(parts=parts)
+
+    def leave_BinaryOperation(self, original, updated):
+        right = self._path_after_host(original, updated.right) if isinstance(original.operator, cst.Add) else None
+        return updated.with_changes(right=right) if right is not None else updated
+
+    def leave_ConcatenatedString(self, original, updated):
+        right = self._path_after_host(original, updated.right)
+        return updated.with_changes(right=right) if right is not None else updated
+
+    def _path_after_host(self, original, right):
+        """The literal after an AfterShip host with its `/v4` path rewritten, or None."""
+        if not isinstance(right, cst.SimpleString) or not self._is_host(original.left):
+            return None
+        text = shapes.string_key(right)
+        if text is None or not urls.V4_PATH.match(text) or not self.fix(original):
+            return None
+        return edits.with_body(right, urls.rewrite_path)
+
+    def _is_host(self, expr) -> bool:
+        """An expression holding an AfterShip host with no API version path after it."""
+        template = self.file.tracer.template_of(expr)
+        return bool(template) and urls.path_of(template) in ("", "/")
+
 API_KEY_HEADER = Rule(
     code="AS102",
     name="api-key-header",
@@ -63,6 +120,20 @@ dict literals, constants, `headers[...] = ...`, `.update(...)`, session and clie
     ),
 )
 
+
+@fixes(API_KEY_HEADER)
+class ApiKeyHeaderFixer(Fixer):
+    """Renamed only where the header goes with the file's URLs to v4 (walk.header_to_v4)."""
+
+    def leave_SimpleString(self, original, updated):
+        if (shapes.string_key(original) or "").lower() != urls.HEADER_OLD:
+            return updated
+        if not self.file.header_to_v4:
+            self.report(original, "`aftership-api-key` kept: this run's AfterShip URLs are of another version; "
+                                  "rename it where it is sent to v4")
+            return updated
+        return edits.with_text(updated, urls.HEADER_NEW) if self.fix(original) else updated
+
 LEGACY_ONLY_KEYS = Rule(
     code="AS103",
     name="legacy-only-api-keys",
@@ -84,6 +155,14 @@ the key header is sent, since the code cannot tell which kind of key it holds.
     ),
 )
 
+
+@fixes(LEGACY_ONLY_KEYS)
+class LegacyOnlyKeysFixer(Fixer):
+    def visit_SimpleString(self, node) -> None:
+        header = (shapes.string_key(node) or "").lower()
+        if header == urls.HEADER_NEW or (header == urls.HEADER_OLD and self.file.header_to_v4):
+            self.report(node)
+
 WEBHOOK_VERSION = Rule(
     code="AS104",
     name="webhook-version-header",
@@ -104,6 +183,13 @@ are switched over in the admin.
         ),
     ),
 )
+
+
+@fixes(WEBHOOK_VERSION)
+class WebhookVersionFixer(Fixer):
+    def visit_SimpleString(self, node) -> None:
+        if (shapes.string_key(node) or "").lower() in urls.WEBHOOK_SIGNATURE_NAMES:
+            self.report(node, "webhook handler: 2025-01 deliveries send `as-webhook-version` and a 2025-01 `msg`")
 
 RATE_LIMITS = Rule(
     code="AS105",
@@ -130,6 +216,15 @@ others 5/s). Reported where code throttles AfterShip calls with a fixed sleep.
         ),
     ),
 )
+
+
+@fixes(RATE_LIMITS)
+class RateLimitsFixer(Fixer):
+    """A sleep in code that calls AfterShip is a hand-made rate limit: 2025-01's are per endpoint."""
+
+    def visit_Call(self, node) -> None:
+        if shapes.dotted(node.func) in ("time.sleep", "sleep", "asyncio.sleep") and self.file.tracer.calls_aftership:
+            self.report(node)
 
 
 def _stringify_custom_fields(obj: dict, path, ctx) -> dict:
@@ -212,6 +307,18 @@ SDK returns typed models with other method names, so calls are reported, not rew
     ),
 )
 
+
+@fixes(LEGACY_SDK)
+class LegacySdkFixer(Fixer):
+    def visit_Import(self, node) -> None:
+        if any((shapes.dotted(alias.name) or "").split(".")[0] == "aftership" for alias in node.names):
+            self.report(node)
+
+    def visit_ImportFrom(self, node) -> None:
+        if node.module is not None and not node.relative and \
+                (shapes.dotted(node.module) or "").split(".")[0] == "aftership":
+            self.report(node)
+
 OTHER_VERSION = Rule(
     code="AS108",
     name="other-api-version",
@@ -243,6 +350,18 @@ all of another version.
         ),
     ),
 )
+
+
+@fixes(OTHER_VERSION)
+class OtherVersionFixer(Fixer):
+    """The walk skips a file on another version (walk.other_version); a retired one is reported once."""
+
+    def visit_Module(self, node) -> None:
+        version = self.file.other_version
+        site = self.file.scanner.version_sites.get(version) if version else None
+        if site is not None and re.fullmatch(r"v[0-3]", version):
+            self.report(site, f"AfterShip API {version} is retired: move this code to 2025-01 by hand "
+                              "(this tool migrates v4)")
 
 RULES = (BASE_URL, API_KEY_HEADER, LEGACY_ONLY_KEYS, WEBHOOK_VERSION, RATE_LIMITS, STRICT_FIELD_TYPES, LEGACY_SDK,
          OTHER_VERSION)

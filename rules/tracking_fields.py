@@ -6,10 +6,16 @@ import math
 import re
 from datetime import date
 
-from migrator.catalogue import CodeExample, PayloadExample, Rule
+from migrator.catalogue import CodeExample, Fixer, PayloadExample, Rule, fixes
+from migrator.lazy import lazy_module
 from migrator.payload.ops import Remove, Rename, RenameValue, Reshape, is_empty
 
 from ._scopes import CREATE, DETECT, LIST_QUERY, RESPONSE, UPDATE, WRITE
+
+bodies = lazy_module("migrator.codemod.bodies")
+cst = lazy_module("libcst")
+edits = lazy_module("migrator.codemod.edits")
+shapes = lazy_module("migrator.codemod.shapes")
 
 MAX_CUSTOMERS = 3
 
@@ -122,6 +128,27 @@ next to tracking ids (`len(x) == 24`, `max_length=24`) are reported.
 )
 
 
+_LONGER_IDS = "2025-01 tracking ids have 32 characters (legacy ids 24)"
+
+
+@fixes(LEGACY_ID)
+class LegacyIdFixer(Fixer):
+    """`len(tracking_id) == 24` and `CharField(max_length=24)` in a statement about ids."""
+
+    def visit_Comparison(self, node) -> None:
+        left = node.left
+        if (isinstance(left, cst.Call) and shapes.is_name(left.func, "len") and len(node.comparisons) == 1
+                and shapes.is_integer(node.comparisons[0].comparator, "24") and "id" in edits.code_of(left).lower()):
+            self.report(node, _LONGER_IDS)
+
+    def visit_Call(self, node) -> None:
+        for arg in node.args:
+            if (arg.keyword is not None and arg.keyword.value == "max_length" and shapes.is_integer(arg.value, "24")
+                    and self.file.current_statement
+                    and "id" in edits.code_of(self.file.current_statement[-1]).lower()):
+                self.report(arg, _LONGER_IDS)
+
+
 def _slug_string_to_list(obj: dict, path, ctx) -> dict:
     slug = obj.get("slug")
     if isinstance(slug, str):
@@ -156,6 +183,63 @@ DETECT_SLUG_LIST = Rule(
         ),
     ),
 )
+
+
+@fixes(DETECT_SLUG_LIST)
+class DetectSlugListFixer(Fixer):
+    """`"ups,fedex"` -> `["ups", "fedex"]` in a detect body, and a name that always holds a string
+    -> the same split the translator makes, with the comma strings behind it."""
+
+    def __init__(self, file) -> None:
+        super().__init__(file)
+        self.slug_sources: dict[int, list] = {}  # id of a slug name sent in a detect body -> its strings
+
+    def plan_body(self, tracer, literal, how: str, scope: str) -> None:
+        """A slug sent by name may be split where it is sent (_slug_list); the strings it comes
+        from are migrated with it, so their residues wait for the module's end, when it is known
+        whether the split was made."""
+        if scope != "detect-request" or how != "request" or not self.file.rules.may_fix(self.rule):
+            return
+        for key, value in bodies.literal_items(literal):
+            if key == "slug" and isinstance(value, cst.Name) and tracer.holds_text(value):
+                sources = tracer.text_literals(value)
+                self.slug_sources[id(value)] = sources
+                self.file.hold_residues(sources)
+
+    def leave_body_item(self, original, element, key: str, scope: str):
+        if scope == "detect-request" and key == "slug":
+            as_list = self._slug_list(original, element.value)
+            if as_list is not None:
+                return element.with_changes(value=as_list)
+        return element
+
+    def leave_Assign(self, original, updated):
+        # body["tracking"]["slug"] = "ups,fedex" in a detect body built over statements.
+        target = original.targets[0].target if len(original.targets) == 1 else None
+        if not isinstance(target, cst.Subscript) or shapes.subscript_key(target) != "slug":
+            return updated
+        parent = self.file.tracer.shape_of(target.value)
+        if parent is None or parent.kind != "request" or parent.scope != "detect-request":
+            return updated
+        as_list = self._slug_list(original, updated.value)
+        return updated if as_list is None else updated.with_changes(value=as_list)
+
+    def _slug_list(self, node, value):
+        """The list for `value` (None when nothing to do or not sure)."""
+        if isinstance(value, cst.Name) and self.file.tracer.holds_text(value):
+            if not self.fix(node):
+                return None
+            for source in self.slug_sources.get(id(node.value), ()):  # the constants it splits
+                self.file.covered(source, self.rule)
+            return cst.parse_expression(f'[part.strip() for part in {value.value}.split(",") if part.strip()]')
+        if not isinstance(value, cst.SimpleString):
+            return None
+        text = shapes.string_key(value) or ""
+        if "," not in text or not self.fix(node):
+            return None
+        quote = value.quote if value.quote in ('"', "'") else '"'
+        items = ", ".join(f"{quote}{part.strip()}{quote}" for part in text.split(",") if part.strip())
+        return cst.parse_expression(f"[{items}]")
 
 ORDER_PROMISED_DATE = Rule(
     code="AS304",
@@ -526,6 +610,30 @@ numbers differ by a day); arithmetic or comparisons on the value are reported.
         ),
     ),
 )
+
+
+@fixes(TRANSIT_TIME)
+class TransitTimeFixer(Fixer):
+    """The rename itself is declared (`changes`); a renamed read used in arithmetic or a comparison
+    is also reported, since the new value counts one day less."""
+
+    def __init__(self, file) -> None:
+        super().__init__(file)
+        self.computed: set[int] = set()  # operands of arithmetic and comparisons
+
+    def visit_Comparison(self, node) -> None:
+        self.computed.add(id(node.left))
+        self.computed.update(id(c.comparator) for c in node.comparisons)
+
+    def visit_BinaryOperation(self, node) -> None:
+        self.computed.update((id(node.left), id(node.right)))
+
+    def leave_access(self, access):
+        renamed = self.file.rules.renames.get(access.scope, {}).get(access.key)
+        if renamed is not None and renamed[1] is self.rule and id(access.original) in self.computed:
+            self.report(access.original, "`transit_time` counts one day less than `delivery_time`: "
+                                         "check this computation")
+        return access.updated
 
 
 def _rename_rule(code, name, old, new, scopes, guide, extra=""):

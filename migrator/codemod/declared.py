@@ -1,0 +1,178 @@
+"""The code behaviour of every rule whose change is declared data: a key `Rename`, a `code_reads`
+template for a restructured read, a reshaped request value, a renamed enum value.
+
+Such a rule needs no fixer of its own, as it needs no translator code of its own: its
+declaration in `rules/` says what changes, and this one fixer applies it to code, as
+`migrator.payload.ops` applies it to JSON (`ruleset.CodeRules` indexes the declarations by
+catalogue scope). A request body literal a rule restructures is handed to the payload translator
+itself (`bodies.translate_literal`), so code and JSON get the same transformation.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from migrator.catalogue import Fixer
+from migrator.codemod.bodies import KINDS as BODY_KINDS, laid_out_like, literal_items, translate_literal, value_conforms
+from migrator.codemod.edits import KeyAccess, code_of, with_text
+from migrator.codemod.ruleset import keys_of_2025_01
+from migrator.codemod.shapes import method_call, string_key
+
+
+class DeclaredChangesFixer(Fixer):
+    """Renames keys, rewrites restructured reads, checks reshaped values, renames enum values;
+    reports what a declaration consumes but cannot rewrite at the site."""
+
+    rule = None  # serves every rule with declared changes: each edit names its own rule
+
+    def __init__(self, file) -> None:
+        super().__init__(file)
+        self.rules = file.rules
+        self.structured: set[int] = set()  # reads already in the 2025-01 structure (visit_Call)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        # `(t.get("shipment_weight") or {}).get("unit")` is how a migrated read looks (the rules'
+        # read templates): its inner read is already 2025-01's, whatever the key's name.
+        if method_call(node, "get") and isinstance(node.func.value, cst.BooleanOperation) \
+                and isinstance(node.func.value.operator, cst.Or):
+            self.structured.add(id(node.func.value.left))
+
+    def leave_SimpleString(self, original: cst.SimpleString, updated: cst.SimpleString) -> cst.SimpleString:
+        """An enum value that is no field name anywhere ("AI Predictive EDD")."""
+        entry = self.rules.standalone_values.get(string_key(original))
+        if entry is not None and self.file.fix(original, entry[1]):
+            return with_text(updated, entry[0])
+        return updated
+
+    def leave_Comparison(self, original: cst.Comparison, updated: cst.Comparison) -> cst.Comparison:
+        """`"tracking_origin_country" in courier["required_fields"]`: the enum value was renamed."""
+        value = string_key(original.left)
+        if value not in self.rules.value_renames or len(original.comparisons) != 1:
+            return updated
+        shape = self.file.tracer.shape_of(original.comparisons[0].comparator)
+        new, rule = self.rules.value_renames[value]
+        if shape is None or shape.kind != "courier-fields" or not self.file.fix(original, rule):
+            return updated
+        # The string is also a v4 field name: the residue of that name is resolved here too.
+        key_rule = self.rules.residual_keys.get(value)
+        if key_rule is not None:
+            self.file.covered(original, key_rule)
+        return updated.with_changes(left=with_text(updated.left, new))
+
+    # Reads and writes of keys on traced data ---------------------------------------------------
+    def leave_access(self, access: KeyAccess) -> cst.BaseExpression:
+        scope, key, original = access.scope, access.key, access.original
+        if scope is None:
+            return access.updated
+        if key in self.rules.renames.get(scope, {}):
+            renamed = self._rename(original, scope, key)
+            return access.with_key(renamed) if renamed is not None else access.updated
+        if access.is_write:
+            self._report_write(original, scope, key)
+            return access.updated
+        read = self._read(original, scope, key, access.receiver, allow=not access.has_default)
+        return read if read is not None else access.updated
+
+    def _rename(self, node: cst.CSTNode, scope: str, key: str) -> str | None:
+        """The new key when a rename applies and may be fixed (it is reported otherwise)."""
+        entry = self.rules.renames.get(scope, {}).get(key)
+        if entry is None:
+            return None
+        new, rule = entry
+        return new if self.file.fix(node, rule) else None
+
+    def _report_write(self, node: cst.CSTNode, scope: str, key: str) -> None:
+        """Writing a key that 2025-01 restructured: the code that builds it needs a person."""
+        rule = self.rules.reads.get(scope, {}).get(key, (None, None))[1] or self.rules.reported.get(scope, {}).get(key)
+        if rule is not None:
+            self.file.report(node, rule, f"`{key}` written: {rule.title}")
+
+    def _read(self, node: cst.CSTNode, scope: str, key: str, receiver: cst.BaseExpression,
+              allow: bool) -> cst.BaseExpression | None:
+        entry = self.rules.reads.get(scope, {}).get(key)
+        if entry is None:
+            reported = self.rules.reported.get(scope, {}).get(key)
+            if reported is not None:
+                self.file.report(node, reported, f"`{key}`: {reported.title}")
+            return None
+        template, rule = entry
+        if id(node) in self.structured or (key in keys_of_2025_01() and not self.file.on_v4):
+            # A key 2025-01 also has (shipment_weight) is v4's only in code that talks to v4.
+            return None
+        if not allow:
+            self.file.report(node, rule, f"`{key}` read with a default: {rule.title}")
+            return None
+        if id(node) in self.file.write_targets:
+            return None
+        template = self.file.fit_quotes(template)
+        if template is None:
+            self.file.report(node, rule, f"`{key}` read inside nested f-strings: {rule.title}")
+            return None
+        if not self.file.fix(node, rule):
+            return None
+        receiver_code = code_of(receiver)
+        if not isinstance(receiver, (cst.Name, cst.Attribute, cst.Subscript, cst.Call)):
+            receiver_code = f"({receiver_code})"
+        return cst.parse_expression(template.format(obj=receiver_code))
+
+    # Request bodies ----------------------------------------------------------------------------
+    def leave_body(self, original: cst.Dict | cst.Call, updated: cst.Dict | cst.Call, how: str,
+                   scope: str) -> cst.BaseExpression:
+        """A body literal a rule restructures, as the payload translator makes it."""
+        if how != "request" or scope not in BODY_KINDS or not self._reshapes(original, scope):
+            return updated
+        translated = self._translated_body(original, updated, scope)
+        return translated if translated is not None else updated
+
+    def _reshapes(self, literal: cst.Dict | cst.Call, scope: str) -> bool:
+        """Whether a key of the body is one a rule restructures (not just renames)."""
+        consumed = {**self.rules.reads.get(scope, {}), **self.rules.reported.get(scope, {}),
+                    **self.rules.reshaped_values.get(scope, {})}
+        if isinstance(literal, cst.Call):  # dict(k=...) has no key-by-key rewrite: renames count too
+            consumed.update(self.rules.renames.get(scope, {}))
+        return any(key in consumed for key, _ in literal_items(literal))
+
+    def _translated_body(self, original: cst.Dict | cst.Call, updated: cst.Dict | cst.Call,
+                         scope: str) -> cst.BaseExpression | None:
+        """The body literal as the payload translator makes it, when it can be made exactly and
+        every rule that changes it may fix here; None leaves it to the key-by-key rewrite."""
+        if self.file.f_string_quotes or "#" in code_of(original):  # a rewritten literal would lose its comments
+            return None
+        result = translate_literal(updated, scope, code_of)
+        if result is None:
+            return None
+        source, codes = result
+        rules = [self.rules.catalogue[code] for code in sorted(codes)]
+        if not all(self.rules.may_fix(rule) and self.file.allowed(rule.code, original) for rule in rules):
+            return None
+        for rule in rules:
+            self.file.fix(original, rule)
+        new = cst.parse_expression(source)
+        return laid_out_like(new, original) if isinstance(original, cst.Dict) else new
+
+    def leave_body_item(self, original: cst.DictElement, element: cst.DictElement, key: str,
+                        scope: str) -> cst.DictElement:
+        if scope == "list-query":
+            return self._query_item(original, element, key)
+        new = self._rename(original, scope, key)
+        if new is not None:
+            return element.with_changes(key=with_text(element.key, new))
+        rule = self.rules.reshaped_values.get(scope, {}).get(key)
+        if rule is not None and not value_conforms(element.value, key, scope, rule):
+            self.file.report(original, rule, f"`{key}` as sent here may not be what 2025-01 takes: {rule.title}")
+        self._report_write(original, scope, key)
+        return element
+
+    def _query_item(self, original: cst.DictElement, element: cst.DictElement, key: str) -> cst.DictElement:
+        """GET /trackings query parameters: renamed keys and renamed `fields=` values."""
+        new = self._rename(original, "list-query", key)
+        if new is not None:
+            return element.with_changes(key=with_text(element.key, new))
+        if key == "fields" and isinstance(element.value, cst.SimpleString):
+            fields = {**self.rules.renames.get("tracking", {}), **self.rules.renames.get("list-query", {})}
+            parts = [p.strip() for p in (string_key(element.value) or "").split(",")]
+            changed = [fields[p] for p in parts if p in fields]
+            if changed and all(self.file.fix(original, rule) for _, rule in changed):
+                renamed = [fields[p][0] if p in fields else p for p in parts]
+                return element.with_changes(value=with_text(element.value, ",".join(renamed)))
+        return element
