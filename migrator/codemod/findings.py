@@ -3,10 +3,13 @@ and the `# TODO(aftership-migrate)` marker `--add-todo` leaves above its stateme
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+import re
+from contextlib import contextmanager, nullcontext
+from dataclasses import asdict, dataclass, field
 from typing import Protocol, Sequence, Union
 
 import libcst as cst
+from libcst._nodes.internal import CodegenState
 
 TODO_TAG = "TODO(aftership-migrate)"
 Statement = Union[cst.SimpleStatementLine, cst.BaseCompoundStatement]
@@ -57,25 +60,71 @@ def with_todo(statement: Statement, said: Sequence[Said]) -> Statement:
 
 def positions_of(module: cst.Module, nodes: Sequence[cst.CSTNode]) -> dict[int, tuple[int, int]]:
     """(line, column) of each node, by id: what libcst's PositionProvider says, at a fraction of
-    its cost. Position metadata costs a code generation that tracks every node; here only the
-    top-level statements holding a wanted node pay it, the others are measured by their code."""
-    from libcst.metadata import MetadataWrapper, PositionProvider
+    its cost. PositionProvider builds a range object for every node of the file; here one code
+    generation keeps no text and no range, only the running line and column, and notes where
+    the wanted nodes start."""
+    state = _StartRecorder(default_indent=module.default_indent, default_newline=module.default_newline,
+                           wanted={id(node) for node in nodes})
+    try:
+        module._codegen(state)
+    except (AttributeError, TypeError):  # libcst's code generation state is not public API
+        from libcst.metadata import MetadataWrapper, PositionProvider
 
-    from migrator.codemod.shapes import iter_nodes
+        spans = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+        return {id(node): (spans[node].start.line, spans[node].start.column) for node in nodes}
+    return state.found
 
-    wanted = {id(node) for node in nodes}
-    found: dict[int, tuple[int, int]] = {}
-    line = 1 + len(module.header)
-    for statement in module.body:
-        inside = [n for n in iter_nodes(statement) if id(n) in wanted]
-        if inside:
-            # The statement alone, with the module's newline and indentation.
-            alone = module.with_changes(body=[statement], header=[], footer=[])
-            spans = MetadataWrapper(alone, unsafe_skip_copy=True).resolve(PositionProvider)
-            for node in inside:
-                start = spans[node].start
-                found[id(node)] = (line - 1 + start.line, start.column)
-            if len(found) == len(wanted):
-                break
-        line += module.code_for_node(statement).count("\n")
-    return found
+
+_NEWLINE = re.compile(r"\r\n?|\n")
+
+
+@dataclass
+class _StartRecorder(CodegenState):
+    """A libcst code generation state that tracks only the position, as libcst's position
+    providers do: a node's syntactic start (`record_syntactic_position`) wins over its start
+    with leading whitespace (`before_codegen`)."""
+
+    wanted: set[int] = field(default_factory=set)
+    found: dict[int, tuple[int, int]] = field(default_factory=dict)
+    line: int = 1
+    column: int = 0
+    pending: dict[int, tuple[int, int]] = field(default_factory=dict)
+
+    def add_indent_tokens(self) -> None:
+        for token in self.indent_tokens:
+            self.column += len(token)  # indentation holds no newline
+
+    def add_token(self, value: str) -> None:
+        if "\n" in value or "\r" in value:
+            segments = _NEWLINE.split(value)
+            self.line += len(segments) - 1
+            self.column = len(segments[-1])
+        else:
+            self.column += len(value)
+
+    def pop_trailing_newline(self) -> None:
+        pass  # the file's last newline comes after every node
+
+    def before_codegen(self, node: cst.CSTNode) -> None:
+        if id(node) in self.wanted:
+            self.pending[id(node)] = (self.line, self.column)
+
+    def after_codegen(self, node: cst.CSTNode) -> None:
+        start = self.pending.pop(id(node), None)
+        if start is not None:
+            self.found.setdefault(id(node), start)
+
+    def record_syntactic_position(self, node: cst.CSTNode, *, start_node: cst.CSTNode | None = None,
+                                  end_node: cst.CSTNode | None = None):
+        if id(node) not in self.wanted:
+            return nullcontext()
+        if start_node is not None:  # an indented block starts where its first statement does
+            return self._start_of(node, start_node)
+        self.found[id(node)] = (self.line, self.column)
+        return nullcontext()
+
+    @contextmanager
+    def _start_of(self, node: cst.CSTNode, start_node: cst.CSTNode):
+        self.wanted.add(id(start_node))
+        yield
+        self.found[id(node)] = self.found[id(start_node)]
