@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Iterator
 
 from migrator.codemod.index import (
-    IMPORTED_BY_AFTERSHIP, PROJECT_VERSIONS, ProjectIndex, has_marker, imported_modules, imported_names, module_keys,
-    parse_quietly,
+    IMPORTED_BY_AFTERSHIP, PROJECT_VERSIONS, ProjectIndex, has_marker, imported_modules,
+    imported_names, module_keys, names_on_import_lines, parse_quietly,
 )
 
 PARALLEL_THRESHOLD = 16  # fewer candidates than this are faster in-process than with a pool
@@ -100,6 +100,7 @@ def select_candidates(files: list[Path]) -> tuple[dict[str, bytes], dict[str, di
     # A module importing a module that calls AfterShip's API (its functions may hand it data).
     aftership_modules = {key for path, data in sources.items() if b"api.aftership.com" in data.lower()
                          for key in module_keys(path)}
+    last_parts = {key.rsplit(".", 1)[-1].encode() for key in aftership_modules}
     if names or aftership_modules:
         for path, data in rest:
             if data is None:
@@ -107,7 +108,8 @@ def select_candidates(files: list[Path]) -> tuple[dict[str, bytes], dict[str, di
                     data = read_bytes(str(path))
                 except OSError:
                     continue  # gone since the first read: nothing to rewrite
-            imports_aftership = bool(aftership_modules) and not aftership_modules.isdisjoint(imported_names(data, str(path)))
+            imports_aftership = not last_parts.isdisjoint(names_on_import_lines(data)) \
+                and not aftership_modules.isdisjoint(imported_names(data, str(path)))
             if imports_aftership or any(name in data for name in names):
                 tree = parse_quietly(data)
                 constants = index.imported(tree, str(path)) if tree is not None else None
