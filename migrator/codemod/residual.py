@@ -114,17 +114,16 @@ class ResidualScanner:
             cst.Expr: self._expression_statement,
         }
 
-    def scan(self, module: cst.Module) -> list[Site]:
-        pending: list[tuple[cst.CSTNode, cst.CSTNode | None]] = [(module, None)]
+    def scan(self, module: cst.Module, preorder: list | None = None) -> list[Site]:
+        """The sites of `module`, walked in `preorder` ((node, parent) pairs in source order, as
+        ScopeScanner.scan keeps them) or afresh."""
         handlers = self._handlers
         parents = self.parents
-        while pending:
-            node, parent = pending.pop()
+        for node, parent in preorder if preorder is not None else _preorder(module):
             parents[id(node)] = parent
             handler = handlers.get(type(node))
             if handler is not None:
                 handler(node)
-            pending.extend((child, node) for child in reversed(_children(node)))
         self.sites.extend(Site(node, "courier-field-values", "") for node in self._field_lists
                           if id(node) not in self._handled_lists)
         edd = bool(self._endpoints & {"predict-batch", "predict"})
@@ -379,14 +378,15 @@ class Residue:
 _STATEMENTS = (cst.SimpleStatementLine, cst.BaseCompoundStatement)
 
 
-def residual_sites(module: cst.Module, rules: CodeRules, imported: Mapping[str, str]) -> list[Residue]:
+def residual_sites(module: cst.Module, rules: CodeRules, imported: Mapping[str, str],
+                   preorder: list | None = None) -> list[Residue]:
     """Every v4 construct in `module` owned by an enabled rule; none when the module does not
     talk to AfterShip's API (names its host or header, imports its SDK, or imports a constant
     another module of the run defines with them) and no AfterShip code imports it. The rewrite
     pass reports those it did not fix (MigrationTransformer._report_residues)."""
     scanner = ResidualScanner(set(rules.residual_keys))
     scanner.talks_to_api = any(_names_api(value) for value in imported.values())
-    sites = scanner.scan(module)
+    sites = scanner.scan(module, preorder)
     if not scanner.talks_to_api:
         if IMPORTED_BY_AFTERSHIP not in imported:
             return []
@@ -406,6 +406,14 @@ def residual_sites(module: cst.Module, rules: CodeRules, imported: Mapping[str, 
         ordinary = site.check.startswith("key:") and site.check[4:] in ORDINARY_WORDS and id(site.node) not in scanner.enveloped
         found.append(Residue(site.node, rule, message, id(statement), functions, near, ordinary))
     return found
+
+
+def _preorder(module: cst.Module):
+    pending: list[tuple[cst.CSTNode, cst.CSTNode | None]] = [(module, None)]
+    while pending:
+        node, parent = pending.pop()
+        yield node, parent
+        pending.extend((child, node) for child in reversed(_children(node)))
 
 
 def _ancestors(node: cst.CSTNode, parents: Mapping[int, cst.CSTNode | None]) -> list[cst.CSTNode]:

@@ -281,21 +281,25 @@ class ScopeScanner:
         self.names_aftership = False  # a string literal of the module mentions AfterShip
         self.api_versions: set[str] = set()  # API versions its AfterShip URLs name (urls.api_versions)
         self.version_sites: dict[str, cst.CSTNode] = {}  # the first string naming each version
+        self.preorder: list[tuple[cst.CSTNode, cst.CSTNode | None]] = []
 
     def scan(self, module: cst.Module) -> None:
-        """Walk `module` in source order, calling `visit_<Type>` and `leave_FunctionDef`."""
-        pending: list = [module]
+        """Walk `module` in source order, calling `visit_<Type>` and `leave_FunctionDef`; the
+        (node, parent) pairs met are kept in `preorder` for the residual scan to walk again."""
+        pending: list = [(module, None)]
+        preorder = self.preorder = []
         while pending:
-            node = pending.pop()
+            node, parent = pending.pop()
             if node is _LEAVE_FUNCTION:
                 self.leave_FunctionDef()
                 continue
+            preorder.append((node, parent))
             handler = getattr(self, "visit_" + type(node).__name__, None)
             if handler is not None:
                 handler(node)
             if isinstance(node, cst.FunctionDef):
-                pending.append(_LEAVE_FUNCTION)
-            pending.extend(reversed(_children(node)))
+                pending.append((_LEAVE_FUNCTION, None))
+            pending.extend((child, node) for child in reversed(_children(node)))
 
     def _push(self, node: cst.CSTNode) -> None:
         scope = Scope(Bindings(), [], node=node, parent=self._stack[-1] if self._stack else None)

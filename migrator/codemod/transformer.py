@@ -12,6 +12,7 @@ touched only on expressions whose shape `shapes.Tracer` traced to AfterShip.
 from __future__ import annotations
 
 from collections import Counter
+from functools import lru_cache
 from typing import Mapping
 
 import libcst as cst
@@ -80,11 +81,8 @@ class MigrationTransformer(cst.CSTTransformer):
         self.fixers.append(DeclaredChangesFixer(self))
         self.hooks: dict[str, list] = {}
         for fixer in self.fixers:
-            for name in dir(type(fixer)):
-                if name.startswith(("visit_", "leave_", "plan_")):
-                    if name not in HOOKS:  # a hook the walk never calls would be a rule silently off
-                        raise TypeError(f"{type(fixer).__name__}.{name} is not a hook of the walk")
-                    self.hooks.setdefault(name, []).append(getattr(fixer, name))
+            for name in _hook_names(type(fixer)):
+                self.hooks.setdefault(name, []).append(getattr(fixer, name))
 
     # Reporting ---------------------------------------------------------------------------------
     def allowed(self, code: str, node: cst.CSTNode) -> bool:
@@ -163,7 +161,7 @@ class MigrationTransformer(cst.CSTTransformer):
         # own statement; otherwise a function nothing else needs walked reports its residues whole.
         holding = set()
         if self.other_version is None:
-            for residue in residual_sites(module, self.rules, self.imported):
+            for residue in residual_sites(module, self.rules, self.imported, self.scanner.preorder):
                 self.residues.setdefault(residue.statement, []).append(residue)
                 for function in residue.functions:
                     self.residues_in.setdefault(function, []).append(residue)
@@ -557,6 +555,15 @@ class MigrationTransformer(cst.CSTTransformer):
         """Report the residues of `nodes` at the module's end, not as their statements close: a
         fix later in the file may still resolve them (`covered`)."""
         self.held.update(id(node) for node in nodes)
+
+
+@lru_cache(maxsize=None)
+def _hook_names(fixer: type[Fixer]) -> tuple[str, ...]:
+    names = tuple(name for name in dir(fixer) if name.startswith(("visit_", "leave_", "plan_")))
+    for name in names:
+        if name not in HOOKS:  # a hook the walk never calls would be a rule silently off
+            raise TypeError(f"{fixer.__name__}.{name} is not a hook of the walk")
+    return names
 
 
 def _scope(shape: Shape) -> str | None:
