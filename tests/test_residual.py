@@ -107,13 +107,14 @@ def test_a_value_test_on_required_fields_is_not_a_whole_list_read():
 
 
 def test_positions_of_agrees_with_libcst_on_every_fixture():
-    """findings.positions_of is a cheaper PositionProvider: same answer for every body node."""
+    """findings.printed_with_positions is a cheaper PositionProvider: same answer for every body
+    node, and the same code as libcst prints."""
     import random
 
     import libcst as cst
     from libcst.metadata import MetadataWrapper, PositionProvider
 
-    from migrator.codemod.findings import positions_of
+    from migrator.codemod.findings import printed_with_positions
     from migrator.codemod.shapes import iter_nodes
 
     repo = Path(__file__).resolve().parents[1]
@@ -126,7 +127,8 @@ def test_positions_of_agrees_with_libcst_on_every_fixture():
         full = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
         nodes = [n for statement in module.body for n in iter_nodes(statement)]
         sample = random.Random(path.name).sample(nodes, min(60, len(nodes)))
-        got = positions_of(module, sample)
+        printed, got = printed_with_positions(module, sample)
+        assert printed == module.code, path
         for node in sample:
             assert got[id(node)] == (full[node].start.line, full[node].start.column), (path, node)
             checked += 1

@@ -11,7 +11,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Mapping
 
-from migrator.codemod.findings import Finding, positions_of
+from migrator.codemod.findings import Finding, printed_with_positions
 from migrator.codemod.ruleset import CodeRules
 from migrator.codemod.suppress import Suppressions
 
@@ -63,12 +63,12 @@ def rewrite_source(source: bytes, rules: CodeRules, constants: Mapping[str, str]
         new_module = module.visit(transformer)
         if transformer.needed_imports:
             new_module = _with_imports(new_module, transformer.needed_imports)
-        findings = _findings(transformer.reports, module, positions)
-        edits = _findings(transformer.edits, module, positions) if show_fixes else []
+        printed, findings = _findings(transformer.reports, module, positions)
+        edits = _findings(transformer.edits, module, positions)[1] if show_fixes else []
         changed = bool(transformer.fixes) or (add_todo and bool(findings))
         if not changed:
             return SourceResult("unchanged", source, source, findings, transformer.fixes)
-        if module.bytes != source:
+        if (printed if printed is not None else module.code).encode(module.encoding) != source:
             # libcst would also change unrelated whitespace: report instead of rewriting.
             return SourceResult("skipped", source, source, findings,
                                 reason="libcst does not print this file back unchanged")
@@ -96,15 +96,17 @@ def _with_imports(module, modules: set[str]):
     return AddImportsVisitor(context).transform_module(module)
 
 
-def _findings(reports: list, module, positions) -> list[Finding]:
-    """One finding per site and rule (the first message wins), in source order; a residue on a
-    line where the pass already reported its rule says nothing more."""
+def _findings(reports: list, module, positions) -> tuple[str | None, list[Finding]]:
+    """(the module's code as libcst prints it, when it was printed to place the findings; one
+    finding per site and rule, the first message winning, in source order). A residue on a line
+    where the pass already reported its rule says nothing more."""
     if not reports:
-        return []
+        return None, []
+    printed = None
     if positions is not None:  # resolved for line suppressions already
         where = {id(r.node): (positions[r.node].start.line, positions[r.node].start.column) for r in reports}
     else:
-        where = positions_of(module, [r.node for r in reports])
+        printed, where = printed_with_positions(module, [r.node for r in reports])
     found: dict[tuple, Finding] = {}
     reported = {(where[id(r.node)][0], r.code) for r in reports if not r.residual}
     for report in reports:
@@ -113,4 +115,4 @@ def _findings(reports: list, module, positions) -> list[Finding]:
             continue
         key = (line, column + 1, report.code)
         found.setdefault(key, Finding(*key, report.message, report.guide))
-    return sorted(found.values(), key=lambda f: (f.line, f.column, f.code))
+    return printed, sorted(found.values(), key=lambda f: (f.line, f.column, f.code))

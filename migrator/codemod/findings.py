@@ -58,11 +58,11 @@ def with_todo(statement: Statement, said: Sequence[Said]) -> Statement:
     return statement.with_changes(leading_lines=lines)
 
 
-def positions_of(module: cst.Module, nodes: Sequence[cst.CSTNode]) -> dict[int, tuple[int, int]]:
-    """(line, column) of each node, by id: what libcst's PositionProvider says, at a fraction of
-    its cost. PositionProvider builds a range object for every node of the file; here one code
-    generation keeps no text and no range, only the running line and column, and notes where
-    the wanted nodes start."""
+def printed_with_positions(module: cst.Module, nodes: Sequence[cst.CSTNode]) -> tuple[str, dict[int, tuple[int, int]]]:
+    """The module's code as libcst prints it (`module.code`) and the (line, column) of each of
+    `nodes`, by id, from one code generation. PositionProvider builds a range object for every
+    node of the file; here only the running line and column are kept, and where the wanted nodes
+    start. The rewrite needs the printed code anyway (it must equal the input)."""
     state = _StartRecorder(default_indent=module.default_indent, default_newline=module.default_newline,
                            wanted={id(node) for node in nodes})
     try:
@@ -71,8 +71,8 @@ def positions_of(module: cst.Module, nodes: Sequence[cst.CSTNode]) -> dict[int, 
         from libcst.metadata import MetadataWrapper, PositionProvider
 
         spans = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
-        return {id(node): (spans[node].start.line, spans[node].start.column) for node in nodes}
-    return state.found
+        return module.code, {id(node): (spans[node].start.line, spans[node].start.column) for node in nodes}
+    return "".join(state.tokens), state.found
 
 
 _NEWLINE = re.compile(r"\r\n?|\n")
@@ -80,9 +80,9 @@ _NEWLINE = re.compile(r"\r\n?|\n")
 
 @dataclass
 class _StartRecorder(CodegenState):
-    """A libcst code generation state that tracks only the position, as libcst's position
-    providers do: a node's syntactic start (`record_syntactic_position`) wins over its start
-    with leading whitespace (`before_codegen`)."""
+    """A libcst code generation state that also tracks the position, as libcst's position
+    providers do, and notes it where a wanted node starts: its syntactic start
+    (`record_syntactic_position`) wins over its start with leading whitespace (`before_codegen`)."""
 
     wanted: set[int] = field(default_factory=set)
     found: dict[int, tuple[int, int]] = field(default_factory=dict)
@@ -91,19 +91,18 @@ class _StartRecorder(CodegenState):
     pending: dict[int, tuple[int, int]] = field(default_factory=dict)
 
     def add_indent_tokens(self) -> None:
+        self.tokens.extend(self.indent_tokens)
         for token in self.indent_tokens:
             self.column += len(token)  # indentation holds no newline
 
     def add_token(self, value: str) -> None:
+        self.tokens.append(value)
         if "\n" in value or "\r" in value:
             segments = _NEWLINE.split(value)
             self.line += len(segments) - 1
             self.column = len(segments[-1])
         else:
             self.column += len(value)
-
-    def pop_trailing_newline(self) -> None:
-        pass  # the file's last newline comes after every node
 
     def before_codegen(self, node: cst.CSTNode) -> None:
         if id(node) in self.wanted:

@@ -263,6 +263,10 @@ class Scope:
     globals: set = dataclasses.field(default_factory=set)  # names declared `global` in it
 
 
+_SCANNER_HANDLERS: dict[type, object] = {}  # node type -> ScopeScanner.visit_<Type> or None
+_UNKNOWN = object()
+
+
 class ScopeScanner:
     """One pass over a module collecting every scope's bindings and calls, and all assignments.
 
@@ -294,10 +298,13 @@ class ScopeScanner:
                 self.leave_FunctionDef()
                 continue
             preorder.append((node, parent))
-            handler = getattr(self, "visit_" + type(node).__name__, None)
+            kind = type(node)
+            handler = _SCANNER_HANDLERS.get(kind, _UNKNOWN)
+            if handler is _UNKNOWN:
+                handler = _SCANNER_HANDLERS[kind] = getattr(ScopeScanner, "visit_" + kind.__name__, None)
             if handler is not None:
-                handler(node)
-            if isinstance(node, cst.FunctionDef):
+                handler(self, node)
+            if kind is cst.FunctionDef:
                 pending.append((_LEAVE_FUNCTION, None))
             pending.extend((child, node) for child in reversed(_children(node)))
 
