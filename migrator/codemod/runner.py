@@ -131,8 +131,11 @@ def _add_imported_modules(sources: dict[str, bytes], imported: dict[str, dict[st
     wanted = set().union(*(imported_modules(tree, path) for path, tree in trees.items())) if trees else set()
     if not wanted:
         return
+    last_parts = {name.rsplit(".", 1)[-1] for name in wanted}
     for path, data in [*((Path(p), None) for p in sources), *rest]:
-        if not wanted.intersection(module_keys(str(path))):
+        # The module's own name first: module_keys for every file of a big run costs.
+        stem = path.parent.name if path.name == "__init__.py" else path.stem
+        if stem not in last_parts or not wanted.intersection(module_keys(str(path))):
             continue
         if str(path) not in sources:
             try:
