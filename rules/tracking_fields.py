@@ -63,9 +63,12 @@ COORDINATES = Rule(
 `[lat, lng]` becomes `{"latitude": lat, "longitude": lng}` (strings are read as numbers and
 reported as coerced); `[]` becomes null. v4 never documented the order: [latitude, longitude]
 is assumed, as v4's own SDK comments did. Anything else is dropped and reported. In code, a
-read of `coordinates` is reported: its replacement has another type.
+read of `coordinates` is reported; with --unsafe-fixes it is rewritten to build the same
+[latitude, longitude] pair from `coordinate` (numbers, where v4 often sent strings), or `[]`.
 """,
     changes=(Reshape(("coordinates",), _coordinates_to_coordinate, ("checkpoint",)),),
+    code_reads={"coordinates": '([{obj}["coordinate"]["latitude"], {obj}["coordinate"]["longitude"]] '
+                               'if {obj}.get("coordinate") else [])'},
     examples=(
         PayloadExample(
             kind="tracking",
@@ -81,6 +84,14 @@ read of `coordinates` is reported: its replacement has another type.
             after='def where(body):\n    cp = body["data"]["checkpoints"][-1]\n    return cp["coordinates"]\n'
                   'URL = "https://api.aftership.com/tracking/2025-01/trackings"\n',
             findings=("AS301",),
+        ),
+        CodeExample(
+            before='def where(body):\n    cp = body["data"]["tracking"]["checkpoints"][-1]\n    return cp["coordinates"]\n'
+                   'URL = "https://api.aftership.com/v4/trackings"\n',
+            after='def where(body):\n    cp = body["data"]["checkpoints"][-1]\n'
+                  '    return ([cp["coordinate"]["latitude"], cp["coordinate"]["longitude"]] if cp.get("coordinate") else [])\n'
+                  'URL = "https://api.aftership.com/tracking/2025-01/trackings"\n',
+            unsafe_fixes=True,
         ),
     ),
 )

@@ -16,7 +16,7 @@ from migrator.catalogue import Fixer
 from migrator.codemod.bodies import KINDS as BODY_KINDS, laid_out_like, literal_items, translate_literal, value_conforms
 from migrator.codemod.edits import KeyAccess, code_of, with_text
 from migrator.codemod.ruleset import keys_of_2025_01
-from migrator.codemod.shapes import method_call, string_key
+from migrator.codemod.shapes import iter_nodes, method_call, string_key
 
 
 class DeclaredChangesFixer(Fixer):
@@ -107,6 +107,10 @@ class DeclaredChangesFixer(Fixer):
         template = self.file.fit_quotes(template)
         if template is None:
             self.file.report(node, rule, f"`{key}` read inside nested f-strings: {rule.title}")
+            return None
+        if template.count("{obj}") > 1 and any(isinstance(n, (cst.Call, cst.Await)) for n in iter_nodes(receiver)):
+            # The template reads the object more than once: a call would be made more than once.
+            self.file.report(node, rule, f"`{key}` read on a call's result: {rule.title}")
             return None
         if not self.file.fix(node, rule):
             return None

@@ -27,6 +27,7 @@ BODY_KEYWORDS = ("json", "data", "content", "body")
 JSON_LOADERS = frozenset({"loads", "load"})
 _APPLYING = frozenset({"map", "filter", "sorted", "min", "max"})  # builtins that apply a function to items
 LIST_KEEPERS = frozenset({"sorted", "list", "reversed", "tuple", "filter"})
+GATHERERS = frozenset({"asyncio.gather", "gather"})  # a list of what each awaitable gives
 
 
 @dataclass(frozen=True)
@@ -191,9 +192,22 @@ class Bindings:
     def add(self, name: str, how: str, expr: cst.BaseExpression) -> None:
         self.values.setdefault(name, []).append((how, expr))
 
-    def bind_target(self, target: cst.BaseExpression, how: str, expr: cst.BaseExpression) -> None:
+    def bind_target(self, target: cst.BaseExpression, how: str, expr: cst.BaseExpression | None) -> None:
+        """Bind the names of `target`. `a, b = x, y` binds pairwise; a name unpacked from anything
+        else (`body, error = call()`, `for slug, number in pairs`) is bound "opaque": a local
+        whose value is not followed, never the outer name it shadows."""
         if isinstance(target, cst.Name):
             self.add(target.value, how, expr)
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            values = None
+            if how == "value" and isinstance(expr, (cst.Tuple, cst.List)) and len(expr.elements) == len(target.elements) \
+                    and not any(isinstance(e, cst.StarredElement) for e in (*expr.elements, *target.elements)):
+                values = [e.value for e in expr.elements]
+            for i, element in enumerate(target.elements):
+                if values is not None:
+                    self.bind_target(element.value, how, values[i])
+                else:
+                    self.bind_target(element.value, "opaque", None)
 
 
 _LEAVE_FUNCTION = object()  # the scan's marker for "the function ends here"
@@ -429,6 +443,7 @@ class ScopeScanner:
         # `for i, cp in enumerate(checkpoints)`: the second name is the element.
         if (isinstance(target, cst.Tuple) and len(target.elements) == 2 and isinstance(items, cst.Call)
                 and dotted(items.func) == "enumerate" and items.args):
+            self._bindings.bind_target(target.elements[0].value, "opaque", None)
             self._bindings.bind_target(target.elements[1].value, "element", items.args[0].value)
         else:
             self._bindings.bind_target(target, "element", items)
@@ -567,7 +582,7 @@ class Tracer:
         for how, value in self.bindings.values.get(name, ()):
             if how == "param":
                 continue  # a default says what a parameter may hold, not what it holds
-            shape = self.shape_of(value)
+            shape = self.shape_of(value) if how != "opaque" else None
             if how == "element":
                 shape = shape.child(0) if shape else None
             shapes.add(shape)
@@ -589,6 +604,11 @@ class Tracer:
         if name in LIST_KEEPERS and positional:
             # sorted(trackings, key=...), list(...), reversed(...): the same items, reordered.
             return self._list_shape(positional[1] if name == "filter" and len(positional) > 1 else positional[0])
+        if name in GATHERERS:
+            return self._gathered(call)
+        if name in ("min", "max") and len(positional) == 1:  # max(trackings, key=...): one of them
+            items = self._list_shape(positional[0])
+            return items.item if items is not None else None
         response = self.http_call(call)
         if response is not None:
             return response
@@ -623,6 +643,19 @@ class Tracer:
                 return Shape("webhook")
             return None
         return None
+
+    def _gathered(self, call: cst.Call) -> Shape | None:
+        """`asyncio.gather(fetch(a), fetch(b))` or `gather(*(fetch(i) for i in ids))`: a list of
+        what each awaitable gives, when they all give the same."""
+        items = set()
+        for arg in call.args:
+            if arg.keyword is not None:
+                continue  # return_exceptions=...
+            shape = self.shape_of(arg.value)
+            items.add(shape.item if arg.star == "*" and shape is not None and shape.kind == "list"
+                      else None if arg.star else shape)
+        item = items.pop() if len(items) == 1 else None
+        return Shape("list", item=item) if item is not None else None
 
     def http_call(self, call: cst.Call) -> Shape | None:
         """The response shape of an HTTP call to an AfterShip URL, else None (memoised)."""

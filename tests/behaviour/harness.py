@@ -25,6 +25,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from migrator.catalogue import load_catalogue
 from migrator.codemod import urls
 
 try:
@@ -38,6 +39,7 @@ CLIENT_TIMEOUT = 10  # seconds; a client finishes in about one
 REWRITE_TIMEOUT = 30  # a rewrite of a client takes about 1.5 s
 TIMED_OUT = -9
 MODES = ("safe", "unsafe")
+UNSAFE_RULES = frozenset(rule.code for rule in load_catalogue() if rule.safety == "unsafe")
 _FRAME = re.compile(r'^\s*File "(?P<file>[^"]+)", line (?P<line>\d+)', re.MULTILINE)
 
 
@@ -75,6 +77,7 @@ class After:
     frame_sites: set[tuple[str, int]] = field(default_factory=set)
     # (file, lines before the rewrite) of the innermost frame alone: where the program failed
     innermost: tuple[str, set[int]] = ("", set())
+    fixes: list[dict] = field(default_factory=list)  # the fixes applied (--show-fixes rows)
 
     def equivalent_to(self, before: Run) -> bool:
         return self.run.stdout == before.stdout and self.run.returncode == before.returncode
@@ -100,7 +103,8 @@ class Outcome:
         Every request the API refused after the rewrite (and not before) needs a finding of a
         rule about what that request sends (`refusal_rules`); a traceback needs a finding at one
         of its frames, earlier in the function of its innermost frame, naming the missing key of
-        a KeyError, or a refused request it follows from; any other difference needs a finding.
+        a KeyError, or a refused request it follows from; any other difference needs a finding,
+        or, with --unsafe-fixes, an unsafe fix applied (one that changes values by design).
         """
         after = self.afters[mode]
         if after.equivalent_to(self.before):
@@ -108,11 +112,16 @@ class Outcome:
         if after.run.timed_out:
             return False, "the rewritten program did not finish (a hang is never explained by a finding)"
         found = after.findings_in_program(self.files)
-        if not found:
-            return False, "output differs and the rewrite left no finding"
-        codes = {f["code"] for f in found}
         before = {(r.status, r.code, refusal_family(r.path)) for r in self.before.refused}
         new = [r for r in after.run.refused if (r.status, r.code, refusal_family(r.path)) not in before]
+        if not found:
+            # A fix the user let change behaviour (--unsafe-fixes: `transit_time` counts a day
+            # less) explains a changed output, never a crash or a newly refused request.
+            changed_values = [f for f in after.fixes if f["code"] in UNSAFE_RULES]
+            if changed_values and not after.run.traceback and not new:
+                return True, f"differs, explained by {len(changed_values)} unsafe fix(es) applied"
+            return False, "output differs and the rewrite left no finding"
+        codes = {f["code"] for f in found}
         earlier = False  # a refusal already explained: a later 404 may be its consequence
         for refusal in new:
             if codes & refusal_rules(refusal):
@@ -212,23 +221,24 @@ def run_with_fresh_fake(folder: Path) -> Run:
         return run
 
 
-def rewrite(folder: Path, unsafe: bool) -> list[dict]:
-    """Rewrite `folder` in place; the findings, each with `file` relative to `folder`.
+def rewrite(folder: Path, unsafe: bool) -> tuple[list[dict], list[dict]]:
+    """Rewrite `folder` in place; (the findings, the fixes applied), each with `file` relative
+    to `folder`.
 
     Exit status 0 (nothing to do) and 1 (changed or findings) are normal; 2 raises RewriteError.
     """
     folder = Path(folder).resolve()
     # One worker process: a client is a few files, and the harness runs clients in parallel itself.
-    command = [sys.executable, "-m", "migrator", "rewrite", "--output-format", "json", "--jobs", "1",
+    command = [sys.executable, "-m", "migrator", "rewrite", "--output-format", "json", "--show-fixes", "--jobs", "1",
                *(["--unsafe-fixes"] if unsafe else []), "."]
     done = subprocess.run(command, cwd=folder, capture_output=True, text=True, timeout=REWRITE_TIMEOUT,
                           stdin=subprocess.DEVNULL)
     if done.returncode not in (0, 1):
         raise RewriteError(f"aftership-migrate rewrite exited {done.returncode} in {folder}:\n{done.stderr}")
-    findings = json.loads(done.stdout or "[]")
-    for finding in findings:
-        finding["file"] = _relative(folder, finding["path"])
-    return findings
+    rows = json.loads(done.stdout or "[]")
+    for row in rows:
+        row["file"] = _relative(folder, row["path"])
+    return [r for r in rows if not r["fixed"]], [r for r in rows if r["fixed"]]
 
 
 def _relative(folder: Path, path: str) -> str:
@@ -313,14 +323,14 @@ def compare(folder: Path) -> Outcome:
         for mode in MODES:
             copy = Path(tmp, mode, folder.name)  # same folder name: tracebacks and outputs compare
             shutil.copytree(folder, copy, ignore=ignore)
-            findings = rewrite(copy, unsafe=mode == "unsafe")
+            findings, fixes = rewrite(copy, unsafe=mode == "unsafe")
             run = run_with_fresh_fake(copy)
             frames = traceback_frames(run.stderr, copy) if run.traceback else []
             innermost = frames[-1:]
             outcome.afters[mode] = After(mode, run, findings, frames, _code_diff(sources, copy),
                                          frame_sites(frames, sources, copy),
                                          (innermost[0][0], {n for _, n in frame_sites(innermost, sources, copy)})
-                                         if innermost else ("", set()))
+                                         if innermost else ("", set()), fixes)
     return outcome
 
 
