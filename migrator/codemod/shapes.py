@@ -570,7 +570,8 @@ class Tracer:
             return False
         tracer: Tracer | None = self
         while tracer is not None:
-            if any(how != "param" for how, _ in tracer.bindings.values.get(expr.value, ())):
+            # An unpacked name (`status, body = call()`) is assigned, but tracing cannot decide it.
+            if any(how not in ("param", "opaque") for how, _ in tracer.bindings.values.get(expr.value, ())):
                 return True
             tracer = tracer.outer
         return False
