@@ -274,8 +274,30 @@ and are refused: re-fetch the tracking instead.
 
 @fixes(LAST_CHECKPOINT)
 class LastCheckpointFixer(Fixer):
-    """/last_checkpoint/{id} -> /trackings/{id}, and the function's `data["checkpoint"]` reads ->
-    `data["checkpoints"][-1]`; the slug/number form is reported."""
+    """/last_checkpoint/{id} -> /trackings/{id}, and `data["checkpoint"]` reads -> the last of
+    `data["checkpoints"]`. The calls of a function change together, and only if each has an
+    f-string URL; a read follows the calls of its own function, or, in a function that makes
+    none (the data came through a return or a parameter), every call of the module. A call or
+    read that does not change is reported. The slug/number form is reported."""
+
+    def __init__(self, file) -> None:
+        super().__init__(file)
+        self.function_rewrites: dict[int, bool] = {}  # id of a tracer making calls -> all rewritable
+
+    def plan_request(self, tracer, call, shape) -> None:
+        if shape.endpoint != "last-checkpoint":
+            return
+        url, _ = tracer.call_url(call)
+        ok = (any(a.value is url for a in call.args) and isinstance(url, cst.FormattedString)
+              and self.file.rules.may_fix(self.rule) and self.file.allowed(self.rule.code, call))
+        self.function_rewrites[id(tracer)] = self.function_rewrites.get(id(tracer), True) and ok
+
+    def _rewrites(self) -> bool:
+        """Whether the calls (and reads) of the function being walked change."""
+        own = self.function_rewrites.get(id(self.file.tracer))
+        if own is not None:
+            return own
+        return bool(self.function_rewrites) and all(self.function_rewrites.values())
 
     def leave_request(self, original, updated, shape):
         if shape.endpoint == "last-checkpoint-slug-number":
@@ -283,42 +305,32 @@ class LastCheckpointFixer(Fixer):
             return updated
         if shape.endpoint != "last-checkpoint":
             return updated
-        walk, tracer = self.file, self.file.tracer
-        if tracer.last_checkpoint_rewritable is None:
-            # The `["checkpoint"]` reads of a function follow its calls only if every call of it
-            # is rewritten: one call kept on /last_checkpoint keeps them all.
-            tracer.last_checkpoint_rewritable = all(
-                self._f_string_url(call) for call in tracer.calls
-                if (called := tracer.http_call(call)) is not None and called.endpoint == "last-checkpoint")
-        if not tracer.last_checkpoint_rewritable:
-            self.report(original, f"{self.rule.title} (rewritten only when every /last_checkpoint call "
-                                  "of the function has an f-string URL argument)")
+        if not self._rewrites():
+            self.report(original, f"{self.rule.title} (rewritten with --unsafe-fixes when every /last_checkpoint "
+                                  "call of the function has an f-string URL argument)")
             return updated
-        if not self.fix(original):
-            return updated
-        url_index = walk.url_index(original)
+        self.fix(original)
+        url_index = self.file.url_index(original)
         url = updated.args[url_index].value
         parts = [p.with_changes(value=p.value.replace("/last_checkpoint/", "/trackings/"))
                  if isinstance(p, cst.FormattedStringText) else p for p in url.parts]
-        tracer.rewrote_last_checkpoint = True
         args = list(updated.args)
         args[url_index] = args[url_index].with_changes(value=url.with_changes(parts=parts))
         return updated.with_changes(args=args)
 
     def leave_access(self, access):
         parent = access.parent
-        if not (isinstance(access.original, cst.Subscript) and access.key == "checkpoint" and parent.kind == "data"
-                and parent.endpoint == "last-checkpoint" and self.file.tracer.rewrote_last_checkpoint):
+        if not (access.key == "checkpoint" and parent.kind == "data" and parent.endpoint == "last-checkpoint"):
             return access.updated
         key = self.file.fit_quotes('"checkpoints"')
-        if key is None:
+        if not self._rewrites() or key is None or not isinstance(access.original, cst.Subscript) or access.is_write:
+            self.report(access.original, "`checkpoint` of a /last_checkpoint response: a tracking from "
+                                         "/trackings/{id} has its last checkpoint at `checkpoints[-1]`")
             return access.updated
+        self.fix(access.original)
         return edits.index(edits.index(access.updated.value, cst.SimpleString(key)),
                            cst.UnaryOperation(cst.Minus(), cst.Integer("1")))
 
-    def _f_string_url(self, call) -> bool:
-        index = self.file.url_index(call)
-        return index is not None and isinstance(call.args[index].value, cst.FormattedString)
 
 NOTIFICATIONS = Rule(
     code="AS203",

@@ -218,7 +218,7 @@ def test_ignore_silences_findings(project):
     result = rewrite(target, "--check", "--ignore", "AS2")
     assert result.exit_code == 1  # still changes to make
     assert " AS20" not in result.stdout
-    assert rewrite(target, "--check", "--select", "AS2").stdout.count(" AS20") == 6
+    assert rewrite(target, "--check", "--select", "AS2").stdout.count(" AS20") == len(expected_findings(WITH_FINDINGS))
 
 
 def test_unknown_rule_code_is_a_usage_error(project):
@@ -334,7 +334,7 @@ def test_add_todo_adds_each_marker_once(project):
     for code in ("AS201", "AS202", "AS203"):
         assert f"# TODO(aftership-migrate): {code}" in text
     markers = text.count("# TODO(aftership-migrate):")
-    assert markers == len(expected_findings(WITH_FINDINGS))
+    assert markers == len(set(expected_findings(WITH_FINDINGS)))  # one per statement and rule
     # The marker sits on its own line right above the statement it is about.
     lines = text.splitlines()
     index = next(i for i, l in enumerate(lines) if "TODO(aftership-migrate): AS203" in l)

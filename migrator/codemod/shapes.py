@@ -469,9 +469,6 @@ class Tracer:
         self.awaits_json = False
         self.calls: list[cst.Call] = []  # the calls made in this function (from the scope scan)
         self.envelope_fallback = False  # see parent_shape
-        # /last_checkpoint: can every call of the function be rewritten (decided once), and was it.
-        self.last_checkpoint_rewritable: bool | None = None
-        self.rewrote_last_checkpoint = False
         # Across calls (flow.summarise): what each parameter receives, what each local function returns.
         self.params: dict[str, Shape] = {}
         self.summaries = None
