@@ -237,8 +237,10 @@ LAST_CHECKPOINT = Rule(
     summary="""
 Use GET /trackings/{id} and read the last element of `checkpoints` instead.
 In code, /last_checkpoint/{id} becomes /trackings/{id} with --unsafe-fixes (the response shape
-changes: `data.checkpoint` becomes `data.checkpoints[-1]`, rewritten in the same function);
-the slug/number form is reported. Stored last_checkpoint bodies have no 2025-01 counterpart
+changes: `data.checkpoint` becomes `data.checkpoints[-1]`, wherever the data is read: in the
+function that calls, or in a helper handed the data when every call of the module changes).
+A call or read that cannot change is reported, each at its line; the slug/number form is
+reported. Stored last_checkpoint bodies have no 2025-01 counterpart
 and are refused: re-fetch the tracking instead.
 """,
     examples=(
@@ -259,6 +261,24 @@ and are refused: re-fetch the tracking instead.
                   '    body = requests.get(f"https://api.aftership.com/tracking/2025-01/trackings/{tid}", headers=H).json()\n'
                   '    return body["data"]["checkpoints"][-1]\n',
             unsafe_fixes=True,
+        ),
+        CodeExample(  # the data handed to a helper: its read changes with the call
+            before='import requests\n\ndef last(tid):\n'
+                   '    return requests.get(f"https://api.aftership.com/v4/last_checkpoint/{tid}").json()["data"]\n\n'
+                   'def show(tid):\n    print(last(tid)["checkpoint"]["message"])\n',
+            after='import requests\n\ndef last(tid):\n'
+                  '    return requests.get(f"https://api.aftership.com/tracking/2025-01/trackings/{tid}").json()["data"]\n\n'
+                  'def show(tid):\n    print(last(tid)["checkpoints"][-1]["message"])\n',
+            unsafe_fixes=True,
+        ),
+        CodeExample(
+            before='import requests\n\ndef last(tid):\n'
+                   '    return requests.get(f"https://api.aftership.com/v4/last_checkpoint/{tid}").json()["data"]\n\n'
+                   'def show(tid):\n    print(last(tid)["checkpoint"]["message"])\n',
+            after='import requests\n\ndef last(tid):\n'
+                  '    return requests.get(f"https://api.aftership.com/tracking/2025-01/last_checkpoint/{tid}").json()["data"]\n\n'
+                  'def show(tid):\n    print(last(tid)["checkpoint"]["message"])\n',
+            findings=("AS202",),
         ),
         PayloadExample(
             kind="last-checkpoint-response",
