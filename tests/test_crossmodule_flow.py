@@ -58,3 +58,17 @@ def test_a_method_name_is_not_borrowed_by_another_object(tmp_path):
     text, findings = run(tmp_path, {"client.py": client})["client.py"]
     assert 'row["origin_country_iso3"]' in text  # not rewritten
     assert (13, "AS311") in findings  # but reported: the module talks to AfterShip
+
+
+def test_a_module_importing_aftership_code_reads_its_envelope_and_field_names(tmp_path):
+    """A helper of a module that imports AfterShip code, handed a body by a caller the run may
+    not see: `["data"]["tracking"]` is AfterShip's envelope there, and its own field names are
+    v4's (rewritten when traced through the envelope, reported otherwise), never left silent."""
+    fetching = ('import requests\n\nAPI = "https://api.aftership.com/v4"\n\n\n'
+                'def fetch(tid):\n    return requests.get(f"{API}/trackings/{tid}").json()\n')
+    report = ('from client import fetch\n\n\n'
+              'def render(body):\n    t = body["data"]["tracking"]\n    return t["destination_country_iso3"]\n\n\n'
+              'def row(t):\n    return t["origin_country_iso3"], t["count"]\n')
+    text, findings = run(tmp_path, {"client.py": fetching, "report.py": report})["report.py"]
+    assert 't = body["data"]\n' in text and 't["destination_country_region"]' in text
+    assert findings == [(10, "AS311")]  # `count` is an ordinary word in a module that does not call AfterShip

@@ -56,6 +56,9 @@ PROJECT_VERSIONS = "project-api-versions:"
 # Marks a module of the run that AfterShip code imports: AfterShip data may reach its functions,
 # so what is unmistakably v4 in it (AfterShip's own field names) is reported too.
 IMPORTED_BY_AFTERSHIP = "imported-by-aftership:"
+# Marks a module that imports a module calling AfterShip's API: what it gets back from those
+# functions is AfterShip data, named or not.
+IMPORTS_AFTERSHIP = "imports-aftership:"
 
 
 @dataclass

@@ -22,7 +22,7 @@ import libcst as cst
 from migrator.catalogue import Rule
 from migrator.codemod import urls
 from migrator.codemod.bodies import literal_items
-from migrator.codemod.index import IMPORTED_BY_AFTERSHIP
+from migrator.codemod.index import IMPORTED_BY_AFTERSHIP, IMPORTS_AFTERSHIP
 from migrator.codemod.ruleset import CodeRules
 from migrator.codemod.shapes import (
     Bindings, Tracer, _children, _key_access, dotted, is_integer, is_name, iter_nodes, string_key, subscript_key,
@@ -388,10 +388,12 @@ def residual_sites(module: cst.Module, rules: CodeRules, imported: Mapping[str, 
     scanner.talks_to_api = any(_names_api(value) for value in imported.values())
     sites = scanner.scan(module, preorder)
     if not scanner.talks_to_api:
-        if IMPORTED_BY_AFTERSHIP not in imported:
+        if IMPORTED_BY_AFTERSHIP not in imported and IMPORTS_AFTERSHIP not in imported:
             return []
-        # A module AfterShip code imports: only AfterShip's own field names are unmistakable.
-        sites = [s for s in sites if s.check.startswith("key:") and s.check[4:] not in ORDINARY_WORDS]
+        # A module that imports AfterShip code or that AfterShip code imports: only AfterShip's
+        # own field names and its `["data"]["tracking"]` envelope are unmistakable.
+        sites = [s for s in sites if (s.check.startswith("key:") and s.check[4:] not in ORDINARY_WORDS)
+                 or (s.check == "tracking-envelope" and id(s.node) in scanner.enveloped)]
     found = []
     for site in sites:
         rule = rules.residual_keys.get(site.check[4:]) if site.check.startswith("key:") \

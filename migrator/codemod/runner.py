@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Iterator
 
 from migrator.codemod.index import (
-    IMPORTED_BY_AFTERSHIP, PROJECT_VERSIONS, ProjectIndex, has_marker, imported_modules,
+    IMPORTED_BY_AFTERSHIP, IMPORTS_AFTERSHIP, PROJECT_VERSIONS, ProjectIndex, has_marker, imported_modules,
     imported_names, module_keys, names_on_import_lines, parse_quietly,
 )
 
@@ -116,6 +116,8 @@ def select_candidates(files: list[Path]) -> tuple[dict[str, bytes], dict[str, di
                 if constants or (imports_aftership and tree is not None):
                     sources[str(path)], imported[str(path)] = data, constants or {}
                     trees[str(path)] = tree
+                    if imports_aftership:
+                        imported[str(path)][IMPORTS_AFTERSHIP] = "yes"
     for path, tree in trees.items():
         imported[path] = index.imported(tree, path) if path not in imported else imported[path]
     _add_imported_modules(sources, imported, trees, rest)

@@ -24,7 +24,7 @@ from migrator.codemod.declared import DeclaredChangesFixer
 from migrator.codemod.edits import KeyAccess
 from migrator.codemod.findings import Report, with_todo
 from migrator.codemod.flow import Across, summarise
-from migrator.codemod.index import PROJECT_VERSIONS
+from migrator.codemod.index import IMPORTS_AFTERSHIP, PROJECT_VERSIONS
 from migrator.codemod.residual import Residue, residual_sites
 from migrator.codemod.ruleset import CodeRules, guide_ref
 from migrator.codemod.shapes import (
@@ -151,7 +151,7 @@ class MigrationTransformer(cst.CSTTransformer):
                 self._collect_constants(tracer)
                 # Code, not a comment, names AfterShip: a string of this module or a constant it
                 # imports. Only then is an untraced `x["data"]["tracking"]` taken for AfterShip's.
-                self.names_aftership = self.scanner.names_aftership or any(
+                self.names_aftership = self.scanner.names_aftership or IMPORTS_AFTERSHIP in self.constants or any(
                     "aftership" in value.lower() for value in self.constants.values())
             tracer.envelope_fallback = self.names_aftership
         summarise(scopes, tracers, self.across)
