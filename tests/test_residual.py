@@ -133,3 +133,13 @@ def test_positions_of_agrees_with_libcst_on_every_fixture():
             assert got[id(node)] == (full[node].start.line, full[node].start.column), (path, node)
             checked += 1
     assert checked > 1000
+
+
+def test_a_key_2025_01_keeps_with_another_type_is_reported_only_in_code_on_v4():
+    """`shipment_weight` is a number in v4 and an object in 2025-01: an untraced read of it in
+    v4 code is v4's (reported), in code already on 2025-01 it is 2025-01's (left alone)."""
+    read = 'def weight(t):\n    return t["shipment_weight"]\n'
+    assert [f.code for f in rewrite_code(HEAD + read).findings] == ["AS320"]
+    current = HEAD.replace("https://api.aftership.com/v4", "https://api.aftership.com/tracking/2025-01")
+    assert current != HEAD
+    assert rewrite_code(current + read).findings == []

@@ -373,6 +373,7 @@ class Residue:
     functions: tuple[int, ...]
     near: frozenset[int]
     ordinary_word: bool = False  # `count`, `page`...: reported only where AfterShip data is handled
+    retyped: bool = False  # a key 2025-01 keeps with another type: reported only in code on v4
 
 
 _STATEMENTS = (cst.SimpleStatementLine, cst.BaseCompoundStatement)
@@ -384,7 +385,7 @@ def residual_sites(module: cst.Module, rules: CodeRules, imported: Mapping[str, 
     talk to AfterShip's API (names its host or header, imports its SDK, or imports a constant
     another module of the run defines with them) and no AfterShip code imports it. The rewrite
     pass reports those it did not fix (MigrationTransformer._report_residues)."""
-    scanner = ResidualScanner(set(rules.residual_keys))
+    scanner = ResidualScanner(set(rules.residual_keys) | set(rules.retyped_keys))
     scanner.talks_to_api = any(_names_api(value) for value in imported.values())
     sites = scanner.scan(module, preorder)
     if not scanner.talks_to_api:
@@ -396,7 +397,8 @@ def residual_sites(module: cst.Module, rules: CodeRules, imported: Mapping[str, 
                  or (s.check == "tracking-envelope" and id(s.node) in scanner.enveloped)]
     found = []
     for site in sites:
-        rule = rules.residual_keys.get(site.check[4:]) if site.check.startswith("key:") \
+        key = site.check[4:] if site.check.startswith("key:") else None
+        rule = (rules.residual_keys.get(key) or rules.retyped_keys.get(key)) if key is not None \
             else rules.residual_checks.get(site.check)
         if rule is None or not rules.on(rule.code):
             continue
@@ -406,7 +408,8 @@ def residual_sites(module: cst.Module, rules: CodeRules, imported: Mapping[str, 
         functions = tuple(id(n) for n in around if isinstance(n, cst.FunctionDef))
         near = frozenset(id(n) for n in (*around, *iter_nodes(site.node)))
         ordinary = site.check.startswith("key:") and site.check[4:] in ORDINARY_WORDS and id(site.node) not in scanner.enveloped
-        found.append(Residue(site.node, rule, message, id(statement), functions, near, ordinary))
+        found.append(Residue(site.node, rule, message, id(statement), functions, near, ordinary,
+                             retyped=key in rules.retyped_keys))
     return found
 
 

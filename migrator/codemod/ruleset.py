@@ -29,6 +29,9 @@ class CodeRules:
     reshaped_values: dict[str, dict[str, Rule]] = field(default_factory=dict)
     # What is left of v4 after the rewrite (see residual.py): key -> rule, check name -> rule.
     residual_keys: dict[str, Rule] = field(default_factory=dict)
+    # Keys a rule consumes that 2025-01 keeps with another type (`shipment_weight`: a number in
+    # v4, an object in 2025-01): v4's only in code that talks to v4, reported there.
+    retyped_keys: dict[str, Rule] = field(default_factory=dict)
     residual_checks: dict[str, Rule] = field(default_factory=dict)
 
     @classmethod
@@ -49,8 +52,8 @@ class CodeRules:
             consumed = (change.old,) if isinstance(change, Rename) else change.fields if isinstance(change, Remove) \
                 else change.reads if isinstance(change, Reshape) and change.replaces_keys else ()
             for key in consumed:
-                if key not in defined and key not in rule.residual_skip:
-                    self.residual_keys.setdefault(key, rule)
+                if key not in rule.residual_skip:
+                    (self.retyped_keys if key in defined else self.residual_keys).setdefault(key, rule)
         for check in rule.residual:
             if check not in CHECKS or check in self.residual_checks:
                 raise ValueError(f"{rule.code}: residual check {check!r} is unknown or owned by another rule")
