@@ -233,6 +233,8 @@ class DetectSlugListFixer(Fixer):
         if parent is None or parent.kind != "request" or parent.scope != "detect-request":
             return updated
         as_list = self._slug_list(original, updated.value)
+        if as_list is None and not bodies.value_conforms(original.value, "slug", "detect-request", self.rule):
+            self.report(original, f"`slug` as set here may not be what 2025-01 takes: {self.rule.title}")
         return updated if as_list is None else updated.with_changes(value=as_list)
 
     def _slug_list(self, node, value):

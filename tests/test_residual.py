@@ -143,3 +143,14 @@ def test_a_key_2025_01_keeps_with_another_type_is_reported_only_in_code_on_v4():
     current = HEAD.replace("https://api.aftership.com/v4", "https://api.aftership.com/tracking/2025-01")
     assert current != HEAD
     assert rewrite_code(current + read).findings == []
+
+
+@pytest.mark.parametrize("fmt, reported", [("%Y%m%d", True), ("%Y-%m-%d", False)])
+def test_a_ship_date_set_key_by_key_is_checked_like_one_in_a_literal(fmt, reported):
+    """`body["tracking_ship_date"] = d.strftime(...)` on a create body: the format tells whether
+    the value is the YYYYMMDD 2025-01 refuses."""
+    source = HEAD + ('def create(n, d):\n    t = {"tracking_number": n}\n'
+                     f'    t["tracking_ship_date"] = d.strftime("{fmt}")\n'
+                     '    return requests.post(API + "/trackings", json={"tracking": t})\n')
+    codes = [f.code for f in rewrite_code(source).findings]
+    assert codes == (["AS308"] if reported else [])

@@ -12,6 +12,7 @@ Anything lossy (an event of the translation) or not literal enough leaves the bo
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any, Callable
 
 import libcst as cst
@@ -94,13 +95,27 @@ def value_conforms(value: cst.BaseExpression, key: str, scope: str, rule: Rule) 
 
     expressions: list = []
     try:
-        document = {key: _document(value, expressions, lambda t: "text")}
+        sample = _formatted_date(value)
+        document = {key: sample if sample is not None else _document(value, expressions, lambda t: "text")}
         if expressions and not rule.trusts_expressions:
             return False
         translation = translate(document, KINDS[scope])
     except (_NotLiteral, Unrecognised, Refused):
         return False
     return rule.code not in translation.applied and not any(e.rule == rule.code for e in translation.events)
+
+
+def _formatted_date(node: cst.BaseExpression) -> str | None:
+    """`x.strftime("%Y%m%d")` -> what it gives for one date ("20240102"): the format tells the
+    shape of the string whatever the date."""
+    if not (isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value == "strftime"
+            and len(node.args) == 1 and isinstance(node.args[0].value, cst.SimpleString)):
+        return None
+    fmt = string_value(node.args[0].value)
+    try:
+        return datetime(2024, 1, 2, 3, 4, 5).strftime(fmt) if fmt is not None else None
+    except ValueError:
+        return None
 
 
 def _document(node: cst.BaseExpression, expressions: list, wrap: Callable[[str], Any]) -> Any:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from migrator.catalogue import Fixer
+from migrator.catalogue import FIXERS, Fixer
 from migrator.codemod.bodies import KINDS as BODY_KINDS, laid_out_like, literal_items, translate_literal, value_conforms
 from migrator.codemod.edits import KeyAccess, code_of, with_text
 from migrator.codemod.ruleset import keys_of_2025_01
@@ -68,6 +68,12 @@ class DeclaredChangesFixer(Fixer):
             renamed = self._rename(original, scope, key)
             return access.with_key(renamed) if renamed is not None else access.updated
         if access.is_write:
+            reshaped = self.rules.reshaped_values.get(scope, {}).get(key)
+            # A rule with a fixer of its own (AS303 splits a detect slug) judges its own writes.
+            if reshaped is not None and reshaped.code not in FIXERS and access.assigned is not None \
+                    and not value_conforms(access.assigned, key, scope, reshaped):
+                self.file.report(original, reshaped, f"`{key}` as set here may not be what 2025-01 takes: "
+                                                     f"{reshaped.title}")
             self._report_write(original, scope, key)
             return access.updated
         read = self._read(original, scope, key, access.receiver, allow=not access.has_default)

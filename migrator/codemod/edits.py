@@ -47,6 +47,7 @@ class KeyAccess:
     scope: str | None  # the catalogue scope of `obj` (tracking, list-data, a request kind...)
     is_write: bool  # the target of an assignment, `+=` or `del`
     has_default: bool  # `.get(key, default)` with a default other than None
+    assigned: cst.BaseExpression | None = None  # `obj["key"] = <this>`
 
     @property
     def receiver(self) -> cst.BaseExpression:

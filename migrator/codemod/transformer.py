@@ -66,6 +66,7 @@ class MigrationTransformer(cst.CSTTransformer):
         self.tracers: list[Tracer] = []
         self.request_dicts: dict[int, tuple[str, str]] = {}  # id(Dict) -> (wrapped|request, scope)
         self.write_targets: set[int] = set()
+        self.assigned: dict[int, cst.BaseExpression] = {}  # id of an assignment target -> its value
         self.statements: list[list] = []  # per open statement: its findings
         self.inserts: dict[int, list[cst.BaseStatement]] = {}
         self.current_statement: list[cst.SimpleStatementLine] = []
@@ -405,6 +406,7 @@ class MigrationTransformer(cst.CSTTransformer):
 
     def visit_Assign(self, node: cst.Assign) -> None:
         self.write_targets.update(id(t.target) for t in node.targets)
+        self.assigned.update((id(t.target), node.value) for t in node.targets)
 
     def leave_Assign(self, original: cst.Assign, updated: cst.Assign) -> cst.Assign:
         return self._leave("leave_Assign", original, updated)
@@ -473,7 +475,7 @@ class MigrationTransformer(cst.CSTTransformer):
         if parent is None:
             return updated
         access = KeyAccess(original, updated, key, parent, _scope(parent), id(original) in self.write_targets,
-                           has_default)
+                           has_default, self.assigned.get(id(original)))
         for hook in self._hooks("leave_access"):
             result = hook(access)
             if result is not updated:
