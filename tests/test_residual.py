@@ -154,3 +154,11 @@ def test_a_ship_date_set_key_by_key_is_checked_like_one_in_a_literal(fmt, report
                      '    return requests.post(API + "/trackings", json={"tracking": t})\n')
     codes = [f.code for f in rewrite_code(source).findings]
     assert codes == (["AS308"] if reported else [])
+
+
+def test_a_model_field_named_after_a_v4_key_is_reported():
+    """A pydantic model, dataclass or TypedDict filled from AfterShip data by field name."""
+    source = HEAD + ("from pydantic import BaseModel\n\n\nclass Tracking(BaseModel):\n"
+                     "    tracking_number: str\n    origin_country_iso3: str = ''\n    count: int = 0\n\n\n"
+                     "def load(tid):\n    return Tracking(**requests.get(f'{API}/trackings/{tid}').json()['data']['tracking'])\n")
+    assert [(f.line, f.code) for f in rewrite_code(source).findings] == [(8, "AS311")]

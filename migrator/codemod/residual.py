@@ -76,8 +76,9 @@ _ENDPOINT_CHECKS = {"slug-number": "endpoint:slug-number", "last-checkpoint": "e
 class ResidualScanner:
     """Collects the `Site`s of one module; `keys` are the residual keys of the catalogue."""
 
-    def __init__(self, keys: frozenset[str] | set[str]) -> None:
+    def __init__(self, keys: frozenset[str] | set[str], retyped: frozenset[str] | set[str] = frozenset()) -> None:
         self.keys = keys
+        self.retyped = retyped  # keys 2025-01 keeps with another type (ruleset.CodeRules.retyped_keys)
         self.sites: list[Site] = []
         # The module names api.aftership.com or its header, or imports an AfterShip SDK.
         self.talks_to_api = False
@@ -107,6 +108,7 @@ class ResidualScanner:
             cst.Comparison: self._comparison,
             cst.DictElement: self._dict_element,
             cst.Assign: self._assign,
+            cst.AnnAssign: self._annassign,
             cst.AugAssign: self._augassign,
             cst.Del: self._del,
             cst.Import: self._import,
@@ -233,7 +235,24 @@ class ResidualScanner:
             self._string_expression(node)
 
     # Statements: writes and slug constants ---------------------------------------------------------
+    def _class_field(self, node: cst.AnnAssign | cst.Assign, name: cst.BaseExpression) -> None:
+        """`origin_country_iso3: str` (or `= Field(...)`) in a class body: a model, dataclass or
+        TypedDict field named after a v4 key, filled from AfterShip data by name."""
+        statement = self.parents.get(id(node))
+        block = self.parents.get(id(statement)) if statement is not None else None
+        owner = self.parents.get(id(block)) if block is not None else None
+        # A key 2025-01 keeps (retyped) names a 2025-01 model's field just as well: not counted.
+        if isinstance(owner, cst.ClassDef) and isinstance(name, cst.Name) and name.value in self.keys \
+                and name.value not in ORDINARY_WORDS and name.value not in self.retyped:
+            self._add(name, "key:" + name.value, f"`{name.value}` is a field of class {owner.name.value}, "
+                                                 "named as in v4")
+
+    def _annassign(self, node: cst.AnnAssign) -> None:
+        self._class_field(node, node.target)
+
     def _assign(self, node: cst.Assign) -> None:
+        if len(node.targets) == 1:
+            self._class_field(node, node.targets[0].target)
         for target in node.targets:
             self._store(target.target)
             if "slug" in (dotted(target.target) or "").lower():  # DETECT_SLUGS = "ups,fedex"
@@ -385,7 +404,7 @@ def residual_sites(module: cst.Module, rules: CodeRules, imported: Mapping[str, 
     talk to AfterShip's API (names its host or header, imports its SDK, or imports a constant
     another module of the run defines with them) and no AfterShip code imports it. The rewrite
     pass reports those it did not fix (MigrationTransformer._report_residues)."""
-    scanner = ResidualScanner(set(rules.residual_keys) | set(rules.retyped_keys))
+    scanner = ResidualScanner(set(rules.residual_keys) | set(rules.retyped_keys), set(rules.retyped_keys))
     scanner.talks_to_api = any(_names_api(value) for value in imported.values())
     sites = scanner.scan(module, preorder)
     if not scanner.talks_to_api:
