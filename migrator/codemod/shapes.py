@@ -11,8 +11,11 @@ shapes has no shape.
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import re
+import warnings
+from functools import lru_cache
 from dataclasses import dataclass
 from typing import Mapping
 
@@ -144,16 +147,27 @@ def string_key(node: cst.BaseExpression) -> str | None:
 
 
 def string_value(node: cst.SimpleString) -> str | None:
-    """A SimpleString's value; `evaluated_value` compiles code, so plain literals are sliced."""
-    raw = node.value
-    prefix = len(node.prefix)
+    """A SimpleString's value (None for bytes). Every scan and fixer asks it of every literal:
+    answered from the literal's source text, remembered per text."""
+    return _literal_value(node.value)
+
+
+@lru_cache(maxsize=8192)
+def _literal_value(raw: str) -> str | None:
+    prefix = len(raw) - len(raw.lstrip("rRuUbBfF"))
     if "b" in raw[:prefix].lower():
         return None
-    quote = node.quote
-    body = raw[prefix + len(quote):-len(quote)]
-    if "\\" not in body:
-        return body
-    value = node.evaluated_value
+    body = raw[prefix:]
+    quote = body[:3] if body[:3] in ('"""', "\'\'\'") else body[:1]
+    text = body[len(quote):-len(quote)]
+    if "\\" not in text:
+        return text
+    try:
+        with warnings.catch_warnings():  # `"\d"`: an invalid escape warns (3.12: SyntaxWarning) but reads
+            warnings.simplefilter("ignore")
+            value = ast.literal_eval(raw)  # escapes as Python reads them (libcst's evaluated_value does too)
+    except (ValueError, SyntaxError, MemoryError):  # `"\N{NO SUCH NAME}"`: libcst parses it, Python does not
+        return None
     return value if isinstance(value, str) else None
 
 
