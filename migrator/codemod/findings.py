@@ -61,8 +61,9 @@ def with_todo(statement: Statement, said: Sequence[Said]) -> Statement:
 def printed_with_positions(module: cst.Module, nodes: Sequence[cst.CSTNode]) -> tuple[str, dict[int, tuple[int, int]]]:
     """The module's code as libcst prints it (`module.code`) and the (line, column) of each of
     `nodes`, by id, from one code generation. PositionProvider builds a range object for every
-    node of the file; here only the running line and column are kept, and where the wanted nodes
-    start. The rewrite needs the printed code anyway (it must equal the input)."""
+    node of the file; here the generation only notes at which token each wanted node starts, and
+    lines and columns are counted once at the end. The rewrite needs the printed code anyway (it
+    must equal the input)."""
     state = _StartRecorder(default_indent=module.default_indent, default_newline=module.default_newline,
                            wanted={id(node) for node in nodes})
     try:
@@ -72,7 +73,24 @@ def printed_with_positions(module: cst.Module, nodes: Sequence[cst.CSTNode]) -> 
 
         spans = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
         return module.code, {id(node): (spans[node].start.line, spans[node].start.column) for node in nodes}
-    return "".join(state.tokens), state.found
+    return "".join(state.tokens), _lines_and_columns(state.tokens, state.found)
+
+
+def _lines_and_columns(tokens: list[str], starts: dict[int, int]) -> dict[int, tuple[int, int]]:
+    """(line, column) of each token index in `starts`, counted as libcst counts: `\r\n`, `\r`
+    and `\n` each end a line."""
+    at: dict[int, tuple[int, int]] = {}
+    line, column, done = 1, 0, 0
+    for index in sorted(set(starts.values())):
+        chunk = "".join(tokens[done:index])
+        segments = _NEWLINE.split(chunk)
+        if len(segments) > 1:
+            line += len(segments) - 1
+            column = len(segments[-1])
+        else:
+            column += len(chunk)
+        at[index], done = (line, column), index
+    return {node: at[index] for node, index in starts.items()}
 
 
 _NEWLINE = re.compile(r"\r\n?|\n")
@@ -80,33 +98,17 @@ _NEWLINE = re.compile(r"\r\n?|\n")
 
 @dataclass
 class _StartRecorder(CodegenState):
-    """A libcst code generation state that also tracks the position, as libcst's position
-    providers do, and notes it where a wanted node starts: its syntactic start
-    (`record_syntactic_position`) wins over its start with leading whitespace (`before_codegen`)."""
+    """A libcst code generation state that notes the token at which each wanted node starts, as
+    libcst's position providers place it: its syntactic start (`record_syntactic_position`) wins
+    over its start with leading whitespace (`before_codegen`)."""
 
     wanted: set[int] = field(default_factory=set)
-    found: dict[int, tuple[int, int]] = field(default_factory=dict)
-    line: int = 1
-    column: int = 0
-    pending: dict[int, tuple[int, int]] = field(default_factory=dict)
-
-    def add_indent_tokens(self) -> None:
-        self.tokens.extend(self.indent_tokens)
-        for token in self.indent_tokens:
-            self.column += len(token)  # indentation holds no newline
-
-    def add_token(self, value: str) -> None:
-        self.tokens.append(value)
-        if "\n" in value or "\r" in value:
-            segments = _NEWLINE.split(value)
-            self.line += len(segments) - 1
-            self.column = len(segments[-1])
-        else:
-            self.column += len(value)
+    found: dict[int, int] = field(default_factory=dict)  # id of a node -> index of its first token
+    pending: dict[int, int] = field(default_factory=dict)
 
     def before_codegen(self, node: cst.CSTNode) -> None:
         if id(node) in self.wanted:
-            self.pending[id(node)] = (self.line, self.column)
+            self.pending[id(node)] = len(self.tokens)
 
     def after_codegen(self, node: cst.CSTNode) -> None:
         start = self.pending.pop(id(node), None)
@@ -119,7 +121,7 @@ class _StartRecorder(CodegenState):
             return nullcontext()
         if start_node is not None:  # an indented block starts where its first statement does
             return self._start_of(node, start_node)
-        self.found[id(node)] = (self.line, self.column)
+        self.found[id(node)] = len(self.tokens)
         return nullcontext()
 
     @contextmanager
