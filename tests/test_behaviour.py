@@ -54,8 +54,9 @@ def _explain(outcome: harness.Outcome, mode: str, why: str) -> str:
 
 
 @pytest.mark.parametrize("client", CLIENTS, ids=[c.name for c in CLIENTS])
-def test_no_silent_difference(client: Path, outcomes):
+def test_no_silent_difference(client: Path, outcomes, behaviour_equivalent):
     outcome = outcomes[client.name].result()
+    behaviour_equivalent[client.name] = {mode: outcome.equivalent(mode) for mode in harness.MODES}
     before = outcome.before
     assert before.returncode == 0, (
         f"broken fixture: the v4 program exits {before.returncode} against the fake\n"
