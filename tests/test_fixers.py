@@ -80,9 +80,10 @@ def test_the_translator_does_not_load_libcst(tmp_path):
     probe = ("import sys, types\nfrom migrator.cli import main\n"
              "try:\n    main(['translate', '-q', sys.argv[1], '-o', sys.argv[2]])\nexcept SystemExit:\n    pass\n"
              "m = sys.modules.get('libcst')\nprint(m is not None and type(m) is types.ModuleType)\n")
+    # Run outside the checkout, so `migrator` is the installed package (with its rules).
     done = subprocess.run([sys.executable, "-c", probe, str(source), str(tmp_path / "out.json")],
-                          capture_output=True, text=True, timeout=60)
-    assert done.stdout.strip().splitlines()[-1] == "False", done.stdout + done.stderr
+                          capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    assert done.stdout.strip().splitlines()[-1:] == ["False"], done.stdout + done.stderr
     assert '"origin_country_region"' in (tmp_path / "out.json").read_text()
 
 
