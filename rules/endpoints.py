@@ -5,10 +5,7 @@ from migrator.lazy import lazy_module
 
 cst = lazy_module("libcst")
 edits = lazy_module("migrator.codemod.edits")
-flow = lazy_module("migrator.codemod.flow")
-pieces = lazy_module("migrator.codemod.pieces")
-shapes = lazy_module("migrator.codemod.shapes")
-urls = lazy_module("migrator.codemod.urls")
+lookups = lazy_module("migrator.codemod.lookups")
 
 SLUG_NUMBER_ENDPOINTS = Rule(
     code="AS201",
@@ -51,9 +48,6 @@ an id of None, so the call answers 404 exactly as the v4 call did.
 )
 
 
-_KEPT_ARGUMENTS = ("headers", "auth", "timeout")  # what the lookup sends as the call did
-
-
 @fixes(SLUG_NUMBER_ENDPOINTS)
 class SlugNumberFixer(Fixer):
     """The id lookup inserted before a call to /trackings/{slug}/{number}, in the call's own HTTP
@@ -83,18 +77,18 @@ class SlugNumberFixer(Fixer):
         if call is None:
             return updated
         anchor = self.file.open_statements[-1] if self.file.open_statements else None
-        kept = [a for a in call.args if a.keyword is not None and a.keyword.value in _KEPT_ARGUMENTS]
+        kept = [a for a in call.args if a.keyword is not None and a.keyword.value in lookups.KEPT_ARGUMENTS]
         if (self.file.nested_expression_scopes or not isinstance(anchor, cst.SimpleStatementLine)
                 or id(call) in self.file.awaited
                 or any("ftership" in edits.code_of(a) for a in kept)):  # a literal header would stay v4's
             return updated
         variable, temporary = self.file.fresh_name("tracking_id"), self.file.fresh_name("lookup")
-        split = self._split(updated.value, variable)
+        split = lookups.split_by_id(self.file, updated.value, variable)
         if split is None or not self.fix(original.value):
             return updated
         list_url, slug, number, new_url = split
         extra = "".join(", " + edits.code_of(a).strip().rstrip(",") for a in kept)
-        get = f"{edits.code_of(call.func.value)}.get({list_url}, params={_query(slug, number)}{extra})"
+        get = f"{edits.code_of(call.func.value)}.get({list_url}, params={lookups.query(slug, number)}{extra})"
         self.file.insert_before(anchor, edits.checked_lookup(variable, temporary, get))
         self.looked_up.add(id(call))
         return updated.with_changes(value=new_url)
@@ -113,118 +107,11 @@ class SlugNumberFixer(Fixer):
         return updated
 
     def _lookup(self, original, updated):
-        """(where to insert, the lookup's source, the call sent to /trackings/{id}, modules the
-        lookup imports); None where an inserted statement would be wrong or unclear: a call
-        inside a comprehension or lambda (its names do not exist outside), or a URL whose slug
-        and number cannot be told apart."""
-        walk = self.file
-        if walk.nested_expression_scopes or len(walk.tracers) < 2:
-            return None
-        anchor = walk.anchor()
-        url_index = walk.url_index(original)
-        if anchor is None or url_index is None:
-            return None
-        variable, temporary = walk.fresh_name("tracking_id"), walk.fresh_name("lookup")
-        split = self._split(updated.args[url_index].value, variable)
-        if split is None:
-            return None
-        list_url, slug, number, new_url = split
-        params = _query(slug, number)
-        kept = "".join(", " + edits.code_of(a).strip().rstrip(",") for a in updated.args
-                       if a.keyword is not None and a.keyword.value in _KEPT_ARGUMENTS)
-        func = updated.func
-        name = shapes.dotted(func) or ""
-        imports: tuple[str, ...] = ()
-        if name.split(".")[-1] in ("Request", "urlopen"):
-            prefix = name[: -len(name.split(".")[-1])]
-            request = f"{prefix}Request({list_url} + \"?\" + urllib.parse.urlencode({params}){kept})"
-            # urlopen raises HTTPError for an error status by itself.
-            source = f"with {prefix}urlopen({request}) as {temporary}:\n    " + edits.first_id(
-                variable, f'json.load({temporary})["data"]["trackings"]')
-            imports = ("urllib.parse", "json")
-        elif isinstance(func, cst.Attribute) and func.attr.value in ("get", "put", "delete", "post", "patch"):
-            get = f"{edits.code_of(func.value)}.get({list_url}, params={params}{kept})"
-            check = f"{temporary}.raise_for_status()\n"
-            if isinstance(anchor, cst.With):
-                awaited = "await " if anchor.asynchronous else ""
-                source = (f"{'async ' if anchor.asynchronous else ''}with {get} as {temporary}:\n    {check}    "
-                          + edits.first_id(variable, f'({awaited}{temporary}.json())["data"]["trackings"]'))
-            elif id(original) in walk.awaited:
-                # httpx answers .json() at once; aiohttp needs it awaited (seen in this function).
-                body = f"(await {temporary}.json())" if walk.tracer.awaits_json else f"{temporary}.json()"
-                source = f"{temporary} = await {get}\n{check}" + edits.first_id(variable, f'{body}["data"]["trackings"]')
-            else:
-                source = edits.checked_lookup(variable, temporary, get)
-        else:
-            return None
-        args = list(updated.args)
-        args[url_index] = args[url_index].with_changes(value=new_url)
-        return anchor, source, updated.with_changes(args=args), imports
+        return lookups.id_lookup(self.file, original, updated)
 
     def _wrapped_lookup(self, original, updated):
-        """For a call through a request wrapper (`self._request("GET", path)`): the same wrapper
-        asked for `trackings?slug=...&tracking_numbers=...`, its answer read as the wrapper returns
-        it (response, body, data or the list), the call sent to {id}."""
-        walk = self.file
-        summaries = walk.tracer.summaries
-        wrapper = summaries.wrapper(original.func)
-        anchor = walk.anchor()
-        if walk.nested_expression_scopes or not isinstance(anchor, cst.SimpleStatementLine):
-            return None
-        positions = flow.bound_positions(original, wrapper.scope)
-        if wrapper.path is None or wrapper.path not in positions or (
-                wrapper.body_param in positions and positions[wrapper.body_param] != len(original.args) - 1):
-            return None
-        variable = walk.fresh_name("tracking_id")
-        split = self._split(updated.args[positions[wrapper.path]].value, variable)
-        if split is None:
-            return None
-        list_url, slug, number, new_url = split
-        encoded = f"urllib.parse.urlencode({_query(slug, number)})"
-        plain = list_url[:1] in "\"'"  # a plain literal takes the `?` inside its quotes
-        query = f"{list_url[:-1]}?{list_url[-1]} + {encoded}" if plain else f'{list_url} + "?" + {encoded}'
-        args = list(updated.args)
-        args[positions[wrapper.path]] = args[positions[wrapper.path]].with_changes(value=cst.parse_expression(query))
-        if wrapper.method_param in positions:
-            index = positions[wrapper.method_param]
-            args[index] = args[index].with_changes(value=cst.SimpleString('"GET"'))
-        if wrapper.body_param in positions:
-            args = args[:-1]
-            args[-1] = args[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
-        lookup = updated.with_changes(args=args)
-        returned = summaries.returned_by_request(walk.tracer, lookup)
-        reach = {"response": '.json()["data"]["trackings"]', "body": '["data"]["trackings"]',
-                 "data": '["trackings"]', "list": ""}.get(returned.kind if returned else "")
-        if reach is None:
-            return None
-        call = f"(await {edits.code_of(lookup)})" if id(original) in walk.awaited else edits.code_of(lookup)
-        args = list(updated.args)
-        args[positions[wrapper.path]] = args[positions[wrapper.path]].with_changes(value=new_url)
-        return anchor, edits.first_id(variable, f"{call}{reach}"), updated.with_changes(args=args), ("urllib.parse",)
+        return lookups.wrapped_id_lookup(self.file, original, updated)
 
-    def _split(self, url, variable: str):
-        """(list URL source, slug, number, new URL) for a URL written as an f-string or built with
-        +, % or .format (or a relative path handed to a request wrapper); the new URL is one f-string."""
-        found = pieces.pieces(url)
-        split = pieces.split_slug_number(found) if found and not self.file.f_string_quotes else None
-        if split is None:
-            return None
-        head, slug, number, tail = split
-        reached = "".join(p if isinstance(p, str) else self.file.tracer.template_of(p) or "{}" for p in head)
-        if not (reached.endswith("/trackings/") or reached == "trackings/"):
-            return None
-        # Text taken from a binding the walk has not rewritten yet: its v4 base is rewritten here.
-        head = [urls.rewrite_base(p) if isinstance(p, str) else p for p in head]
-        list_url = pieces.f_string(head[:-1] + ([head[-1][:-1]] if head[-1][:-1] else []), edits.code_of)
-        new_url = pieces.f_string([*head, cst.Name(variable), *tail], edits.code_of)
-        if list_url is None or new_url is None:
-            return None
-        return list_url, slug, number, cst.parse_expression(new_url)
-
-
-def _query(slug, number) -> str:
-    """The lookup's query parameters as a dict literal's source."""
-    return f'{{"slug": {edits.code_of(slug)}, "tracking_numbers": {edits.code_of(number)}}}'
 
 LAST_CHECKPOINT = Rule(
     code="AS202",
