@@ -126,8 +126,9 @@ Use GET /trackings/{id} and read the last element of `checkpoints` instead.
 In code, /last_checkpoint/{id} becomes /trackings/{id} with --unsafe-fixes (the response shape
 changes: `data.checkpoint` becomes `data.checkpoints[-1]`, wherever the data is read: in the
 function that calls, or in a helper handed the data when every call of the module changes).
-A call or read that cannot change is reported, each at its line; the slug/number form is
-reported. Stored last_checkpoint bodies have no 2025-01 counterpart
+The slug/number form gets the AS201 id lookup first (one more request), then the same
+/trackings/{id}. A tracking with no checkpoint answered `checkpoint: {}` in v4; `checkpoints[-1]`
+raises there (unsafe). A call or read that cannot change is reported, each at its line. Stored last_checkpoint bodies have no 2025-01 counterpart
 and are refused: re-fetch the tracking instead.
 """,
     examples=(
@@ -147,6 +148,17 @@ and are refused: re-fetch the tracking instead.
             after='import requests\n\ndef last(tid):\n'
                   '    body = requests.get(f"https://api.aftership.com/tracking/2025-01/trackings/{tid}", headers=H).json()\n'
                   '    return body["data"]["checkpoints"][-1]\n',
+            unsafe_fixes=True,
+        ),
+        CodeExample(
+            before='import requests\n\ndef last(slug, number):\n'
+                   '    return requests.get(f"https://api.aftership.com/v4/last_checkpoint/{slug}/{number}").json()["data"]["checkpoint"]\n',
+            after='import requests\n\ndef last(slug, number):\n'
+                  '    lookup = requests.get("https://api.aftership.com/tracking/2025-01/trackings", '
+                  'params={"slug": slug, "tracking_numbers": number})\n'
+                  '    lookup.raise_for_status()\n'
+                  '    tracking_id = next((item["id"] for item in lookup.json()["data"]["trackings"]), None)\n'
+                  '    return requests.get(f"https://api.aftership.com/tracking/2025-01/trackings/{tracking_id}").json()["data"]["checkpoints"][-1]\n',
             unsafe_fixes=True,
         ),
         CodeExample(  # the data handed to a helper: its read changes with the call
@@ -181,22 +193,30 @@ and are refused: re-fetch the tracking instead.
 
 @fixes(LAST_CHECKPOINT)
 class LastCheckpointFixer(Fixer):
-    """/last_checkpoint/{id} -> /trackings/{id}, and `data["checkpoint"]` reads -> the last of
-    `data["checkpoints"]`. The calls of a function change together, and only if each has an
-    f-string URL; a read follows the calls of its own function, or, in a function that makes
-    none (the data came through a return or a parameter), every call of the module. A call or
-    read that does not change is reported. The slug/number form is reported."""
+    """/last_checkpoint/{id} -> /trackings/{id}; /last_checkpoint/{slug}/{number} -> the AS201 id
+    lookup, then /trackings/{id}; and `data["checkpoint"]` reads -> the last of
+    `data["checkpoints"]`. The calls of a function change together, and only if each has a URL
+    that can change (an f-string for an id; slug and number told apart); a read follows the
+    calls of its own function, or, in a function that makes none (the data came through a
+    return or a parameter), every call of the module. A call or read that does not change is
+    reported."""
+
+    ENDPOINTS = ("last-checkpoint", "last-checkpoint-slug-number")
 
     def __init__(self, file) -> None:
         super().__init__(file)
         self.function_rewrites: dict[int, bool] = {}  # id of a tracer making calls -> all rewritable
 
     def plan_request(self, tracer, call, shape) -> None:
-        if shape.endpoint != "last-checkpoint":
+        if shape.endpoint not in self.ENDPOINTS:
             return
         url, _ = tracer.call_url(call)
-        ok = (any(a.value is url for a in call.args) and isinstance(url, cst.FormattedString)
-              and self.file.rules.may_fix(self.rule) and self.file.allowed(self.rule.code, call))
+        direct = any(a.value is url for a in call.args)
+        if shape.endpoint == "last-checkpoint":
+            changes = direct and isinstance(url, cst.FormattedString)
+        else:  # the lookup takes the call's own URL expression apart, or the wrapper's path argument
+            changes = (direct or tracer.wraps_request(call)) and not isinstance(url, cst.Name)
+        ok = changes and self.file.rules.may_fix(self.rule) and self.file.allowed(self.rule.code, call)
         self.function_rewrites[id(tracer)] = self.function_rewrites.get(id(tracer), True) and ok
 
     def _rewrites(self) -> bool:
@@ -207,11 +227,10 @@ class LastCheckpointFixer(Fixer):
         return bool(self.function_rewrites) and all(self.function_rewrites.values())
 
     def leave_request(self, original, updated, shape):
+        if shape.endpoint not in self.ENDPOINTS:
+            return updated
         if shape.endpoint == "last-checkpoint-slug-number":
-            self.report(original)
-            return updated
-        if shape.endpoint != "last-checkpoint":
-            return updated
+            return self._by_slug_and_number(original, updated)
         if not self._rewrites():
             self.report(original, f"{self.rule.title} (rewritten with --unsafe-fixes when every /last_checkpoint "
                                   "call of the function has an f-string URL argument)")
@@ -225,9 +244,21 @@ class LastCheckpointFixer(Fixer):
         args[url_index] = args[url_index].with_changes(value=url.with_changes(parts=parts))
         return updated.with_changes(args=args)
 
+    def _by_slug_and_number(self, original, updated):
+        build = lookups.wrapped_id_lookup if self.file.tracer.wraps_request(original) else lookups.id_lookup
+        lookup = build(self.file, original, updated, "last_checkpoint") if self._rewrites() else None
+        if lookup is None:
+            self.report(original, f"{self.rule.title}: look the id up with GET /trackings?slug=...&tracking_numbers=... "
+                                  "(rewritten with --unsafe-fixes where the URL's slug and number can be told apart)")
+            return updated
+        self.fix(original)
+        anchor, source, call, imports = lookup
+        self.file.insert_before(anchor, source, imports)
+        return call
+
     def leave_access(self, access):
         parent = access.parent
-        if not (access.key == "checkpoint" and parent.kind == "data" and parent.endpoint == "last-checkpoint"):
+        if not (access.key == "checkpoint" and parent.kind == "data" and parent.endpoint in self.ENDPOINTS):
             return access.updated
         key = self.file.fit_quotes('"checkpoints"')
         if not self._rewrites() or key is None or not isinstance(access.original, cst.Subscript) or access.is_write:

@@ -184,21 +184,3 @@ def sdk_problems(kind: str, document: Any) -> list[str]:
     return problems
 
 
-
-# Behaviour harness (tests/test_behaviour.py): per client and rewrite mode, whether the rewritten
-# program's output is the same as the v4 program's. The share is printed after the run.
-BEHAVIOUR_EQUIVALENT: dict[str, dict[str, bool]] = {}
-
-
-@pytest.fixture(scope="session")
-def behaviour_equivalent() -> dict[str, dict[str, bool]]:
-    return BEHAVIOUR_EQUIVALENT
-
-
-def pytest_terminal_summary(terminalreporter) -> None:
-    if not BEHAVIOUR_EQUIVALENT:
-        return
-    total = len(BEHAVIOUR_EQUIVALENT)
-    shares = ", ".join(f"{sum(modes.get(mode, False) for modes in BEHAVIOUR_EQUIVALENT.values())}/{total} "
-                       f"after the {mode} rewrite" for mode in ("safe", "unsafe"))
-    terminalreporter.write_line(f"behaviour: client programs fully equivalent: {shares}")
