@@ -72,3 +72,17 @@ def test_a_module_importing_aftership_code_reads_its_envelope_and_field_names(tm
     text, findings = run(tmp_path, {"client.py": fetching, "report.py": report})["report.py"]
     assert 't = body["data"]\n' in text and 't["destination_country_region"]' in text
     assert findings == [(10, "AS311")]  # `count` is an ordinary word in a module that does not call AfterShip
+
+
+def test_a_request_wrapper_named_like_an_http_method_is_still_a_wrapper(tmp_path):
+    """`def get(path): return requests.get(BASE + path, ...)`: a call `get("/trackings/...")` is
+    the wrapper's request, not an HTTP call of its own to a relative URL."""
+    client = ('import requests\n\nBASE = "https://api.aftership.com/v4"\n\n\n'
+              'def get(path):\n    return requests.get(BASE + path).json()["data"]\n\n\n'
+              'def journey(slug, number):\n    return get("/trackings/%s/%s" % (slug, number))["tracking"]["tag"]\n')
+    (tmp_path / "client.py").write_text(client)
+    sources, imported, _ = select_candidates([tmp_path / "client.py"])
+    [report] = rewrite_files(sources, imported, Settings(unsafe_fixes=True))
+    text = report.new_source.decode()
+    assert 'get(f"/trackings/{tracking_id}")["tag"]' in text and "tracking_numbers" in text
+    assert report.findings == []

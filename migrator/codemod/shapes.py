@@ -685,13 +685,12 @@ class Tracer:
 
     def _http_call(self, call: cst.Call) -> tuple[Shape | None, str]:
         url, method = self.call_url(call)
-        if url is None:
-            wrapped = self.summaries.request(self, call) if self.summaries is not None else None
-            return wrapped if wrapped is not None else (None, "")
-        template = self.full_template(call, url)
-        if template is None or not urls.is_aftership_url(template):
-            return None, ""
-        return Shape("response", urls.endpoint_of(template), method), template
+        template = self.full_template(call, url) if url is not None else None
+        if template is not None and urls.is_aftership_url(template):
+            return Shape("response", urls.endpoint_of(template), method), template
+        # A module's own request wrapper, even one named like an HTTP method (`get(path)`).
+        wrapped = self.summaries.request(self, call) if self.summaries is not None else None
+        return wrapped if wrapped is not None else (None, "")
 
     def full_template(self, call: cst.Call, url: cst.BaseExpression) -> str | None:
         """The template of a call's URL, with the base URL of the client it is called on."""
