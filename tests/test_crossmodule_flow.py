@@ -86,3 +86,21 @@ def test_a_request_wrapper_named_like_an_http_method_is_still_a_wrapper(tmp_path
     text = report.new_source.decode()
     assert 'get(f"/trackings/{tracking_id}")["tag"]' in text and "tracking_numbers" in text
     assert report.findings == []
+
+
+CLIENT_CLASS = ('import requests\n\n\nclass Shop:\n'
+                '    BASE = "https://api.aftership.com/v4"\n\n'
+                '    def fetch_one(self, tid):\n'
+                '        return requests.get(f"{self.BASE}/trackings/{tid}").json()["data"]["tracking"]\n\n\n'
+                'class Store:\n    def load(self, key):\n        return {"origin_country_iso3": key}\n\n\n')
+
+
+def test_a_method_called_on_an_instance_of_a_module_class_is_resolved(tmp_path):
+    """`shop = Shop(); shop.fetch_one(tid)` returns what `Shop.fetch_one` returns; a name bound
+    to an instance of another class (or to anything else) borrows nothing."""
+    main = CLIENT_CLASS + ('def show(tid):\n    shop = Shop()\n    return shop.fetch_one(tid)["destination_country_iso3"]\n\n\n'
+                           'def own(key):\n    store = Store()\n    return store.fetch_one(key)["origin_country_iso3"]\n')
+    text, findings = run(tmp_path, {"main.py": main})["main.py"]
+    assert 'shop.fetch_one(tid)["destination_country_region"]' in text
+    assert 'store.fetch_one(key)["origin_country_iso3"]' in text  # Store has no fetch_one of Shop's
+    assert (23, "AS311") in findings  # an AfterShip field name in an AfterShip file is still reported

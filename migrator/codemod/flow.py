@@ -59,15 +59,31 @@ class Summaries:
         self.functions: dict[str, list[Scope]] = {}
         self.wrappers: dict[str, Wrapper] = {}
         self.tracers: dict[int, Tracer] = {}
+        self.methods: dict[str, set[str]] = {}  # class the module defines at its top level -> its methods
         self._busy: set[int] = set()
 
-    def wrapper(self, func: cst.BaseExpression) -> Wrapper | None:
-        key = _key(func)
+    def key(self, func: cst.BaseExpression, tracer: Tracer | None = None) -> str | None:
+        """`name` for a function; `.name` for a method called on self/cls, or, seen from
+        `tracer`, on a name bound only to instances of a class of this module
+        (`client = AfterShipClient(...)`). A method called on any other object is not resolved:
+        `db.fetch_one(...)` must not borrow `Shop.fetch_one`'s shape."""
+        if isinstance(func, cst.Name):
+            return func.value
+        if not isinstance(func, cst.Attribute) or not isinstance(func.value, cst.Name):
+            return None
+        if func.value.value in ("self", "cls"):
+            return "." + func.attr.value
+        if tracer is not None and func.attr.value in self.methods.get(tracer.instance_class(func.value.value), ()):
+            return "." + func.attr.value
+        return None
+
+    def wrapper(self, func: cst.BaseExpression, tracer: Tracer | None = None) -> Wrapper | None:
+        key = self.key(func, tracer)
         return self.wrappers.get(key) if key else None
 
     def request(self, tracer: Tracer, call: cst.Call) -> tuple[Shape, str] | None:
         """The AfterShip request a call of a wrapper sends: (response shape, URL template)."""
-        wrapper = self.wrapper(call.func)
+        wrapper = self.wrapper(call.func, tracer)
         if wrapper is None:
             return None
         args = bind(call, wrapper.scope)
@@ -81,9 +97,9 @@ class Summaries:
             method = (string_key(args[wrapper.method_param]) or "").lower() or None
         return Shape("response", urls.endpoint_of(template), method), template
 
-    def body(self, call: cst.Call) -> cst.BaseExpression | None:
+    def body(self, call: cst.Call, tracer: Tracer | None = None) -> cst.BaseExpression | None:
         """The body a call of a wrapper passes it."""
-        wrapper = self.wrapper(call.func)
+        wrapper = self.wrapper(call.func, tracer)
         if wrapper is None or wrapper.body_param is None:
             return None
         return bind(call, wrapper.scope).get(wrapper.body_param)
@@ -91,7 +107,7 @@ class Summaries:
     def returned_by_request(self, tracer: Tracer, call: cst.Call) -> Shape | None:
         """What a wrapper returns for this call: its return expressions read with the call's
         request in place of the wrapper's own."""
-        wrapper = self.wrapper(call.func)
+        wrapper = self.wrapper(call.func, tracer)
         if wrapper is None or id(call) in self._busy:
             return None
         site = self.request(tracer, call)
@@ -110,25 +126,15 @@ class Summaries:
                 inner._http[id(wrapper.call)] = saved
         return shapes.pop() if len(shapes) == 1 else None
 
-    def returned(self, func: cst.BaseExpression) -> Shape | None:
-        key = _key(func)
+    def returned(self, func: cst.BaseExpression, tracer: Tracer | None = None) -> Shape | None:
+        key = self.key(func, tracer)
         found = self.returns.get(key) if key else None
         return found if found is not None else self.across.returns.get(dotted(func) or "")
 
-    def callee(self, func: cst.BaseExpression) -> Scope | None:
-        key = _key(func)
+    def callee(self, func: cst.BaseExpression, tracer: Tracer | None = None) -> Scope | None:
+        key = self.key(func, tracer)
         found = self.functions.get(key, []) if key else []
         return found[0] if len(found) == 1 else None  # two definitions of one name: unknown
-
-
-def _key(func: cst.BaseExpression) -> str | None:
-    """`name` for a function, `.name` for a method called on self/cls. A method called on another
-    object is not resolved: `db.fetch_one(...)` must not borrow `Shop.fetch_one`'s shape."""
-    if isinstance(func, cst.Name):
-        return func.value
-    if isinstance(func, cst.Attribute) and is_name(func.value, "self", "cls"):
-        return "." + func.attr.value
-    return None
 
 
 def summarise(scopes: Iterable[Scope], tracers: dict[int, Tracer], across: Across | None = None) -> Summaries:
@@ -141,6 +147,10 @@ def summarise(scopes: Iterable[Scope], tracers: dict[int, Tracer], across: Acros
         method = bool(scope.params) and scope.params[0] in ("self", "cls")
         summaries.functions.setdefault(("." if method else "") + scope.node.name.value, []).append(scope)
     summaries.tracers = tracers
+    summaries.methods = {statement.name.value: {item.name.value for item in statement.body.body
+                                                if isinstance(item, cst.FunctionDef)}
+                         for scope in scopes if isinstance(scope.node, cst.Module)
+                         for statement in scope.node.body if isinstance(statement, cst.ClassDef)}
     for tracer in tracers.values():
         tracer.summaries = summaries
     if not summaries.functions:
@@ -230,7 +240,7 @@ def _local_calls(scopes: list[Scope], summaries: Summaries, tracers: dict[int, T
     for scope in scopes:
         tracer = tracers[id(scope.node)]
         for call in scope.calls:
-            callee = summaries.callee(call.func)
+            callee = summaries.callee(call.func, tracer)
             if callee is not None:
                 yield tracer, call, callee
 

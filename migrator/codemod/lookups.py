@@ -74,7 +74,7 @@ def wrapped_id_lookup(walk, original: cst.Call, updated: cst.Call, collection: s
     asked for `trackings?slug=...&tracking_numbers=...`, its answer read as the wrapper returns
     it (response, body, data or the list), the call sent to {id}."""
     summaries = walk.tracer.summaries
-    wrapper = summaries.wrapper(original.func)
+    wrapper = summaries.wrapper(original.func, walk.tracer)
     anchor = walk.anchor()
     if walk.nested_expression_scopes or not isinstance(anchor, cst.SimpleStatementLine):
         return None

@@ -625,7 +625,7 @@ class Tracer:
         if response is not None:
             return response
         if self.summaries is not None:
-            returned = self.summaries.returned(call.func)
+            returned = self.summaries.returned(call.func, self)
             if returned is not None:
                 return returned
         func = call.func
@@ -701,6 +701,17 @@ class Tracer:
                 template = base.rstrip("/") + "/" + template.lstrip("/")
         return template
 
+    def instance_class(self, name: str) -> str | None:
+        """The class every binding of `name` (here, or where it is bound) makes an instance of:
+        `client = AfterShipClient(...)` -> "AfterShipClient"; None when any binding is something else."""
+        tracer: Tracer | None = self
+        while tracer is not None and name not in tracer.bindings.values:
+            tracer = tracer.outer
+        bound = tracer.bindings.values.get(name, ()) if tracer is not None else ()
+        classes = {value.func.value if how == "value" and isinstance(value, cst.Call) and isinstance(value.func, cst.Name)
+                   else None for how, value in bound}
+        return classes.pop() if len(classes) == 1 else None
+
     def holds_text(self, name: cst.Name) -> bool:
         """Whether `name` holds a string wherever it comes from (a string-building expression, or
         a parameter every caller gives one and the function never rebinds to anything else)."""
@@ -736,7 +747,7 @@ class Tracer:
 
     def wraps_request(self, call: cst.Call) -> bool:
         """Whether `call` goes through a local request wrapper (`self._request("GET", path)`)."""
-        return self.summaries is not None and self.summaries.wrapper(call.func) is not None
+        return self.summaries is not None and self.summaries.wrapper(call.func, self) is not None
 
     @staticmethod
     def method_argument(call: cst.Call) -> cst.BaseExpression | None:

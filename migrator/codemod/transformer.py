@@ -180,7 +180,7 @@ class MigrationTransformer(cst.CSTTransformer):
     def _calls_aftership_helper(self, tracer: Tracer, call: cst.Call) -> bool:
         """A call of a local function that calls AfterShip: what it hands back is AfterShip's,
         traced or not (so `data["count"]` after `data = fetch_page(...)` is v4's count)."""
-        callee = tracer.summaries.callee(call.func) if tracer.summaries is not None else None
+        callee = tracer.summaries.callee(call.func, tracer) if tracer.summaries is not None else None
         return callee is not None and tracer.summaries.tracers[id(callee.node)].calls_aftership
 
     def _versions(self) -> None:
@@ -229,7 +229,7 @@ class MigrationTransformer(cst.CSTTransformer):
             shape = tracer.http_call(call)
             tracer.calls_aftership |= shape is not None
             scope = request_scope(shape.endpoint, shape.method) if shape else None
-            body = (tracer.summaries.body(call) if tracer.wraps_request(call) else body_argument(call, tracer)) \
+            body = (tracer.summaries.body(call, tracer) if tracer.wraps_request(call) else body_argument(call, tracer)) \
                 if scope else None
             if body is not None:
                 self._register_body(tracer, body, scope)
@@ -251,7 +251,7 @@ class MigrationTransformer(cst.CSTTransformer):
         self._register_dict(tracer, body, "wrapped", scope)
 
     def _register_dict(self, tracer: Tracer, expr: cst.BaseExpression, how: str, scope: str) -> None:
-        callee = tracer.summaries.callee(expr.func) if isinstance(expr, cst.Call) and tracer.summaries else None
+        callee = tracer.summaries.callee(expr.func, tracer) if isinstance(expr, cst.Call) and tracer.summaries else None
         if callee is not None:  # json=build_body(order): the literals the helper returns
             for value in callee.returns:
                 self._register_dict(tracer.summaries.tracers[id(callee.node)], value, how, scope)
