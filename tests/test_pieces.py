@@ -81,3 +81,17 @@ def test_a_slug_parameter_without_a_default_is_not_split_when_a_caller_passes_a_
     result = rewrite_code(source, unsafe_fixes=True)
     assert ".split(" not in result.code
     assert (7, "AS303") in [(f.line, f.code) for f in result.findings]
+
+
+def test_two_lookups_before_one_statement_keep_their_own_ids():
+    """Both calls of one statement get a lookup inserted before it: each must keep its own id."""
+    source = ('import requests\nAPI = "https://api.aftership.com/v4"\n\n\ndef both(s1, a, s2, b):\n'
+              '    return (requests.get(f"{API}/trackings/{s1}/{a}").json(),\n'
+              '            requests.get(f"{API}/trackings/{s2}/{b}").json())\n')
+    code = rewrite_code(source, unsafe_fixes=True).code
+    assert '"slug": s1, "tracking_numbers": a' in code and '"slug": s2, "tracking_numbers": b' in code
+    assert 'trackings/{tracking_id}")' in code and 'trackings/{tracking_id_2}")' in code
+    order = [code.index('"slug": s1'), code.index("tracking_id = next("), code.index('"slug": s2'),
+             code.index("tracking_id_2 = next("), code.index('trackings/{tracking_id}")'),
+             code.index('trackings/{tracking_id_2}")')]
+    assert order == sorted(order)

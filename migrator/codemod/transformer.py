@@ -73,6 +73,7 @@ class MigrationTransformer(cst.CSTTransformer):
         self.open_statements: list[cst.CSTNode] = []  # simple and compound, innermost last
         self.in_with_item = 0  # inside `with <here> as x` of the innermost statement
         self.needed_imports: set[str] = set()  # modules an inserted lookup uses
+        self.names_given: dict[int, set[str]] = {}  # per tracer: the names fresh_name handed out
         self.awaited: set[int] = set()
         self.nested_expression_scopes = 0  # comprehensions and lambdas being visited
         self.f_string_quotes: list[str] = []  # the quotes of the f-strings being visited, innermost last
@@ -534,12 +535,15 @@ class MigrationTransformer(cst.CSTTransformer):
         self.needed_imports.update(imports)
 
     def fresh_name(self, base: str) -> str:
-        """`base`, or `base_2`, ... : a name no binding of the current scope uses."""
-        used = set(self.tracer.bindings.values)
+        """`base`, or `base_2`, ... : a name no binding of the current scope uses, nor any name
+        handed out in it before (two lookups before one statement must not share their id)."""
+        taken = self.names_given.setdefault(id(self.tracer), set())
+        used = set(self.tracer.bindings.values) | taken
         name, n = base, 1
         while name in used:
             n += 1
             name = f"{base}_{n}"
+        taken.add(name)
         return name
 
     def fit_quotes(self, source: str) -> str | None:
