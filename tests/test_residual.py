@@ -162,3 +162,9 @@ def test_a_model_field_named_after_a_v4_key_is_reported():
                      "    tracking_number: str\n    origin_country_iso3: str = ''\n    count: int = 0\n\n\n"
                      "def load(tid):\n    return Tracking(**requests.get(f'{API}/trackings/{tid}').json()['data']['tracking'])\n")
     assert [(f.line, f.code) for f in rewrite_code(source).findings] == [(8, "AS311")]
+
+
+def test_integer_subscripts_in_any_notation_are_read():
+    """`x[0xa0]`, `x[1_000]`, `x[-0o7]`: libcst keeps the literal's spelling."""
+    source = HEAD + 'x = {}\nx[0xa0] = x[1_000] = x[-0o7] = 1\n'
+    assert rewrite_code(source).findings == []

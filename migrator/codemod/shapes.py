@@ -180,10 +180,10 @@ def subscript_key(node: cst.Subscript) -> str | int | None:
     if key is not None:
         return key
     if isinstance(value, cst.Integer):
-        return int(value.value)
+        return int(value.value, 0)  # 0xa0, 1_000
     if isinstance(value, cst.UnaryOperation) and isinstance(value.operator, cst.Minus) and \
             isinstance(value.expression, cst.Integer):
-        return -int(value.expression.value)
+        return -int(value.expression.value, 0)
     return None
 
 
