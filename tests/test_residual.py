@@ -168,3 +168,10 @@ def test_integer_subscripts_in_any_notation_are_read():
     """`x[0xa0]`, `x[1_000]`, `x[-0o7]`: libcst keeps the literal's spelling."""
     source = HEAD + 'x = {}\nx[0xa0] = x[1_000] = x[-0o7] = 1\n'
     assert rewrite_code(source).findings == []
+
+
+def test_an_ordinary_word_at_the_top_level_counts_only_where_aftership_is_called_there():
+    own = HEAD + 'print({"name": "apple", "count": 1})\n'
+    theirs = HEAD + 'data = requests.get(API + "/trackings").json()["data"]\nprint(data["count"])\n'
+    assert rewrite_code(own).findings == []
+    assert [f.code for f in rewrite_code(theirs).findings] == ["AS404"]

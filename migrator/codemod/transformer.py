@@ -139,6 +139,7 @@ class MigrationTransformer(cst.CSTTransformer):
         bodies each call sends, and what flows across calls (flow.summarise) are known first,
         so a helper defined above its caller is rewritten with what the caller passes it."""
         tracers: dict[int, Tracer] = {}
+        self.module_id = id(module)
         scopes = list(self.scanner.scopes.values())
         for scope in scopes:
             outer = tracers[id(scope.parent.node)] if scope.parent is not None else None
@@ -336,9 +337,11 @@ class MigrationTransformer(cst.CSTTransformer):
             return
         if any(residue.rule.code in self.fixed.get(near, ()) for near in residue.near):
             return
-        # An ordinary word (`count`) in a function that neither calls AfterShip nor receives its
-        # data is the function's own business; AfterShip's own field names are reported anywhere.
-        if residue.ordinary_word and residue.functions and not self.tracer_of[residue.functions[0]].connected:
+        # An ordinary word (`count`) in code that neither calls AfterShip nor receives its data (a
+        # function, or the module's top level) is that code's business; AfterShip's own field
+        # names are reported anywhere.
+        scope = residue.functions[0] if residue.functions else self.module_id
+        if residue.ordinary_word and not self.tracer_of[scope].connected:
             return
         if residue.retyped and not self.on_v4:
             return  # `shipment_weight` in code already on 2025-01 is 2025-01's
