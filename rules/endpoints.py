@@ -23,7 +23,9 @@ GET /trackings?slug=...&tracking_numbers=... (one more request, in the HTTP libr
 already uses: requests, httpx, aiohttp or urllib) and the call goes to /trackings/{id}.
 The lookup keeps the v4 call's error contract: a failed lookup raises the library's HTTP error
 (`raise_for_status`; urllib raises HTTPError itself), and a tracking that does not exist gives
-an id of None, so the call answers 404 exactly as the v4 call did.
+an id of None, so the call answers 404 exactly as the v4 call did. Through a request wrapper
+(which may return a status and the body, `return r.status_code, r.json()`), the lookup's answer is
+read None-safe: an error answer gives no id, and the wrapper answers the call as it answered v4.
 """,
     examples=(
         CodeExample(

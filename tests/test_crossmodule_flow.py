@@ -104,3 +104,20 @@ def test_a_method_called_on_an_instance_of_a_module_class_is_resolved(tmp_path):
     assert 'shop.fetch_one(tid)["destination_country_region"]' in text
     assert 'store.fetch_one(key)["origin_country_iso3"]' in text  # Store has no fetch_one of Shop's
     assert (23, "AS311") in findings  # an AfterShip field name in an AfterShip file is still reported
+
+
+def test_a_wrapper_returning_status_and_body_gets_the_lookup_through_its_body(tmp_path):
+    """`status, body = call("GET", f"trackings/{slug}/{number}")` with `return r.status_code,
+    r.json()`: the names unpacked are traced, and the lookup reads the body element, None-safe."""
+    client = ('import requests\nAPI = "https://api.aftership.com/v4"\n\n\n'
+              'def call(method, path):\n    r = requests.request(method, f"{API}/{path}")\n'
+              '    return r.status_code, r.json()\n\n\n'
+              'def show(slug, number):\n    status, body = call("GET", f"trackings/{slug}/{number}")\n'
+              '    return status, body["data"]["tracking"]["origin_country_iso3"]\n')
+    (tmp_path / "client.py").write_text(client)
+    sources, imported, _ = select_candidates([tmp_path / "client.py"])
+    [report] = rewrite_files(sources, imported, Settings(unsafe_fixes=True))
+    text = report.new_source.decode()
+    assert '[1].get("data") or {}).get("trackings") or [])' in text
+    assert 'status, body = call("GET", f"trackings/{tracking_id}")' in text
+    assert 'body["data"]["origin_country_region"]' in text and report.findings == []

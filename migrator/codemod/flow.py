@@ -19,7 +19,15 @@ from migrator.codemod import urls
 from migrator.codemod.shapes import Scope, Shape, Tracer, body_argument, dotted, is_name, string_key
 
 ROUNDS = 4  # helpers calling helpers: each round carries shapes one call deeper
-_LITERALS = (cst.Dict, cst.List, cst.Tuple, cst.SimpleString, cst.Integer, cst.Float, cst.ConcatenatedString)
+_LITERALS = (cst.Dict, cst.List, cst.SimpleString, cst.Integer, cst.Float, cst.ConcatenatedString)
+
+
+def _literal(value: cst.BaseExpression) -> bool:
+    """A returned value that says nothing of AfterShip data (`{}`, `None`, `(None, 404)`): left out
+    of a function's return summary, so an early error return does not hide the real one."""
+    if isinstance(value, cst.Tuple):
+        return all(_literal(element.value) for element in value.elements)
+    return isinstance(value, _LITERALS) or is_name(value, "None", "True", "False")
 
 
 # Stands for a parameter's value inside a URL template while a wrapper is being read.
@@ -117,7 +125,7 @@ class Summaries:
         inner._http[id(wrapper.call)] = site
         try:
             shapes = {inner.shape_of(value) for value in wrapper.scope.returns
-                      if not isinstance(value, _LITERALS) and not is_name(value, "None")}
+                      if not _literal(value)}
         finally:
             self._busy.discard(id(call))
             if saved is None:
@@ -227,7 +235,7 @@ def _returns(summaries: Summaries, tracers: dict[int, Tracer]) -> bool:
             continue
         tracer = tracers[id(scopes[0].node)]
         shapes = {tracer.shape_of(value) for value in scopes[0].returns
-                  if not isinstance(value, _LITERALS) and not is_name(value, "None")}
+                  if not _literal(value)}
         shape = shapes.pop() if len(shapes) == 1 else None
         if shape is not None and summaries.returns.get(key) != shape:
             summaries.returns[key] = shape

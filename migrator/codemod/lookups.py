@@ -100,14 +100,33 @@ def wrapped_id_lookup(walk, original: cst.Call, updated: cst.Call, collection: s
         args[-1] = args[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
     lookup = updated.with_changes(args=args)
     returned = summaries.returned_by_request(walk.tracer, lookup)
-    reach = {"response": '.json()["data"]["trackings"]', "body": '["data"]["trackings"]',
-             "data": '["trackings"]', "list": ""}.get(returned.kind if returned else "")
-    if reach is None:
-        return None
     call = f"(await {code_of(lookup)})" if id(original) in walk.awaited else code_of(lookup)
+    trackings = _trackings(returned, call)
+    if trackings is None:
+        return None
     args = list(updated.args)
     args[positions[wrapper.path]] = args[positions[wrapper.path]].with_changes(value=new_url)
-    return anchor, first_id(variable, f"{call}{reach}"), updated.with_changes(args=args), ("urllib.parse",)
+    return anchor, first_id(variable, trackings), updated.with_changes(args=args), ("urllib.parse",)
+
+
+# From what a wrapper returns to its `data` object, None-safe: an error answer (`data: {}`) gives
+# no tracking, so the call goes to /trackings/None and the wrapper answers it as it answered v4.
+_DATA_FROM = {"response": '{}.json().get("data")', "body": '{}.get("data")', "data": "{}"}
+
+
+def _trackings(returned, call: str) -> str | None:
+    """The expression giving the list of trackings of the lookup `call` (source), from the shape
+    the wrapper returns; a tuple's element holding the answer (`return r.status_code, r.json()`)
+    is indexed first. None when the shape says nothing of where the trackings are."""
+    if returned is not None and returned.kind == "tuple":
+        index = next((i for i, item in enumerate(returned.items)
+                      if item is not None and item.kind in (*_DATA_FROM, "list")), None)
+        return None if index is None else _trackings(returned.items[index], f"{call}[{index}]")
+    if returned is None or returned.kind not in (*_DATA_FROM, "list"):
+        return None
+    if returned.kind == "list":
+        return call
+    return f'(({_DATA_FROM[returned.kind].format(call)} or {{}}).get("trackings") or [])'
 
 
 def split_by_id(walk, url: cst.BaseExpression, variable: str, collection: str = "trackings"):

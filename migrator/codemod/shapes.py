@@ -40,12 +40,15 @@ class Shape:
     endpoint: str | None = None
     method: str | None = None
     item: "Shape | None" = None  # for kind == "list"
+    items: tuple = ()  # for kind == "tuple": the shape of each element (None where unknown)
     scope: str | None = None  # for requests: create-request, update-request, detect-request, predict-batch
 
     def child(self, key: str | int) -> "Shape | None":
         """The shape of `self[key]`."""
         if self.kind == "list":
             return self.item if isinstance(key, int) else None
+        if self.kind == "tuple":
+            return self.items[key] if isinstance(key, int) and -len(self.items) <= key < len(self.items) else None
         if not isinstance(key, str):
             return None
         if self.kind == "body":
@@ -214,12 +217,15 @@ class Bindings:
             self.add(target.value, how, expr)
         elif isinstance(target, (cst.Tuple, cst.List)):
             values = None
+            starred = any(isinstance(e, cst.StarredElement) for e in target.elements)
             if how == "value" and isinstance(expr, (cst.Tuple, cst.List)) and len(expr.elements) == len(target.elements) \
                     and not any(isinstance(e, cst.StarredElement) for e in (*expr.elements, *target.elements)):
                 values = [e.value for e in expr.elements]
             for i, element in enumerate(target.elements):
                 if values is not None:
                     self.bind_target(element.value, how, values[i])
+                elif how == "value" and isinstance(element.value, cst.Name) and not starred:
+                    self.add(element.value.value, f"item:{i}", expr)  # `status, body = call()`
                 else:
                     self.bind_target(element.value, "opaque", None)
 
@@ -546,6 +552,10 @@ class Tracer:
             key = subscript_key(expr)
             parent = self.parent_shape(expr.value, key)
             return parent.child(key) if parent and key is not None else None
+        if isinstance(expr, cst.Tuple) and expr.elements and \
+                not any(isinstance(e, cst.StarredElement) for e in expr.elements):
+            items = tuple(self.shape_of(e.value) for e in expr.elements)  # `return r.status_code, r.json()`
+            return Shape("tuple", items=items) if any(item is not None for item in items) else None
         if isinstance(expr, (cst.ListComp, cst.GeneratorExp, cst.SetComp)):
             item = self.shape_of(expr.elt)  # [fetch(i) for i in ids]: a list of what fetch returns
             return Shape("list", item=item) if item is not None else None
@@ -582,7 +592,8 @@ class Tracer:
         tracer: Tracer | None = self
         while tracer is not None:
             # An unpacked name (`status, body = call()`) is assigned, but tracing cannot decide it.
-            if any(how not in ("param", "opaque") for how, _ in tracer.bindings.values.get(expr.value, ())):
+            if any(how not in ("param", "opaque") and not how.startswith("item:")
+                   for how, _ in tracer.bindings.values.get(expr.value, ())):
                 return True
             tracer = tracer.outer
         return False
@@ -597,6 +608,8 @@ class Tracer:
             shape = self.shape_of(value) if how != "opaque" else None
             if how == "element":
                 shape = shape.child(0) if shape else None
+            elif how.startswith("item:"):
+                shape = shape.child(int(how[5:])) if shape else None
             shapes.add(shape)
         if len(shapes) == 1:
             return shapes.pop()
