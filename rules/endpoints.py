@@ -81,7 +81,6 @@ class SlugNumberFixer(Fixer):
         anchor = self.file.open_statements[-1] if self.file.open_statements else None
         kept = [a for a in call.args if a.keyword is not None and a.keyword.value in lookups.KEPT_ARGUMENTS]
         if (self.file.nested_expression_scopes or not isinstance(anchor, cst.SimpleStatementLine)
-                or id(call) in self.file.awaited
                 or any("ftership" in edits.code_of(a) for a in kept)):  # a literal header would stay v4's
             return updated
         variable, temporary = self.file.fresh_name("tracking_id"), self.file.fresh_name("lookup")
@@ -91,7 +90,11 @@ class SlugNumberFixer(Fixer):
         list_url, slug, number, new_url = split
         extra = "".join(", " + edits.code_of(a).strip().rstrip(",") for a in kept)
         get = f"{edits.code_of(call.func.value)}.get({list_url}, params={lookups.query(slug, number)}{extra})"
-        self.file.insert_before(anchor, edits.checked_lookup(variable, temporary, get))
+        # Made as the call is made, which the walk has not reached yet: what the scan saw of it.
+        scanner = self.file.scanner
+        within = (scanner.with_items[id(call)],) if id(call) in scanner.with_items else None
+        self.file.insert_before(anchor, lookups.client_lookup(self.file, get, variable, temporary, within,
+                                                              id(call) in scanner.awaited))
         self.looked_up.add(id(call))
         return updated.with_changes(value=new_url)
 

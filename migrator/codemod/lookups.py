@@ -51,22 +51,29 @@ def id_lookup(walk, original: cst.Call, updated: cst.Call, collection: str = "tr
         imports = ("urllib.parse", "json")
     elif isinstance(func, cst.Attribute) and func.attr.value in ("get", "put", "delete", "post", "patch"):
         get = f"{code_of(func.value)}.get({list_url}, params={params}{kept})"
-        check = f"{temporary}.raise_for_status()\n"
-        if isinstance(anchor, cst.With):
-            awaited = "await " if anchor.asynchronous else ""
-            source = (f"{'async ' if anchor.asynchronous else ''}with {get} as {temporary}:\n    {check}    "
-                      + first_id(variable, f'({awaited}{temporary}.json())["data"]["trackings"]'))
-        elif id(original) in walk.awaited:
-            # httpx answers .json() at once; aiohttp needs it awaited (seen in this function).
-            body = f"(await {temporary}.json())" if walk.tracer.awaits_json else f"{temporary}.json()"
-            source = f"{temporary} = await {get}\n{check}" + first_id(variable, f'{body}["data"]["trackings"]')
-        else:
-            source = checked_lookup(variable, temporary, get)
+        within = (bool(anchor.asynchronous),) if isinstance(anchor, cst.With) else None
+        source = client_lookup(walk, get, variable, temporary, within, id(original) in walk.awaited)
     else:
         return None
     args = list(updated.args)
     args[url_index] = args[url_index].with_changes(value=new_url)
     return anchor, source, updated.with_changes(args=args), imports
+
+
+def client_lookup(walk, get: str, variable: str, temporary: str, within: tuple[bool] | None, awaited: bool) -> str:
+    """The lookup `get` (a requests/httpx/aiohttp `.get(...)` call's source) made as the call it
+    serves is made: as a `with` item (`within` = (asynchronous,)), awaited, or plain; its status
+    checked and the first tracking's id taken into `variable`."""
+    check = f"{temporary}.raise_for_status()\n"
+    if within is not None:
+        (asynchronous,) = within
+        answer = f'({"await " if asynchronous else ""}{temporary}.json())["data"]["trackings"]'
+        return f"{'async ' if asynchronous else ''}with {get} as {temporary}:\n    {check}    " + first_id(variable, answer)
+    if awaited:
+        # httpx answers .json() at once; aiohttp needs it awaited (seen in this function).
+        body = f"(await {temporary}.json())" if walk.tracer.awaits_json else f"{temporary}.json()"
+        return f"{temporary} = await {get}\n{check}" + first_id(variable, f'{body}["data"]["trackings"]')
+    return checked_lookup(variable, temporary, get)
 
 
 def wrapped_id_lookup(walk, original: cst.Call, updated: cst.Call, collection: str = "trackings"):

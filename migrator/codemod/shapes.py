@@ -320,6 +320,8 @@ class ScopeScanner:
         self.api_versions: set[str] = set()  # API versions its AfterShip URLs name (urls.api_versions)
         self.version_sites: dict[str, cst.CSTNode] = {}  # the first string naming each version
         self.preorder: list[tuple[cst.CSTNode, cst.CSTNode | None]] = []
+        self.awaited: set[int] = set()  # expressions under `await`, known before the walk reaches them
+        self.with_items: dict[int, bool] = {}  # id of a `with` item expression -> `async with`
 
     def scan(self, module: cst.Module) -> None:
         """Walk `module` in source order, calling `visit_<Type>` and `leave_FunctionDef`; the
@@ -434,6 +436,7 @@ class ScopeScanner:
                 self._signature_constants.add(target.target.value)
 
     def visit_Await(self, node: cst.Await) -> None:
+        self.awaited.add(id(node.expression))
         if method_call(node.expression, "json"):
             self._stack[-1].awaits_json = True
 
@@ -467,6 +470,9 @@ class ScopeScanner:
             self._bindings.bind_target(target.elements[1].value, "element", items.args[0].value)
         else:
             self._bindings.bind_target(target, "element", items)
+
+    def visit_With(self, node: cst.With) -> None:
+        self.with_items.update((id(item.item), node.asynchronous is not None) for item in node.items)
 
     def visit_WithItem(self, node: cst.WithItem) -> None:
         if node.asname is not None:
