@@ -78,7 +78,7 @@ class SlugNumberFixer(Fixer):
         call = self.url_bindings.get(id(original.value))
         if call is None:
             return updated
-        anchor = self.file.open_statements[-1] if self.file.open_statements else None
+        anchor = self.file.anchor()
         kept = [a for a in call.args if a.keyword is not None and a.keyword.value in lookups.KEPT_ARGUMENTS]
         if (self.file.nested_expression_scopes or not isinstance(anchor, cst.SimpleStatementLine)
                 or any("ftership" in edits.code_of(a) for a in kept)):  # a literal header would stay v4's

@@ -95,3 +95,12 @@ def test_two_lookups_before_one_statement_keep_their_own_ids():
              code.index("tracking_id_2 = next("), code.index('trackings/{tracking_id}")'),
              code.index('trackings/{tracking_id_2}")')]
     assert order == sorted(order)
+
+
+def test_no_lookup_before_a_line_of_several_statements():
+    """`s = pick(); r = get(...)`: a lookup before the line would read `s` before it is set."""
+    source = ('import requests\nAPI = "https://api.aftership.com/v4"\n\n\ndef f(pick, n):\n'
+              '    s = pick(); r = requests.get(f"{API}/trackings/{s}/{n}")\n    return r\n')
+    result = rewrite_code(source, unsafe_fixes=True)
+    assert "tracking_numbers" not in result.code
+    assert [f.code for f in result.findings] == ["AS201"]

@@ -525,7 +525,8 @@ class MigrationTransformer(cst.CSTTransformer):
             return None
         innermost = self.open_statements[-1]
         if isinstance(innermost, cst.SimpleStatementLine):
-            return innermost
+            # `s = pick(); r = get(...)`: a statement before the line would run before `s` is set.
+            return innermost if len(innermost.body) == 1 else None
         if isinstance(innermost, cst.With) and self.in_with_item:
             return innermost
         return None
