@@ -21,6 +21,14 @@ def run(tmp_path: Path, files: dict[str, str]) -> dict[str, tuple[str, list]]:
             for r in rewrite_files(sources, imported, Settings())}
 
 
+def rewrite_unsafe(tmp_path: Path, source: str):
+    """(new text, report) of `source` as client.py, rewritten with --unsafe-fixes."""
+    (tmp_path / "client.py").write_text(source)
+    sources, imported, _ = select_candidates([tmp_path / "client.py"])
+    [report] = rewrite_files(sources, imported, Settings(unsafe_fixes=True))
+    return report.new_source.decode(), report
+
+
 def test_return_of_one_module_is_traced_in_the_module_calling_it(tmp_path):
     main = 'from client import fetch\n\n\ndef show(tid):\n    t = fetch(tid)\n    return t["destination_country_iso3"]\n'
     out = run(tmp_path, {"client.py": CLIENT, "main.py": main})
@@ -80,10 +88,7 @@ def test_a_request_wrapper_named_like_an_http_method_is_still_a_wrapper(tmp_path
     client = ('import requests\n\nBASE = "https://api.aftership.com/v4"\n\n\n'
               'def get(path):\n    return requests.get(BASE + path).json()["data"]\n\n\n'
               'def journey(slug, number):\n    return get("/trackings/%s/%s" % (slug, number))["tracking"]["tag"]\n')
-    (tmp_path / "client.py").write_text(client)
-    sources, imported, _ = select_candidates([tmp_path / "client.py"])
-    [report] = rewrite_files(sources, imported, Settings(unsafe_fixes=True))
-    text = report.new_source.decode()
+    text, report = rewrite_unsafe(tmp_path, client)
     assert 'get(f"/trackings/{tracking_id}")["tag"]' in text and "tracking_numbers" in text
     assert report.findings == []
 
@@ -114,10 +119,7 @@ def test_a_wrapper_returning_status_and_body_gets_the_lookup_through_its_body(tm
               '    return r.status_code, r.json()\n\n\n'
               'def show(slug, number):\n    status, body = call("GET", f"trackings/{slug}/{number}")\n'
               '    return status, body["data"]["tracking"]["origin_country_iso3"]\n')
-    (tmp_path / "client.py").write_text(client)
-    sources, imported, _ = select_candidates([tmp_path / "client.py"])
-    [report] = rewrite_files(sources, imported, Settings(unsafe_fixes=True))
-    text = report.new_source.decode()
+    text, report = rewrite_unsafe(tmp_path, client)
     assert '[1].get("data") or {}).get("trackings") or [])' in text
     assert 'status, body = call("GET", f"trackings/{tracking_id}")' in text
     assert 'body["data"]["origin_country_region"]' in text and report.findings == []
