@@ -101,7 +101,8 @@ class SlugNumberFixer(Fixer):
     def leave_request(self, original, updated, shape):
         if shape.endpoint != "slug-number" or id(original) in self.looked_up:
             return updated  # a looked-up call got its URL from its binding (leave_Assign)
-        lookup = (self._wrapped_lookup if self.file.tracer.wraps_request(original) else self._lookup)(original, updated)
+        build = lookups.wrapped_id_lookup if self.file.tracer.wraps_request(original) else lookups.id_lookup
+        lookup = build(self.file, original, updated)
         if lookup is not None and self.file.rules.unsafe_fixes and self.fix(original):
             anchor, source, call, imports = lookup
             self.file.insert_before(anchor, source, imports)
@@ -110,12 +111,6 @@ class SlugNumberFixer(Fixer):
         self.report(original, "/trackings/{slug}/{tracking_number} is removed: look the id up with "
                               f"GET /trackings?slug=...&tracking_numbers=... first{hint}")
         return updated
-
-    def _lookup(self, original, updated):
-        return lookups.id_lookup(self.file, original, updated)
-
-    def _wrapped_lookup(self, original, updated):
-        return lookups.wrapped_id_lookup(self.file, original, updated)
 
 
 LAST_CHECKPOINT = Rule(
