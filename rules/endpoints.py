@@ -5,6 +5,7 @@ from migrator.lazy import lazy_module
 
 cst = lazy_module("libcst")
 edits = lazy_module("migrator.codemod.edits")
+flow = lazy_module("migrator.codemod.flow")
 lookups = lazy_module("migrator.codemod.lookups")
 
 SLUG_NUMBER_ENDPOINTS = Rule(
@@ -63,13 +64,20 @@ class SlugNumberFixer(Fixer):
         self.looked_up: set[int] = set()  # calls whose URL binding got the lookup
 
     def plan_request(self, tracer, call, shape) -> None:
-        """`url = "%s/trackings/%s/%s" % (...)` then `requests.get(url)`: with --unsafe-fixes the
-        lookup goes before the binding, which then holds the by-id URL (leave_Assign)."""
-        if shape.endpoint != "slug-number" or not self.file.rules.unsafe_fixes or tracer.wraps_request(call):
+        """`url = "%s/trackings/%s/%s" % (...)` then `requests.get(url)`, or `path = ...` then
+        `self._request("GET", path)`: with --unsafe-fixes the lookup goes before the binding,
+        which then holds the by-id URL (leave_Assign)."""
+        if shape.endpoint != "slug-number" or not self.file.rules.unsafe_fixes:
             return
-        url, _ = tracer.call_url(call)
-        if isinstance(url, cst.Name) and isinstance(call.func, cst.Attribute) \
-                and call.func.attr.value in ("get", "put", "delete", "post"):
+        if tracer.wraps_request(call):
+            wrapper = tracer.summaries.wrapper(call.func, tracer)
+            index = flow.bound_positions(call, wrapper.scope).get(wrapper.path) if wrapper.path else None
+            url = call.args[index].value if index is not None else None
+        else:
+            url, _ = tracer.call_url(call)
+            if not (isinstance(call.func, cst.Attribute) and call.func.attr.value in ("get", "put", "delete", "post")):
+                return
+        if isinstance(url, cst.Name):
             bound = tracer.bindings.values.get(url.value, ())
             if len(bound) == 1 and bound[0][0] == "value":
                 self.url_bindings[id(bound[0][1])] = call
@@ -83,6 +91,8 @@ class SlugNumberFixer(Fixer):
         if (self.file.nested_expression_scopes or not isinstance(anchor, cst.SimpleStatementLine)
                 or any("ftership" in edits.code_of(a) for a in kept)):  # a literal header would stay v4's
             return updated
+        if self.file.tracer.wraps_request(call):
+            return self._wrapper_binding(original, updated, call, anchor)
         variable, temporary = self.file.fresh_name("tracking_id"), self.file.fresh_name("lookup")
         split = lookups.split_by_id(self.file, updated.value, variable)
         if split is None or not self.fix(original.value):
@@ -97,6 +107,19 @@ class SlugNumberFixer(Fixer):
                                                               id(call) in scanner.awaited))
         self.looked_up.add(id(call))
         return updated.with_changes(value=new_url)
+
+    def _wrapper_binding(self, original, updated, call, anchor):
+        """`path = "trackings/" + slug + "/" + number` for `self._request("GET", path)`: the
+        wrapper's lookup before the binding, the binding given the by-id path."""
+        lookup = lookups.wrapped_id_lookup(self.file, call, call, path=updated.value)
+        if lookup is None or lookup[0] is not anchor or not self.fix(original.value):
+            return updated
+        _, source, by_id, imports = lookup
+        wrapper = self.file.tracer.summaries.wrapper(call.func, self.file.tracer)
+        new_path = by_id.args[flow.bound_positions(call, wrapper.scope)[wrapper.path]].value
+        self.file.insert_before(anchor, source, imports)
+        self.looked_up.add(id(call))
+        return updated.with_changes(value=new_path)
 
     def leave_request(self, original, updated, shape):
         if shape.endpoint != "slug-number" or id(original) in self.looked_up:
@@ -124,11 +147,10 @@ LAST_CHECKPOINT = Rule(
     summary="""
 Use GET /trackings/{id} and read the last element of `checkpoints` instead.
 In code, /last_checkpoint/{id} becomes /trackings/{id} with --unsafe-fixes (the response shape
-changes: `data.checkpoint` becomes `data.checkpoints[-1]`, wherever the data is read: in the
+changes: `data.checkpoint` becomes `(data.checkpoints or [None])[-1]`, wherever it is read: in the
 function that calls, or in a helper handed the data when every call of the module changes).
 The slug/number form gets the AS201 id lookup first (one more request), then the same
-/trackings/{id}. A tracking with no checkpoint answered `checkpoint: {}` in v4; `checkpoints[-1]`
-raises there (unsafe). A call or read that cannot change is reported, each at its line. Stored last_checkpoint bodies have no 2025-01 counterpart
+/trackings/{id}. A call or read that cannot change is reported, each at its line. Stored last_checkpoint bodies have no 2025-01 counterpart
 and are refused: re-fetch the tracking instead.
 """,
     examples=(
@@ -147,7 +169,7 @@ and are refused: re-fetch the tracking instead.
                    '    return body["data"]["checkpoint"]\n',
             after='import requests\n\ndef last(tid):\n'
                   '    body = requests.get(f"https://api.aftership.com/tracking/2025-01/trackings/{tid}", headers=H).json()\n'
-                  '    return body["data"]["checkpoints"][-1]\n',
+                  '    return (body["data"]["checkpoints"] or [None])[-1]\n',
             unsafe_fixes=True,
         ),
         CodeExample(
@@ -158,7 +180,8 @@ and are refused: re-fetch the tracking instead.
                   'params={"slug": slug, "tracking_numbers": number})\n'
                   '    lookup.raise_for_status()\n'
                   '    tracking_id = next((item["id"] for item in lookup.json()["data"]["trackings"]), None)\n'
-                  '    return requests.get(f"https://api.aftership.com/tracking/2025-01/trackings/{tracking_id}").json()["data"]["checkpoints"][-1]\n',
+                  '    return (requests.get(f"https://api.aftership.com/tracking/2025-01/trackings/{tracking_id}")'
+                  '.json()["data"]["checkpoints"] or [None])[-1]\n',
             unsafe_fixes=True,
         ),
         CodeExample(  # the data handed to a helper: its read changes with the call
@@ -167,7 +190,7 @@ and are refused: re-fetch the tracking instead.
                    'def show(tid):\n    print(last(tid)["checkpoint"]["message"])\n',
             after='import requests\n\ndef last(tid):\n'
                   '    return requests.get(f"https://api.aftership.com/tracking/2025-01/trackings/{tid}").json()["data"]\n\n'
-                  'def show(tid):\n    print(last(tid)["checkpoints"][-1]["message"])\n',
+                  'def show(tid):\n    print((last(tid)["checkpoints"] or [None])[-1]["message"])\n',
             unsafe_fixes=True,
         ),
         CodeExample(
@@ -266,8 +289,8 @@ class LastCheckpointFixer(Fixer):
                                          "/trackings/{id} has its last checkpoint at `checkpoints[-1]`")
             return access.updated
         self.fix(access.original)
-        return edits.index(edits.index(access.updated.value, cst.SimpleString(key)),
-                           cst.UnaryOperation(cst.Minus(), cst.Integer("1")))
+        # v4 answered `checkpoint: null` for a tracking with no checkpoint yet; so does this.
+        return cst.parse_expression(f"({edits.code_of(access.updated.value)}[{key}] or [None])[-1]")
 
 
 NOTIFICATIONS = Rule(

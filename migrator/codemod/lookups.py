@@ -76,10 +76,12 @@ def client_lookup(walk, get: str, variable: str, temporary: str, within: tuple[b
     return checked_lookup(variable, temporary, get)
 
 
-def wrapped_id_lookup(walk, original: cst.Call, updated: cst.Call, collection: str = "trackings"):
+def wrapped_id_lookup(walk, original: cst.Call, updated: cst.Call, collection: str = "trackings",
+                      path: cst.BaseExpression | None = None):
     """The same for a call through a request wrapper (`self._request("GET", path)`): the wrapper
     asked for `trackings?slug=...&tracking_numbers=...`, its answer read as the wrapper returns
-    it (response, body, data or the list), the call sent to {id}."""
+    it (response, body, data or the list), the call sent to {id}. `path`: the path expression,
+    when the call names it through a variable bound to it a line above."""
     summaries = walk.tracer.summaries
     wrapper = summaries.wrapper(original.func, walk.tracer)
     anchor = walk.anchor()
@@ -90,7 +92,8 @@ def wrapped_id_lookup(walk, original: cst.Call, updated: cst.Call, collection: s
             wrapper.body_param in positions and positions[wrapper.body_param] != len(original.args) - 1):
         return None
     variable = walk.fresh_name("tracking_id")
-    split = split_by_id(walk, updated.args[positions[wrapper.path]].value, variable, collection)
+    path = path if path is not None else updated.args[positions[wrapper.path]].value
+    split = split_by_id(walk, path, variable, collection)
     if split is None:
         return None
     list_url, slug, number, new_url = split
@@ -107,7 +110,7 @@ def wrapped_id_lookup(walk, original: cst.Call, updated: cst.Call, collection: s
         args[-1] = args[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
     lookup = updated.with_changes(args=args)
     returned = summaries.returned_by_request(walk.tracer, lookup)
-    call = f"(await {code_of(lookup)})" if id(original) in walk.awaited else code_of(lookup)
+    call = f"(await {code_of(lookup)})" if id(original) in walk.scanner.awaited else code_of(lookup)
     trackings = _trackings(returned, call)
     if trackings is None:
         return None
