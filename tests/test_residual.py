@@ -175,3 +175,13 @@ def test_an_ordinary_word_at_the_top_level_counts_only_where_aftership_is_called
     theirs = HEAD + 'data = requests.get(API + "/trackings").json()["data"]\nprint(data["count"])\n'
     assert rewrite_code(own).findings == []
     assert [f.code for f in rewrite_code(theirs).findings] == ["AS404"]
+
+
+def test_a_wrapped_body_read_to_be_updated_is_resolved_by_the_unwrap():
+    """`body["tracking"].update(extra)` reads the key (an envelope-like read), but the request
+    unwrap rewrote it: nothing is left to report."""
+    source = HEAD + ('def create(number, **extra):\n    body = {"tracking": {"tracking_number": number}}\n'
+                     '    body["tracking"].update(extra)\n'
+                     '    return requests.post(API + "/trackings", json=body).json()["data"]["tracking"]\n')
+    result = rewrite_code(source)
+    assert "body.update(extra)" in result.code and result.findings == []

@@ -69,6 +69,7 @@ CHECKS: Mapping[str, str] = {
     "courier-field-values": "a courier's `required_fields`/`optional_fields` read whole: its values are renamed",
     "compact-ship-date": "a `tracking_ship_date` written YYYYMMDD",
 }
+_TRACKING_CHECKS = ("tracking-wrapper", "tracking-envelope")
 _ENDPOINT_CHECKS = {"slug-number": "endpoint:slug-number", "last-checkpoint": "endpoint:last-checkpoint",
                     "last-checkpoint-slug-number": "endpoint:last-checkpoint", "notifications": "endpoint:notifications"}
 
@@ -393,6 +394,7 @@ class Residue:
     near: frozenset[int]
     ordinary_word: bool = False  # `count`, `page`...: reported only where AfterShip data is handled
     retyped: bool = False  # a key 2025-01 keeps with another type: reported only in code on v4
+    resolved_by: frozenset[str] = frozenset()  # rule codes whose fix near the site resolves it
 
 
 _STATEMENTS = (cst.SimpleStatementLine, cst.BaseCompoundStatement)
@@ -427,8 +429,12 @@ def residual_sites(module: cst.Module, rules: CodeRules, imported: Mapping[str, 
         functions = tuple(id(n) for n in around if isinstance(n, cst.FunctionDef))
         near = frozenset(id(n) for n in (*around, *iter_nodes(site.node)))
         ordinary = site.check.startswith("key:") and site.check[4:] in ORDINARY_WORDS and id(site.node) not in scanner.enveloped
+        # A `tracking` key read off a body built over statements (`body["tracking"].update(...)`)
+        # is resolved by either unwrap rule: which one a site needs is the rewrite's to tell.
+        resolvers = frozenset(r.code for check in _TRACKING_CHECKS if (r := rules.residual_checks.get(check))) \
+            if site.check in _TRACKING_CHECKS else frozenset({rule.code})
         found.append(Residue(site.node, rule, message, id(statement), functions, near, ordinary,
-                             retyped=key in rules.retyped_keys))
+                             retyped=key in rules.retyped_keys, resolved_by=resolvers))
     return found
 
 

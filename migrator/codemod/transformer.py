@@ -335,7 +335,7 @@ class MigrationTransformer(cst.CSTTransformer):
         if id(residue.node) in self.held:
             self.waiting.append(residue)  # reported by leave_Module unless its use was split
             return
-        if any(residue.rule.code in self.fixed.get(near, ()) for near in residue.near):
+        if any(self.fixed.get(near, set()) & residue.resolved_by for near in residue.near):
             return
         # An ordinary word (`count`) in code that neither calls AfterShip nor receives its data (a
         # function, or the module's top level) is that code's business; AfterShip's own field
