@@ -30,11 +30,6 @@ def with_body(node: cst.SimpleString, edit: Callable[[str], str]) -> cst.SimpleS
     return node.with_changes(value=node.value[:start] + edit(node.value[start:end]) + node.value[end:])
 
 
-def index(value: cst.BaseExpression, key: cst.BaseExpression) -> cst.Subscript:
-    """`value[key]`."""
-    return cst.Subscript(value, [cst.SubscriptElement(cst.Index(key))])
-
-
 @dataclass
 class KeyAccess:
     """`obj["key"]` or `obj.get("key", ...)` on data the tracer traced to AfterShip: what the

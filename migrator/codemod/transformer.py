@@ -443,9 +443,10 @@ class MigrationTransformer(cst.CSTTransformer):
 
     def visit_Call(self, node: cst.Call) -> None:
         self._visit("visit_Call", node)
-        shape = self.tracer.http_call(node)
+        request_hooks = self._hooks("visit_request")
+        shape = self.tracer.http_call(node) if request_hooks else None  # every call of the file comes here
         if shape is not None:
-            for hook in self._hooks("visit_request"):
+            for hook in request_hooks:
                 hook(node, shape)
 
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
