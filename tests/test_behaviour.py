@@ -73,7 +73,8 @@ def test_no_silent_difference(client: Path, outcomes):
 EQUIVALENT = {
     "safe": {"requests_already_2025_01"},
     "unsafe": {"requests_already_2025_01", "requests_module_constants", "requests_retrack_complete",
-               "urllib_create_get", "aio_httpx_gather", "flow_checkpoint_walk", "aio_bound_urls"},
+               "urllib_create_get", "aio_httpx_gather", "flow_checkpoint_walk", "aio_bound_urls",
+               "requests_status_body"},
 }
 
 
