@@ -47,6 +47,19 @@ read None-safe: an error answer gives no id, and the wrapper answers the call as
                   '    return requests.get(f"https://api.aftership.com/tracking/2025-01/trackings/{tracking_id}", headers=HEADERS)\n',
             unsafe_fixes=True,
         ),
+        CodeExample(  # the URL bound a line above an aiohttp call: the lookup is made as the call is
+            before='async def fetch(session, slug, number):\n'
+                   '    url = f"https://api.aftership.com/v4/trackings/{slug}/{number}"\n'
+                   '    async with session.get(url) as resp:\n        return await resp.json()\n',
+            after='async def fetch(session, slug, number):\n'
+                  '    async with session.get("https://api.aftership.com/tracking/2025-01/trackings", '
+                  'params={"slug": slug, "tracking_numbers": number}) as lookup:\n'
+                  '        lookup.raise_for_status()\n'
+                  '        tracking_id = next((item["id"] for item in (await lookup.json())["data"]["trackings"]), None)\n'
+                  '    url = f"https://api.aftership.com/tracking/2025-01/trackings/{tracking_id}"\n'
+                  '    async with session.get(url) as resp:\n        return await resp.json()\n',
+            unsafe_fixes=True,
+        ),
     ),
 )
 
