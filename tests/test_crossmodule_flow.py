@@ -123,3 +123,15 @@ def test_a_wrapper_returning_status_and_body_gets_the_lookup_through_its_body(tm
     assert '[1].get("data") or {}).get("trackings") or [])' in text
     assert 'status, body = call("GET", f"trackings/{tracking_id}")' in text
     assert 'body["data"]["origin_country_region"]' in text and report.findings == []
+
+
+def test_a_module_s_own_gather_is_not_asyncio_s(tmp_path):
+    """`gather(fetch(a), fetch(b))` is a list of what fetch gives only for asyncio's gather."""
+    client = ('import asyncio\nimport requests\nAPI = "https://api.aftership.com/v4"\n\n\n'
+              'async def fetch(tid):\n    return requests.get(f"{API}/trackings/{tid}").json()["data"]["tracking"]\n\n\n'
+              'def gather(*parts):\n    return {"parts": len(parts), "items": [{"emails": 1}]}\n\n\n'
+              'async def main(a, b):\n    own = gather(fetch(a), fetch(b))\n    theirs = await asyncio.gather(fetch(a), fetch(b))\n'
+              '    return own[0]["emails"], theirs[0]["emails"]\n')
+    text, report = rewrite_unsafe(tmp_path, client)
+    assert 'own[0]["emails"]' in text  # not AfterShip's: reported (its name), never rewritten
+    assert '[c["email"] for c in theirs[0].get("customers")' in text

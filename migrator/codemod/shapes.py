@@ -635,7 +635,9 @@ class Tracer:
         if name in LIST_KEEPERS and positional:
             # sorted(trackings, key=...), list(...), reversed(...): the same items, reordered.
             return self._list_shape(positional[1] if name == "filter" and len(positional) > 1 else positional[0])
-        if name in GATHERERS:
+        # `gather(...)` is asyncio's unless the module defines its own.
+        if name in GATHERERS and (name == "asyncio.gather" or self.summaries is None
+                                  or self.summaries.callee(call.func, self) is None):
             return self._gathered(call)
         if name in ("min", "max") and len(positional) == 1:  # max(trackings, key=...): one of them
             items = self._list_shape(positional[0])
