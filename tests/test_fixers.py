@@ -97,3 +97,14 @@ def test_a_fixer_of_a_rule_that_is_off_is_not_called():
     result = rewrite_source(source, off)
     assert b'"aftership-api-key"' in result.new_source and b"tracking/2025-01" in result.new_source
 
+
+
+def test_every_hook_the_walk_declares_is_one_it_dispatches():
+    """HOOKS is what fixers may define; each must be called somewhere in the walk, or a fixer
+    defining it would be a rule silently off."""
+    import re
+
+    source = (Path(__file__).resolve().parents[1] / "migrator" / "codemod" / "transformer.py").read_text()
+    body = source[source.index("class MigrationTransformer"):]
+    dispatched = set(re.findall(r'_(?:visit|leave|hooks)\("(\w+)"', body))
+    assert HOOKS == dispatched, sorted(HOOKS ^ dispatched)
