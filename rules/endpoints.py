@@ -7,6 +7,7 @@ cst = lazy_module("libcst")
 edits = lazy_module("migrator.codemod.edits")
 flow = lazy_module("migrator.codemod.flow")
 lookups = lazy_module("migrator.codemod.lookups")
+urls = lazy_module("migrator.codemod.urls")
 
 SLUG_NUMBER_ENDPOINTS = Rule(
     code="AS201",
@@ -172,7 +173,7 @@ and are refused: re-fetch the tracking instead.
                    '    body = requests.get(f"https://api.aftership.com/v4/last_checkpoint/{tid}", headers=H).json()\n'
                    '    return body["data"]["checkpoint"]\n',
             after='import requests\n\ndef last(tid):\n'
-                  '    body = requests.get(f"https://api.aftership.com/tracking/2025-01/last_checkpoint/{tid}", headers=H).json()\n'
+                  '    body = requests.get(f"https://api.aftership.com/v4/last_checkpoint/{tid}", headers=H).json()\n'
                   '    return body["data"]["checkpoint"]\n',
             findings=("AS202",),
         ),
@@ -211,7 +212,7 @@ and are refused: re-fetch the tracking instead.
                    '    return requests.get(f"https://api.aftership.com/v4/last_checkpoint/{tid}").json()["data"]\n\n'
                    'def show(tid):\n    print(last(tid)["checkpoint"]["message"])\n',
             after='import requests\n\ndef last(tid):\n'
-                  '    return requests.get(f"https://api.aftership.com/tracking/2025-01/last_checkpoint/{tid}").json()["data"]\n\n'
+                  '    return requests.get(f"https://api.aftership.com/v4/last_checkpoint/{tid}").json()["data"]\n\n'
                   'def show(tid):\n    print(last(tid)["checkpoint"]["message"])\n',
             findings=("AS202",),
         ),
@@ -248,8 +249,9 @@ class LastCheckpointFixer(Fixer):
             return
         url, _ = tracer.call_url(call)
         direct = any(a.value is url for a in call.args)
-        if shape.endpoint == "last-checkpoint":
-            changes = direct and isinstance(url, cst.FormattedString)
+        if shape.endpoint == "last-checkpoint":  # the f-string's own text names the endpoint
+            changes = direct and isinstance(url, cst.FormattedString) and any(
+                isinstance(p, cst.FormattedStringText) and "/last_checkpoint/" in p.value for p in url.parts)
         else:  # the lookup takes the call's own URL expression apart, or the wrapper's path argument
             changes = (direct or tracer.wraps_request(call)) and not isinstance(url, cst.Name)
         ok = changes and self.file.rules.may_fix(self.rule) and self.file.allowed(self.rule.code, call)
@@ -274,7 +276,8 @@ class LastCheckpointFixer(Fixer):
         self.fix(original)
         url_index = self.file.url_index(original)
         url = updated.args[url_index].value
-        parts = [p.with_changes(value=p.value.replace("/last_checkpoint/", "/trackings/"))
+        # The base AS101 left on v4 (no 2025-01 path had it) changes with the endpoint.
+        parts = [p.with_changes(value=urls.rewrite_base(p.value.replace("/last_checkpoint/", "/trackings/")))
                  if isinstance(p, cst.FormattedStringText) else p for p in url.parts]
         args = list(updated.args)
         args[url_index] = args[url_index].with_changes(value=url.with_changes(parts=parts))
@@ -323,7 +326,7 @@ rewritten. Stored notification bodies have no 2025-01 counterpart and are refuse
         CodeExample(
             before='import requests\nrequests.post(f"https://api.aftership.com/v4/notifications/{tid}/add", '
                    'json={"notification": {"emails": [e]}}, headers=H)\n',
-            after='import requests\nrequests.post(f"https://api.aftership.com/tracking/2025-01/notifications/{tid}/add", '
+            after='import requests\nrequests.post(f"https://api.aftership.com/v4/notifications/{tid}/add", '
                   'json={"notification": {"emails": [e]}}, headers=H)\n',
             findings=("AS203",),
         ),

@@ -25,7 +25,10 @@ BASE_URL = Rule(
     summary="""
 Every spelling of the legacy base URL (https, http, no scheme, with or without a trailing
 slash) in plain strings, f-strings, concatenations, adjacent literals, %-templates, .format
-templates, constants and urljoin bases is rewritten; the rest of the string is kept.
+templates, constants and urljoin bases is rewritten; the rest of the string is kept. A string
+going on to an endpoint 2025-01 removed (`/v4/last_checkpoint...`, `/v4/notifications...`)
+keeps its v4 base: 2025-01 has no such path, so it changes only with its endpoint (AS202) or is
+reported (AS202, AS203).
 http becomes https; a URL written without a scheme (or with `//`) keeps that form, since the
 code adds the scheme elsewhere.
 """,
@@ -37,6 +40,11 @@ code adds the scheme elsewhere.
         CodeExample(
             before='import requests\nr = requests.get(f"https://api.aftership.com/v4/trackings/{tid}")\n',
             after='import requests\nr = requests.get(f"https://api.aftership.com/tracking/2025-01/trackings/{tid}")\n',
+        ),
+        CodeExample(  # 2025-01 has no /last_checkpoint: the URL waits for AS202's replacement
+            before='LAST_CHECKPOINT_URL = "https://api.aftership.com/v4/last_checkpoint"\n',
+            after='LAST_CHECKPOINT_URL = "https://api.aftership.com/v4/last_checkpoint"\n',
+            findings=("AS202",),
         ),
         CodeExample(
             before='from urllib.parse import urljoin\nurl = urljoin("http://api.aftership.com/v4/", "couriers")\n',
@@ -53,12 +61,13 @@ class BaseUrlFixer(Fixer):
 
     def leave_SimpleString(self, original, updated):
         value = shapes.string_key(original)
-        if value is not None and urls.V4_BASE.search(value) and self.fix(original):
+        if value is not None and urls.V4_BASE.search(value) and not urls.removed_endpoint(value) and self.fix(original):
             return edits.with_body(updated, urls.rewrite_base)
         return updated
 
     def leave_FormattedStringText(self, original, updated):
-        if urls.V4_BASE.search(original.value) and self.fix(original):
+        if (urls.V4_BASE.search(original.value) and not urls.removed_endpoint(original.value)
+                and self.fix(original)):
             return updated.with_changes(value=urls.rewrite_base(original.value))
         return updated
 
@@ -68,7 +77,7 @@ class BaseUrlFixer(Fixer):
             before, text = original.parts[i - 1], parts[i]
             if (isinstance(before, cst.FormattedStringExpression) and isinstance(text, cst.FormattedStringText)
                     and self._is_host(before.expression) and urls.V4_PATH.match(text.value)
-                    and self.fix(original)):
+                    and not urls.removed_endpoint(text.value) and self.fix(original)):
                 parts[i] = text.with_changes(value=urls.rewrite_path(text.value))
         return updated if parts == list(updated.parts) else updated.with_changes(parts=parts)
 
@@ -85,7 +94,7 @@ class BaseUrlFixer(Fixer):
         if not isinstance(right, cst.SimpleString) or not self._is_host(original.left):
             return None
         text = shapes.string_key(right)
-        if text is None or not urls.V4_PATH.match(text) or not self.fix(original):
+        if text is None or not urls.V4_PATH.match(text) or urls.removed_endpoint(text) or not self.fix(original):
             return None
         return edits.with_body(right, urls.rewrite_path)
 

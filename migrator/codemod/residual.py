@@ -356,7 +356,10 @@ class ResidualScanner:
         lowered = template.lower()
         if urls.HOST in lowered or lowered == urls.HEADER_OLD or lowered == urls.HEADER_NEW:
             self.talks_to_api = True
-        if urls.V4_BASE.search(template) or _V4_PATH.match(template):
+        removed = urls.removed_endpoint(template)
+        if removed is not None:  # its base waits for its endpoint's rule (AS101 leaves it)
+            self._add(node, _ENDPOINT_CHECKS[removed])
+        elif urls.V4_BASE.search(template) or _V4_PATH.match(template):
             self._add(node, "v4-base")
         if lowered == urls.HEADER_OLD:
             self._add(node, "v4-header")
@@ -365,7 +368,7 @@ class ResidualScanner:
         if "estimated-delivery-date/predict" in lowered:
             self._endpoints.add("predict-batch")
         check = _ENDPOINT_CHECKS.get(endpoint or "")
-        if check is not None:
+        if check is not None and removed is None:
             self._add(node, check)
         if endpoint == "trackings" and _PAGE_QUERY.search(template):
             self._add(node, "page-query")

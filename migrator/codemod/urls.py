@@ -45,6 +45,20 @@ def rewrite_path(text: str) -> str:
     return V4_PATH.sub("/tracking/2025-01", text, count=1)
 
 
+# Resources 2025-01 removed, as the path after the v4 base (or after a `/v4` fragment) starts.
+_REMOVED = re.compile(r"/?(last_checkpoint|notifications)(?=[/?#]|$)")
+_REMOVED_ENDPOINTS = {"last_checkpoint": "last-checkpoint", "notifications": "notifications"}
+
+
+def removed_endpoint(text: str) -> str | None:
+    """The removed endpoint family ("last-checkpoint", "notifications") whose path follows the v4
+    base, or the `/v4` fragment a string starts with; None otherwise. Such a URL keeps its v4
+    base until the rule that replaces its endpoint rewrites it whole: 2025-01 has no such path."""
+    base = V4_BASE.search(text) or V4_PATH.match(text)
+    removed = _REMOVED.match(text, base.end()) if base is not None else None
+    return _REMOVED_ENDPOINTS[removed.group(1)] if removed is not None else None
+
+
 def normalise(template: str) -> str:
     """Placeholders of every syntax become `{}`."""
     return PLACEHOLDER.sub("{}", template)

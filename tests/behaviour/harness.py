@@ -173,8 +173,9 @@ _NOT_FOUND_RULES = {"slug-number": {"AS201"}, "last-checkpoint": {"AS202"}, "las
 
 
 def refusal_rules(refusal) -> set[str]:
-    if refusal.status == 401:
-        return {"AS101", "AS102", "AS108"}
+    removed = _NOT_FOUND_RULES.get(refusal_family(refusal.path), set())
+    if refusal.status == 401:  # a removed endpoint's URL stays on v4 (AS101 leaves it), sent the new header
+        return {"AS101", "AS102", "AS108"} | removed
     if refusal.status == 429:
         return {"AS404"}  # a page loop that never ends under cursor pagination
     if refusal.status == 404:
