@@ -61,6 +61,22 @@ read None-safe: an error answer gives no id, and the wrapper answers the call as
                   '    async with session.get(url) as resp:\n        return await resp.json()\n',
             unsafe_fixes=True,
         ),
+        CodeExample(  # a URL by id in one branch, by slug and number in the other: only that one changes
+            before='import requests\n\ndef fetch(tid=None, slug=None, number=None):\n'
+                   '    if tid:\n        url = f"https://api.aftership.com/v4/trackings/{tid}"\n'
+                   '    else:\n        url = f"https://api.aftership.com/v4/trackings/{slug}/{number}"\n'
+                   '    return requests.get(url, timeout=5)\n',
+            after='import requests\n\ndef fetch(tid=None, slug=None, number=None):\n'
+                  '    if tid:\n        url = f"https://api.aftership.com/tracking/2025-01/trackings/{tid}"\n'
+                  '    else:\n'
+                  '        lookup = requests.get("https://api.aftership.com/tracking/2025-01/trackings", '
+                  'params={"slug": slug, "tracking_numbers": number}, timeout=5)\n'
+                  '        lookup.raise_for_status()\n'
+                  '        tracking_id = next((item["id"] for item in lookup.json()["data"]["trackings"]), None)\n'
+                  '        url = f"https://api.aftership.com/tracking/2025-01/trackings/{tracking_id}"\n'
+                  '    return requests.get(url, timeout=5)\n',
+            unsafe_fixes=True,
+        ),
     ),
 )
 
@@ -74,14 +90,14 @@ class SlugNumberFixer(Fixer):
 
     def __init__(self, file) -> None:
         super().__init__(file)
-        self.url_bindings: dict[int, object] = {}  # id of a bound URL expression -> the call it serves
-        self.looked_up: set[int] = set()  # calls whose URL binding got the lookup
+        self.bound = lookups.BoundUrls()  # URL bindings that get the lookup, by the call they serve
 
     def plan_request(self, tracer, call, shape) -> None:
         """`url = "%s/trackings/%s/%s" % (...)` then `requests.get(url)`, or `path = ...` then
-        `self._request("GET", path)`: with --unsafe-fixes the lookup goes before the binding,
-        which then holds the by-id URL (leave_Assign)."""
-        if shape.endpoint != "slug-number" or not self.file.rules.unsafe_fixes:
+        `self._request("GET", path)`: with --unsafe-fixes the lookup goes before each binding of
+        the name that is a slug/number URL (one per branch of an `if`), which then holds the by-id
+        URL (leave_Assign)."""
+        if not self.file.rules.unsafe_fixes:
             return
         if tracer.wraps_request(call):
             wrapper = tracer.summaries.wrapper(call.func, tracer)
@@ -91,35 +107,22 @@ class SlugNumberFixer(Fixer):
             url, _ = tracer.call_url(call)
             if not (isinstance(call.func, cst.Attribute) and call.func.attr.value in ("get", "put", "delete", "post")):
                 return
-        if isinstance(url, cst.Name):
-            bound = tracer.bindings.values.get(url.value, ())
-            if len(bound) == 1 and bound[0][0] == "value":
-                self.url_bindings[id(bound[0][1])] = call
+        self.bound.plan(call, [(value, "slug-number") for value in lookups.value_bindings(tracer, url)
+                               if urls.relative_endpoint(tracer.template_of(value) or "") == "slug-number"])
 
     def leave_Assign(self, original, updated):
-        call = self.url_bindings.get(id(original.value))
-        if call is None:
+        found = self.bound.binding(original.value)
+        if found is None:
             return updated
-        anchor = self.file.anchor()
-        kept = [a for a in call.args if a.keyword is not None and a.keyword.value in lookups.KEPT_ARGUMENTS]
-        if (self.file.nested_expression_scopes or not isinstance(anchor, cst.SimpleStatementLine)
-                or any("ftership" in edits.code_of(a) for a in kept)):  # a literal header would stay v4's
-            return updated
+        call, _ = found
         if self.file.tracer.wraps_request(call):
-            return self._wrapper_binding(original, updated, call, anchor)
-        variable, temporary = self.file.fresh_name("tracking_id"), self.file.fresh_name("lookup")
-        split = lookups.split_by_id(self.file, updated.value, variable)
-        if split is None or not self.fix(original.value):
+            return self._wrapper_binding(original, updated, call, self.file.anchor())
+        lookup = lookups.bound_lookup(self.file, call, updated.value)
+        if lookup is None or not self.fix(original.value):
             return updated
-        list_url, slug, number, new_url = split
-        extra = "".join(", " + edits.code_of(a).strip().rstrip(",") for a in kept)
-        get = f"{edits.code_of(call.func.value)}.get({list_url}, params={lookups.query(slug, number)}{extra})"
-        # Made as the call is made, which the walk has not reached yet: what the scan saw of it.
-        scanner = self.file.scanner
-        within = (scanner.with_items[id(call)],) if id(call) in scanner.with_items else None
-        self.file.insert_before(anchor, lookups.client_lookup(self.file, get, variable, temporary, within,
-                                                              id(call) in scanner.awaited))
-        self.looked_up.add(id(call))
+        anchor, source, new_url = lookup
+        self.file.insert_before(anchor, source)
+        self.bound.changed(call)
         return updated.with_changes(value=new_url)
 
     def _wrapper_binding(self, original, updated, call, anchor):
@@ -132,12 +135,13 @@ class SlugNumberFixer(Fixer):
         wrapper = self.file.tracer.summaries.wrapper(call.func, self.file.tracer)
         new_path = by_id.args[flow.bound_positions(call, wrapper.scope)[wrapper.path]].value
         self.file.insert_before(anchor, source, imports)
-        self.looked_up.add(id(call))
+        self.bound.changed(call)
         return updated.with_changes(value=new_path)
 
     def leave_request(self, original, updated, shape):
-        if shape.endpoint != "slug-number" or id(original) in self.looked_up:
-            return updated  # a looked-up call got its URL from its binding (leave_Assign)
+        settled = self.bound.settled(original)
+        if settled or (settled is None and shape.endpoint != "slug-number"):
+            return updated  # a looked-up call got its URL from its bindings (leave_Assign)
         build = lookups.wrapped_id_lookup if self.file.tracer.wraps_request(original) else lookups.id_lookup
         lookup = build(self.file, original, updated)
         if lookup is not None and self.file.rules.unsafe_fixes and self.fix(original):
@@ -216,6 +220,37 @@ and are refused: re-fetch the tracking instead.
                   'def show(tid):\n    print(last(tid)["checkpoint"]["message"])\n',
             findings=("AS202",),
         ),
+        CodeExample(  # the URL bound in each branch of an `if`: each binding changes, a constant written out
+            before='import httpx\n\nLAST = "https://api.aftership.com/v4/last_checkpoint"\n\n'
+                   'def last(client, tid=None, slug=None, number=None):\n'
+                   '    if tid:\n        url = f"{LAST}/{tid}"\n'
+                   '    else:\n        url = f"{LAST}/{slug}/{number}"\n'
+                   '    return client.get(url).json()["data"]["checkpoint"]\n',
+            after='import httpx\n\nLAST = "https://api.aftership.com/v4/last_checkpoint"\n\n'
+                  'def last(client, tid=None, slug=None, number=None):\n'
+                  '    if tid:\n        url = f"https://api.aftership.com/tracking/2025-01/trackings/{tid}"\n'
+                  '    else:\n'
+                  '        lookup = client.get("https://api.aftership.com/tracking/2025-01/trackings", '
+                  'params={"slug": slug, "tracking_numbers": number})\n'
+                  '        lookup.raise_for_status()\n'
+                  '        tracking_id = next((item["id"] for item in lookup.json()["data"]["trackings"]), None)\n'
+                  '        url = f"https://api.aftership.com/tracking/2025-01/trackings/{tracking_id}"\n'
+                  '    return (client.get(url).json()["data"]["checkpoints"] or [None])[-1]\n',
+            findings=("AS202",),  # the constant, unused now, still names /last_checkpoint
+            unsafe_fixes=True,
+        ),
+        CodeExample(  # an environment variable's default is never written out in its place
+            before='import os\nimport httpx\n\nLAST = os.environ.get("LAST_URL", "https://api.aftership.com/v4/last_checkpoint")\n\n'
+                   'def last(client, tid):\n'
+                   '    url = f"{LAST}/{tid}"\n'
+                   '    return client.get(url).json()["data"]["checkpoint"]\n',
+            after='import os\nimport httpx\n\nLAST = os.environ.get("LAST_URL", "https://api.aftership.com/v4/last_checkpoint")\n\n'
+                  'def last(client, tid):\n'
+                  '    url = f"{LAST}/{tid}"\n'
+                  '    return client.get(url).json()["data"]["checkpoint"]\n',
+            findings=("AS202", "AS202", "AS202"),
+            unsafe_fixes=True,
+        ),
         PayloadExample(
             kind="last-checkpoint-response",
             before={"meta": {"code": 200}, "data": {"id": "k5x2pq9rt7wz3mn8bv4cy6dj", "tracking_number": "RR1",
@@ -243,19 +278,46 @@ class LastCheckpointFixer(Fixer):
     def __init__(self, file) -> None:
         super().__init__(file)
         self.function_rewrites: dict[int, bool] = {}  # id of a tracer making calls -> all rewritable
+        self.bound = lookups.BoundUrls()  # `url = ...` bindings (one per branch) that change for their call
 
     def plan_request(self, tracer, call, shape) -> None:
         if shape.endpoint not in self.ENDPOINTS:
             return
         url, _ = tracer.call_url(call)
         direct = any(a.value is url for a in call.args)
-        if shape.endpoint == "last-checkpoint":  # the f-string's own text names the endpoint
+        bound = [(value, urls.endpoint_of(tracer.template_of(value) or "") or "")
+                 for value in lookups.value_bindings(tracer, url)]
+        if bound and direct and isinstance(call.func, cst.Attribute) and not tracer.wraps_request(call):
+            # `url` bound a line above, or in each branch of an `if`: each binding changes (leave_Assign)
+            changes = all(kind in self.ENDPOINTS and lookups.changes_to_id(tracer, value, kind, "last_checkpoint")
+                          for value, kind in bound)
+        elif shape.endpoint == "last-checkpoint":  # the f-string's own text names the endpoint
             changes = direct and isinstance(url, cst.FormattedString) and any(
                 isinstance(p, cst.FormattedStringText) and "/last_checkpoint/" in p.value for p in url.parts)
         else:  # the lookup takes the call's own URL expression apart, or the wrapper's path argument
             changes = (direct or tracer.wraps_request(call)) and not isinstance(url, cst.Name)
         ok = changes and self.file.rules.may_fix(self.rule) and self.file.allowed(self.rule.code, call)
         self.function_rewrites[id(tracer)] = self.function_rewrites.get(id(tracer), True) and ok
+        if ok and bound:
+            self.bound.plan(call, bound)
+
+    def leave_Assign(self, original, updated):
+        found = self.bound.binding(original.value)
+        if found is None:
+            return updated
+        call, endpoint = found
+        source = None
+        if endpoint == "last-checkpoint":
+            new_url = lookups.by_id_url(self.file.tracer, updated.value, "last_checkpoint")
+        else:
+            lookup = lookups.bound_lookup(self.file, call, updated.value, "last_checkpoint")
+            anchor, source, new_url = lookup if lookup is not None else (None, None, None)
+        if new_url is None or not self.fix(original.value):
+            return updated
+        if source is not None:
+            self.file.insert_before(anchor, source)
+        self.bound.changed(call)
+        return updated.with_changes(value=new_url)
 
     def _rewrites(self) -> bool:
         """Whether the calls (and reads) of the function being walked change."""
@@ -267,9 +329,12 @@ class LastCheckpointFixer(Fixer):
     def leave_request(self, original, updated, shape):
         if shape.endpoint not in self.ENDPOINTS:
             return updated
-        if shape.endpoint == "last-checkpoint-slug-number":
+        settled = self.bound.settled(original)
+        if settled:
+            return updated  # its URL name's bindings changed (leave_Assign)
+        if settled is None and shape.endpoint == "last-checkpoint-slug-number":
             return self._by_slug_and_number(original, updated)
-        if not self._rewrites():
+        if settled is False or not self._rewrites():
             self.report(original, f"{self.rule.title} (rewritten with --unsafe-fixes when every /last_checkpoint "
                                   "call of the function has an f-string URL argument)")
             return updated

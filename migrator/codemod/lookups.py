@@ -9,7 +9,7 @@ import libcst as cst
 
 from migrator.codemod import flow, pieces, urls
 from migrator.codemod.edits import checked_lookup, code_of, first_id
-from migrator.codemod.shapes import dotted
+from migrator.codemod.shapes import dotted, string_value
 
 KEPT_ARGUMENTS = ("headers", "auth", "timeout")  # what the lookup sends as the call did
 
@@ -143,16 +143,20 @@ def split_by_id(walk, url: cst.BaseExpression, variable: str, collection: str = 
     """(list URL source, slug, number, new URL) for a `{collection}/{slug}/{number}` URL written
     as an f-string or built with +, % or .format (or a relative path handed to a request
     wrapper); the new URL, `trackings/{variable}`, is one f-string."""
+    return None if walk.f_string_quotes else _split(walk.tracer, url, variable, collection)
+
+
+def _split(tracer, url: cst.BaseExpression, variable: str, collection: str):
     found = pieces.pieces(url)
-    split = pieces.split_slug_number(found) if found and not walk.f_string_quotes else None
+    split = pieces.split_slug_number(found) if found else None
     if split is None:
         return None
     head, slug, number, tail = split
-    reached = "".join(p if isinstance(p, str) else walk.tracer.template_of(p) or "{}" for p in head)
+    reached = "".join(p if isinstance(p, str) else tracer.template_of(p) or "{}" for p in head)
     if not (reached.endswith(f"/{collection}/") or reached == f"{collection}/"):
         return None
     if collection != "trackings":
-        head = _renamed_collection(walk, head, collection)
+        head = _renamed_collection(tracer, head, collection)
         if head is None:
             return None
     # Text taken from a binding the walk has not rewritten yet: its v4 base is rewritten here.
@@ -164,16 +168,122 @@ def split_by_id(walk, url: cst.BaseExpression, variable: str, collection: str = 
     return list_url, slug, number, cst.parse_expression(new_url)
 
 
-def _renamed_collection(walk, head: list, collection: str) -> list | None:
+def _renamed_collection(tracer, head: list, collection: str) -> list | None:
     """`head` with its last `collection` path part made `trackings`; a constant holding it is
     written out as its (fully known) text. None when the part lies in a value not known whole."""
     for index in range(len(head) - 1, -1, -1):
         piece = head[index]
-        text = piece if isinstance(piece, str) else walk.tracer.template_of(piece)
+        text = piece if isinstance(piece, str) else tracer.template_of(piece)
         if text is None or collection not in text:
             continue
-        if "{}" in text:
+        text = _written_text(tracer, piece)
+        if text is None:
             return None
         at = text.rindex(collection)
         return [*head[:index], text[:at] + "trackings" + text[at + len(collection):], *head[index + 1:]]
     return None
+
+
+def _written_text(tracer, piece: pieces.Piece) -> str | None:
+    """The text of a piece that can be written out in its place: literal text, or a name bound
+    once, in its function or the module, to a string literal. Not a name whose URL is an
+    environment variable's default (`os.environ.get("URL", "...")`): the variable would be lost."""
+    if isinstance(piece, str):
+        return piece
+    if not isinstance(piece, cst.Name):
+        return None
+    while tracer is not None:
+        bound = tracer.bindings.values.get(piece.value)
+        if bound:
+            (how, value), *others = bound
+            return string_value(value) if not others and how == "value" and isinstance(value, cst.SimpleString) else None
+        tracer = tracer.outer
+    return None
+
+
+def by_id_url(tracer, url: cst.BaseExpression, collection: str) -> cst.BaseExpression | None:
+    """`{collection}/{id}` (`f"{LAST_CHECKPOINT_URL}/{tid}"`, `BASE + "/last_checkpoint/" + tid`)
+    as `.../trackings/{id}`, one f-string on the 2025-01 base; None for any other shape."""
+    found = pieces.pieces(url)
+    if not found or len(found) < 2 or isinstance(found[-1], str):
+        return None
+    *head, ident = found
+    reached = "".join(p if isinstance(p, str) else tracer.template_of(p) or "{}" for p in head)
+    if not reached.endswith(f"/{collection}/"):
+        return None
+    head = _renamed_collection(tracer, head, collection)
+    if head is None:
+        return None
+    new_url = pieces.f_string([urls.rewrite_base(p) if isinstance(p, str) else p for p in head] + [ident], code_of)
+    return None if new_url is None else cst.parse_expression(new_url)
+
+
+def changes_to_id(tracer, url: cst.BaseExpression, endpoint: str, collection: str) -> bool:
+    """Whether a URL bound above its call can be sent to /trackings/{id}: by id as it is, or by
+    slug and number through the lookup (`endpoint`: the URL's family)."""
+    if endpoint.endswith("slug-number"):
+        return _split(tracer, url, "tracking_id", collection) is not None
+    return by_id_url(tracer, url, collection) is not None
+
+
+def bound_lookup(walk, call: cst.Call, url: cst.BaseExpression, collection: str = "trackings"):
+    """For `url = <slug/number URL>` on its own line above `call` (a requests/httpx/aiohttp
+    call given `url`): (the statement to insert before, the lookup's source, the by-id URL), the
+    lookup made with the call's client and its headers, auth and timeout, as the call is made
+    (a `with` item, awaited, or plain); None where that cannot be done safely."""
+    anchor = walk.anchor()
+    kept = [a for a in call.args if a.keyword is not None and a.keyword.value in KEPT_ARGUMENTS]
+    if (walk.nested_expression_scopes or not isinstance(anchor, cst.SimpleStatementLine)
+            or not isinstance(call.func, cst.Attribute)
+            or any("ftership" in code_of(a) for a in kept)):  # a literal header would stay v4's
+        return None
+    variable, temporary = walk.fresh_name("tracking_id"), walk.fresh_name("lookup")
+    split = split_by_id(walk, url, variable, collection)
+    if split is None:
+        return None
+    list_url, slug, number, new_url = split
+    extra = "".join(", " + code_of(a).strip().rstrip(",") for a in kept)
+    get = f"{code_of(call.func.value)}.get({list_url}, params={query(slug, number)}{extra})"
+    # Made as the call is made, which the walk has not reached yet: what the scan saw of it.
+    scanner = walk.scanner
+    within = (scanner.with_items[id(call)],) if id(call) in scanner.with_items else None
+    return anchor, client_lookup(walk, get, variable, temporary, within, id(call) in scanner.awaited), new_url
+
+
+class BoundUrls:
+    """The bindings of a call's URL name that change before the walk reaches the call
+    (`url = ...` a line above, or in each branch of an `if`): the call is settled, and keeps
+    its `url` argument, only when every one of them changed."""
+
+    def __init__(self) -> None:
+        self.pending: dict[int, int] = {}  # id of a call -> its bindings not changed yet
+        self.calls: dict[int, tuple[cst.Call, str]] = {}  # id of a bound expression -> (call, what it is)
+
+    def plan(self, call: cst.Call, bound: list[tuple[cst.BaseExpression, str]]) -> None:
+        """`bound`: (expression, what it is to the fixer) for each binding that must change."""
+        if bound:
+            self.pending[id(call)] = len(bound)
+            self.calls.update((id(value), (call, kind)) for value, kind in bound)
+
+    def binding(self, value: cst.BaseExpression) -> tuple[cst.Call, str] | None:
+        """The call an expression being left is bound for, while that call is still to come."""
+        found = self.calls.get(id(value))
+        return found if found is not None and id(found[0]) in self.pending else None
+
+    def changed(self, call: cst.Call) -> None:
+        self.pending[id(call)] -= 1
+
+    def settled(self, call: cst.Call) -> bool | None:
+        """Whether every binding of the call changed (None: none was to); the call is past, so
+        bindings after it stay as they are."""
+        left = self.pending.pop(id(call), None)
+        return None if left is None else left == 0
+
+
+def value_bindings(tracer, url: cst.BaseExpression | None) -> list[cst.BaseExpression]:
+    """What a URL name is bound to in its function when every binding is a plain value (one,
+    or one per branch); [] otherwise (a parameter, an unpacking, `+=`, a global)."""
+    if not isinstance(url, cst.Name):
+        return []
+    bound = tracer.bindings.values.get(url.value, ())
+    return [value for how, value in bound] if bound and all(how == "value" for how, _ in bound) else []
