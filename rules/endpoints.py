@@ -77,6 +77,17 @@ read None-safe: an error answer gives no id, and the wrapper answers the call as
                   '    return requests.get(url, timeout=5)\n',
             unsafe_fixes=True,
         ),
+        CodeExample(  # slug and number written in the URL; the comment above heads the lookup
+            before='import requests\n\ndef parcel_of_the_day():\n    setup()\n\n    # the parcel of the day\n'
+                   '    return requests.get("https://api.aftership.com/v4/trackings/ups/1Z9")\n',
+            after='import requests\n\ndef parcel_of_the_day():\n    setup()\n\n    # the parcel of the day\n'
+                  '    lookup = requests.get("https://api.aftership.com/tracking/2025-01/trackings", '
+                  'params={"slug": "ups", "tracking_numbers": "1Z9"})\n'
+                  '    lookup.raise_for_status()\n'
+                  '    tracking_id = next((item["id"] for item in lookup.json()["data"]["trackings"]), None)\n'
+                  '    return requests.get(f"https://api.aftership.com/tracking/2025-01/trackings/{tracking_id}")\n',
+            unsafe_fixes=True,
+        ),
     ),
 )
 

@@ -6,7 +6,7 @@ import libcst as cst
 import pytest
 
 from migrator.api import rewrite_code
-from migrator.codemod.pieces import f_string, pieces, split_slug_number
+from migrator.codemod.pieces import cut_segments, f_string, pieces, split_slug_number
 
 code = cst.Module(body=[]).code_for_node
 SAME = [
@@ -104,3 +104,21 @@ def test_no_lookup_before_a_line_of_several_statements():
     result = rewrite_code(source, unsafe_fixes=True)
     assert "tracking_numbers" not in result.code
     assert [f.code for f in result.findings] == ["AS201"]
+
+
+@pytest.mark.parametrize(("source", "slug", "number", "tail"), [
+    ('"/trackings/ups/1Z9"', '"ups"', '"1Z9"', []),
+    ('f"{BASE}/trackings/ups/{n}/retrack"', '"ups"', "n", ["/retrack"]),
+    ('BASE + "/trackings/" + slug + "/1Z9?lang=en"', "slug", '"1Z9"', ["?lang=en"]),
+])
+def test_slug_and_number_written_in_the_text_split_as_literals(source, slug, number, tail):
+    head, found_slug, found_number, found_tail = split_slug_number(cut_segments(pieces(cst.parse_expression(source)),
+                                                                                "trackings"))
+    assert (code(found_slug), code(found_number), found_tail) == (slug, number, tail)
+    assert head[-1].endswith("/trackings/")
+
+
+@pytest.mark.parametrize("source", ['f"/trackings/{tid}/retrack"', '"/trackings/abc/mark-as-completed"',
+                                    '"/trackings/abc"', '"/couriers/ups/x"'])
+def test_an_action_or_a_single_segment_is_not_a_slug_and_number(source):
+    assert split_slug_number(cut_segments(pieces(cst.parse_expression(source)), "trackings")) is None

@@ -148,7 +148,7 @@ def split_by_id(walk, url: cst.BaseExpression, variable: str, collection: str = 
 
 def _split(tracer, url: cst.BaseExpression, variable: str, collection: str):
     found = pieces.pieces(url)
-    split = pieces.split_slug_number(found) if found else None
+    split = pieces.split_slug_number(pieces.cut_segments(found, collection)) if found else None
     if split is None:
         return None
     head, slug, number, tail = split

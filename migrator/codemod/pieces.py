@@ -8,6 +8,7 @@ the pieces, and writes the new URL back as one f-string, whatever form the old o
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Union
 
@@ -83,6 +84,41 @@ def _interleave(texts: list[str], values: list | None, hidden: str = "", shown: 
         out.append(text.replace(hidden, shown) if hidden else text.replace("{{", "{").replace("}}", "}"))
         if value is not None:
             out.append(value)
+    return out
+
+
+_SEGMENT = re.compile(r"[^/?#{}]+")
+_ACTIONS = ("retrack", "mark-as-completed")
+
+
+def cut_segments(found: list[Piece], collection: str, count: int = 2) -> list[Piece]:
+    """`found` with the first `count` path segments after `{collection}/` that are written as
+    text made string literals: `"/trackings/ups/1Z9"` reads as `["/trackings/", "ups", "/", "1Z9"]`
+    with the slug and the number as expressions, like `f"/trackings/{slug}/{number}"`."""
+    out: list[Piece] = []
+    remaining = -1  # segments still to cut; -1 until the collection is passed
+    for piece in found:
+        if remaining < 0 and isinstance(piece, str) and f"{collection}/" in piece:
+            at = piece.index(f"{collection}/") + len(collection) + 1
+            out.append(piece[:at])
+            piece, remaining = piece[at:], count
+        if remaining <= 0 or not isinstance(piece, str):
+            remaining -= 1 if remaining > 0 else 0
+            if piece != "":
+                out.append(piece)
+            continue
+        while piece and remaining > 0:
+            segment = _SEGMENT.match(piece)
+            if piece[0] == "/":
+                out.append("/")
+                piece = piece[1:]
+            elif segment is None or segment.group() in _ACTIONS:
+                break  # a query or fragment starts, or an action: `trackings/{id}/retrack`
+            else:
+                out.append(cst.SimpleString(json.dumps(segment.group())))
+                piece, remaining = piece[segment.end():], remaining - 1
+        if piece:
+            out.append(piece)
     return out
 
 

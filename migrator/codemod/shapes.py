@@ -474,6 +474,19 @@ class ScopeScanner:
     def visit_With(self, node: cst.With) -> None:
         self.with_items.update((id(item.item), node.asynchronous is not None) for item in node.items)
 
+    def visit_Try(self, node: cst.Try) -> None:
+        # `except urllib.error.HTTPError as err`: urllib raises the error answer as the response
+        # (`err.read()`, `json.load(err)`) of the one urlopen call the `try` makes.
+        handlers = [h for h in node.handlers if h.name is not None and isinstance(h.name.name, cst.Name)
+                    and h.type is not None and (dotted(h.type) or "").split(".")[-1] == "HTTPError"]
+        if not handlers:
+            return
+        opened = [n for n in iter_nodes(node.body) if isinstance(n, cst.Call)
+                  and (dotted(n.func) or "").split(".")[-1] == "urlopen"]
+        if len(opened) == 1:
+            for handler in handlers:
+                self._bindings.bind_target(handler.name.name, "value", opened[0])
+
     def visit_WithItem(self, node: cst.WithItem) -> None:
         if node.asname is not None:
             self._bindings.bind_target(node.asname.name, "value", node.item)

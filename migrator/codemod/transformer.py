@@ -320,9 +320,12 @@ class MigrationTransformer(cst.CSTTransformer):
         if type(original) is cst.SimpleStatementLine:
             self.current_statement.pop()
         result = updated
+        before = self.inserts.pop(id(original), None)
+        if before and result.leading_lines:  # the blank line or comment above now heads the lookup
+            before[0] = before[0].with_changes(leading_lines=result.leading_lines)
+            result = result.with_changes(leading_lines=())
         if self.add_todo and findings:
             result = with_todo(result, findings)
-        before = self.inserts.pop(id(original), None)
         return cst.FlattenSentinel([*before, result]) if before else result
 
     def _report_residues(self, statement: cst.CSTNode) -> None:
