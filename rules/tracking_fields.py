@@ -485,6 +485,28 @@ emails or phone numbers); writes are reported.
                   '[c["email"] for c in t.get("customers") or [] if c.get("email")]\n',
             unsafe_fixes=True,
         ),
+        CodeExample(  # keyword arguments a helper gathers into its body (`**extra`): translated at the call
+            before='import requests\n\ndef create(slug, number, **extra):\n'
+                   '    body = {"slug": slug, "tracking_number": number}\n    body.update(extra)\n'
+                   '    return requests.post("https://api.aftership.com/v4/trackings", json={"tracking": body})\n\n'
+                   'create("dhl", "1", title="Mat", customer_name=name, emails=[email])\n',
+            after='import requests\n\ndef create(slug, number, **extra):\n'
+                  '    body = {"slug": slug, "tracking_number": number}\n    body.update(extra)\n'
+                  '    return requests.post("https://api.aftership.com/tracking/2025-01/trackings", json=body)\n\n'
+                  'create("dhl", "1", title="Mat", customers=[{"name": name, "email": email}])\n',
+            unsafe_fixes=True,
+        ),
+        CodeExample(  # the same, safe: reported at the keyword
+            before='import requests\n\ndef create(slug, number, **extra):\n'
+                   '    return requests.post("https://api.aftership.com/v4/trackings", '
+                   'json={"tracking": {"slug": slug, "tracking_number": number, **extra}})\n\n'
+                   'create("dhl", "1", customer_name=name)\n',
+            after='import requests\n\ndef create(slug, number, **extra):\n'
+                  '    return requests.post("https://api.aftership.com/tracking/2025-01/trackings", '
+                  'json={"slug": slug, "tracking_number": number, **extra})\n\n'
+                  'create("dhl", "1", customer_name=name)\n',
+            findings=("AS307",),
+        ),
     ),
 )
 

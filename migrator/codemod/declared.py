@@ -10,13 +10,15 @@ itself (`bodies.translate_literal`), so code and JSON get the same transformatio
 
 from __future__ import annotations
 
+from keyword import iskeyword
+
 import libcst as cst
 
 from migrator.catalogue import FIXERS, Fixer
 from migrator.codemod.bodies import KINDS as BODY_KINDS, laid_out_like, literal_items, translate_literal, value_conforms
 from migrator.codemod.edits import KeyAccess, code_of, with_text
 from migrator.codemod.ruleset import keys_of_2025_01
-from migrator.codemod.shapes import iter_nodes, method_call, string_key
+from migrator.codemod.shapes import is_name, iter_nodes, method_call, root_name, string_key
 
 
 class DeclaredChangesFixer(Fixer):
@@ -29,6 +31,7 @@ class DeclaredChangesFixer(Fixer):
         super().__init__(file)
         self.rules = file.rules
         self.structured: set[int] = set()  # reads already in the 2025-01 structure (visit_Call)
+        self.keyword_bodies: dict[int, str] = {}  # id of the tracer of a function whose **extra is a body's -> scope
 
     def visit_Call(self, node: cst.Call) -> None:
         # `(t.get("shipment_weight") or {}).get("unit")` is how a migrated read looks (the rules'
@@ -134,6 +137,48 @@ class DeclaredChangesFixer(Fixer):
         translated = self._translated_body(original, updated, scope)
         return translated if translated is not None else updated
 
+    def plan_body(self, tracer, literal: cst.Dict | cst.Call, how: str, scope: str) -> None:
+        """A body the function's `**extra` goes into (`{..., **extra}`, `dict(..., **extra)`,
+        `body.update(extra)`, `body["tracking"].update(extra)`): its callers' extra keywords are
+        body items (leave_Call)."""
+        extra = tracer.keywords_param
+        if extra is None or scope not in BODY_KINDS:
+            return
+        elements = literal.elements if isinstance(literal, cst.Dict) else literal.args
+        spread = any(is_name(e.value, extra) and (isinstance(e, cst.StarredDictElement) or getattr(e, "star", "") == "**")
+                     for e in elements)
+        names = {name for name, bound in tracer.bindings.values.items() if any(v is literal for _, v in bound)}
+        updated = any(method_call(call, "update") and len(call.args) == 1 and is_name(call.args[0].value, extra)
+                      and root_name(call.func.value) in names for call in tracer.calls)
+        if spread or updated:
+            self.keyword_bodies[id(tracer)] = scope
+
+    def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
+        """`client.create_tracking(slug, number, customer_name=name)` into `**extra` of a body:
+        the extra keywords translated as the body's items (`customers=[{"name": name}]`)."""
+        summaries = self.file.tracer.summaries
+        callee = summaries.callee(original.func, self.file.tracer) if summaries is not None and self.keyword_bodies else None
+        scope = self.keyword_bodies.get(id(summaries.tracers[id(callee.node)])) if callee is not None else None
+        if scope is None or any(arg.star for arg in updated.args):
+            return updated
+        named = set(callee.params)
+        extras = [i for i, arg in enumerate(updated.args) if arg.keyword is not None and arg.keyword.value not in named]
+        if not extras or extras != list(range(extras[0], extras[-1] + 1)):
+            return updated  # the extra keywords apart from each other: their order is the caller's
+        items = [updated.args[i] for i in extras]
+        as_body = cst.Call(func=cst.Name("dict"), args=[a.with_changes(comma=cst.MaybeSentinel.DEFAULT) for a in items])
+        translated = self._translated_body(original, as_body, scope, check=lambda keys: all(
+            key.isidentifier() and not iskeyword(key) and key not in named for key in keys))
+        if translated is None:
+            return updated
+        new = [(string_key(e.key), e.value) for e in translated.elements]
+        spaced = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+        args = [items[min(i, len(items) - 1)].with_changes(
+            keyword=cst.Name(key), value=value,
+            comma=items[-1].comma if i == len(new) - 1 else (items[i].comma if i < len(items) - 1 else spaced))
+            for i, (key, value) in enumerate(new)]
+        return updated.with_changes(args=[*updated.args[:extras[0]], *args, *updated.args[extras[-1] + 1:]])
+
     def _reshapes(self, literal: cst.Dict | cst.Call, scope: str) -> bool:
         """Whether a key of the body is one a rule restructures (not just renames)."""
         consumed = {**self.rules.reads.get(scope, {}), **self.rules.reported.get(scope, {}),
@@ -143,21 +188,24 @@ class DeclaredChangesFixer(Fixer):
         return any(key in consumed for key, _ in literal_items(literal))
 
     def _translated_body(self, original: cst.Dict | cst.Call, updated: cst.Dict | cst.Call,
-                         scope: str) -> cst.BaseExpression | None:
+                         scope: str, check=None) -> cst.BaseExpression | None:
         """The body literal as the payload translator makes it, when it can be made exactly and
-        every rule that changes it may fix here; None leaves it to the key-by-key rewrite."""
+        every rule that changes it may fix here (and `check` accepts its keys); None leaves it to
+        the key-by-key rewrite."""
         if self.file.f_string_quotes or "#" in code_of(original):  # a rewritten literal would lose its comments
             return None
         result = translate_literal(updated, scope, code_of)
         if result is None:
             return None
         source, codes = result
+        new = cst.parse_expression(source)
+        if check is not None and not (isinstance(new, cst.Dict) and check([string_key(e.key) or "" for e in new.elements])):
+            return None
         rules = [self.rules.catalogue[code] for code in sorted(codes)]
         if not all(self.rules.may_fix(rule) and self.file.allowed(rule.code, original) for rule in rules):
             return None
         for rule in rules:
             self.file.fix(original, rule)
-        new = cst.parse_expression(source)
         return laid_out_like(new, original) if isinstance(original, cst.Dict) else new
 
     def leave_body_item(self, original: cst.DictElement, element: cst.DictElement, key: str,

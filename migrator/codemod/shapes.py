@@ -125,6 +125,13 @@ def method_call(node: cst.BaseExpression, name: str) -> bool:
     return isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value == name
 
 
+def root_name(expr: cst.BaseExpression) -> str | None:
+    """The name a chain of subscripts, attributes and calls starts at (`body["tracking"].update` -> body)."""
+    while isinstance(expr, (cst.Subscript, cst.Attribute, cst.Call)):
+        expr = expr.func if isinstance(expr, cst.Call) else expr.value
+    return expr.value if isinstance(expr, cst.Name) else None
+
+
 def is_name(node: cst.BaseExpression, *names: str) -> bool:
     return isinstance(node, cst.Name) and node.value in names
 
@@ -513,6 +520,7 @@ class Tracer:
         self.summaries = None
         self.param_templates: dict[str, str] = {}  # set while flow reads a wrapper's URL
         self.param_names: set[str] = set()  # the function's parameters (a default or not)
+        self.keywords_param: str | None = None  # its `**kwargs` parameter
         self.text_params: set[str] = set()  # parameters every caller (or the default) gives a string
         self.text_sources: dict[str, list] = {}  # param -> (tracer, expression) of what callers give it
 
@@ -604,15 +612,14 @@ class Tracer:
 
     def _bound_root(self, expr: cst.BaseExpression) -> bool:
         """Whether the chain `expr` starts at a name this code assigns (then tracing decides)."""
-        while isinstance(expr, (cst.Subscript, cst.Call, cst.Attribute)):
-            expr = expr.value if not isinstance(expr, cst.Call) else expr.func
-        if not isinstance(expr, cst.Name):
+        name = root_name(expr)
+        if name is None:
             return False
         tracer: Tracer | None = self
         while tracer is not None:
             # An unpacked name (`status, body = call()`) is assigned, but tracing cannot decide it.
             if any(how not in ("param", "opaque") and not how.startswith("item:")
-                   for how, _ in tracer.bindings.values.get(expr.value, ())):
+                   for how, _ in tracer.bindings.values.get(name, ())):
                 return True
             tracer = tracer.outer
         return False

@@ -149,6 +149,8 @@ class MigrationTransformer(cst.CSTTransformer):
             tracer.awaits_json = scope.awaits_json
             tracer.calls = scope.calls
             tracer.param_names = set(scope.params)
+            star = scope.node.params.star_kwarg if isinstance(scope.node, cst.FunctionDef) else None
+            tracer.keywords_param = star.name.value if isinstance(star, cst.Param) else None
             if outer is None:
                 self._versions()
                 self._collect_constants(tracer)
