@@ -88,6 +88,20 @@ read None-safe: an error answer gives no id, and the wrapper answers the call as
                   '    return requests.get(f"https://api.aftership.com/tracking/2025-01/trackings/{tracking_id}")\n',
             unsafe_fixes=True,
         ),
+        CodeExample(  # a base-URL client a factory makes, handed to a helper: looked up through it
+            before='import httpx\n\ndef make_client():\n    return httpx.Client(base_url="https://api.aftership.com/v4")\n\n'
+                   'def fetch(client, slug, number):\n'
+                   '    return client.get(f"/trackings/{slug}/{number}").json()["data"]["tracking"]\n\n'
+                   'with make_client() as client:\n    fetch(client, "ups", "1Z9")\n',
+            after='import httpx\n\ndef make_client():\n    return httpx.Client(base_url="https://api.aftership.com/tracking/2025-01")\n\n'
+                  'def fetch(client, slug, number):\n'
+                  '    lookup = client.get("/trackings", params={"slug": slug, "tracking_numbers": number})\n'
+                  '    lookup.raise_for_status()\n'
+                  '    tracking_id = next((item["id"] for item in lookup.json()["data"]["trackings"]), None)\n'
+                  '    return client.get(f"/trackings/{tracking_id}").json()["data"]\n\n'
+                  'with make_client() as client:\n    fetch(client, "ups", "1Z9")\n',
+            unsafe_fixes=True,
+        ),
     ),
 )
 

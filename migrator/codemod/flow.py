@@ -169,6 +169,9 @@ def summarise(scopes: Iterable[Scope], tracers: dict[int, Tracer], across: Acros
         changed |= _parameters(scopes, summaries, tracers)
         if not changed:
             break
+        for tracer in tracers.values():
+            # `client.get(path)` on a parameter now known to get an AfterShip client: a request after all.
+            tracer.forget_misses({name for name, shape in tracer.params.items() if shape.kind == "client"})
     _text_parameters(scopes, summaries, tracers)
     return summaries
 

@@ -36,12 +36,13 @@ GATHERERS = frozenset({"asyncio.gather", "gather"})  # a list of what each await
 @dataclass(frozen=True)
 class Shape:
     kind: str  # response, body, data, tracking, checkpoint, courier, edd, edd-address, aftership-edd,
-    #            estimated-delivery, webhook, list, request-wrapped, request
+    #            estimated-delivery, webhook, list, tuple, request-wrapped, request, client
     endpoint: str | None = None
     method: str | None = None
     item: "Shape | None" = None  # for kind == "list"
     items: tuple = ()  # for kind == "tuple": the shape of each element (None where unknown)
     scope: str | None = None  # for requests: create-request, update-request, detect-request, predict-batch
+    base: str | None = None  # for kind == "client" (httpx.Client(base_url=...)): the base URL's template
 
     def child(self, key: str | int) -> "Shape | None":
         """The shape of `self[key]`."""
@@ -665,6 +666,10 @@ class Tracer:
         response = self.http_call(call)
         if response is not None:
             return response
+        base = base_url_argument(call)
+        if base is not None:  # httpx.Client(base_url=AFTERSHIP): a client handed around, returned, passed
+            template = self.template_of(base)
+            return Shape("client", base=template) if template and urls.is_aftership_url(template) else None
         if self.summaries is not None:
             returned = self.summaries.returned(call.func, self)
             if returned is not None:
@@ -717,6 +722,14 @@ class Tracer:
     def call_template(self, call: cst.Call) -> str:
         """The full URL template an AfterShip call requests (client base URL included)."""
         return self._http_entry(call)[1]
+
+    def forget_misses(self, receivers: set[str]) -> None:
+        """Forget that calls on these names (`client.get(...)`) were no AfterShip requests."""
+        for call in self.calls if receivers else ():
+            func = call.func
+            if (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value in receivers
+                    and id(call) in self._http and self._http[id(call)][0] is None):
+                del self._http[id(call)]
 
     def _http_entry(self, call: cst.Call) -> tuple[Shape | None, str]:
         key = id(call)
@@ -815,7 +828,8 @@ class Tracer:
                 if base is not None:
                     return self.template_of(base)
             tracer = tracer.outer
-        return None
+        shape = self.shape_of(client)  # a client a factory returned, or a parameter given one
+        return shape.base if shape is not None and shape.kind == "client" else None
 
     def call_url(self, call: cst.Call) -> tuple[cst.BaseExpression | None, str | None]:
         """The URL argument of an HTTP call and its method, for requests/httpx/aiohttp/urllib."""
