@@ -120,7 +120,7 @@ def test_a_wrapper_returning_status_and_body_gets_the_lookup_through_its_body(tm
               'def show(slug, number):\n    status, body = call("GET", f"trackings/{slug}/{number}")\n'
               '    return status, body["data"]["tracking"]["origin_country_iso3"]\n')
     text, report = rewrite_unsafe(tmp_path, client)
-    assert '[1].get("data") or {}).get("trackings") or [])' in text
+    assert '[1] or {}).get("data") or {}).get("trackings") or [])' in text
     assert 'status, body = call("GET", f"trackings/{tracking_id}")' in text
     assert 'body["data"]["origin_country_region"]' in text and report.findings == []
 

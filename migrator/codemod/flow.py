@@ -19,7 +19,8 @@ from migrator.codemod import urls
 from migrator.codemod.shapes import Scope, Shape, Tracer, body_argument, dotted, is_name, string_key
 
 ROUNDS = 4  # helpers calling helpers: each round carries shapes one call deeper
-_LITERALS = (cst.Dict, cst.List, cst.SimpleString, cst.Integer, cst.Float, cst.ConcatenatedString)
+_LITERALS = (cst.Dict, cst.List, cst.SimpleString, cst.Integer, cst.Float, cst.ConcatenatedString,
+             cst.FormattedString)  # an error message built with an f-string is text all the same
 
 
 def _literal(value: cst.BaseExpression) -> bool:

@@ -129,9 +129,11 @@ def _trackings(returned, call: str) -> str | None:
     the wrapper returns; a tuple's element holding the answer (`return r.status_code, r.json()`)
     is indexed first. None when the shape says nothing of where the trackings are."""
     if returned is not None and returned.kind == "tuple":
+        # The element holding the answer may be None on an error branch (`return None, "failed"`).
         index = next((i for i, item in enumerate(returned.items)
-                      if item is not None and item.kind in (*_DATA_FROM, "list")), None)
-        return None if index is None else _trackings(returned.items[index], f"{call}[{index}]")
+                      if item is not None and item.kind in ("body", "data", "list")), None)
+        empty = "[]" if index is not None and returned.items[index].kind == "list" else "{}"
+        return None if index is None else _trackings(returned.items[index], f"({call}[{index}] or {empty})")
     if returned is None or returned.kind not in (*_DATA_FROM, "list"):
         return None
     if returned.kind == "list":

@@ -208,14 +208,94 @@ def dotted(node: cst.BaseExpression) -> str | None:
     return None
 
 
-class Bindings:
-    """Every way each name is bound in one function (or module body), in source order."""
+class SourceOrder:
+    """Where the nodes of one module lie, from the scan's preorder: each node's index, its
+    parent's, and the end of its subtree (built on first use: only a name bound to data of
+    different shapes needs it)."""
 
-    def __init__(self) -> None:
+    def __init__(self, preorder: list) -> None:
+        self.preorder = preorder
+        self.index: dict[int, int] = {}
+        self.parent: list[int] = []
+        self.end: list[int] = []
+
+    def build(self) -> None:
+        if self.index or not self.preorder:
+            return
+        index = self.index = {id(node): i for i, (node, _) in enumerate(self.preorder)}
+        parent = self.parent = [index.get(id(p), -1) if p is not None else -1 for _, p in self.preorder]
+        end = self.end = list(range(1, len(self.preorder) + 1))  # exclusive: a subtree is contiguous
+        for i in range(len(end) - 1, 0, -1):
+            if end[i] > end[parent[i]]:
+                end[parent[i]] = end[i]
+
+    def span(self, node: cst.CSTNode) -> tuple[int, int]:
+        start = self.index[id(node)]
+        return start, self.end[start]
+
+    def region(self, site: int, name: str) -> tuple[int, int] | None:
+        """Where the binding of `name` made at preorder index `site` holds for sure: the rest of
+        its statement's block, a `for`/`with` body, an `except` body; None for any other binding
+        (a comprehension, a lambda, a walrus: their extent is not a run of statements)."""
+        node = self.preorder[site][0]
+        if isinstance(node, (cst.Assign, cst.AnnAssign)):
+            statement = self.parent[site]
+            return self.end[statement], self.end[self.parent[statement]]
+        if isinstance(node, cst.For):
+            return self.span(node.body)
+        if isinstance(node, cst.WithItem):
+            return self.span(self.preorder[self.parent[site]][0].body)
+        if isinstance(node, cst.Try):
+            return next((self.span(h.body) for h in node.handlers if h.name is not None
+                         and isinstance(h.name.name, cst.Name) and h.name.name.value == name), None)
+        return None
+
+    def loop_between(self, use: int, outer: int, site: int) -> bool:
+        """Whether a loop around `use` but not around `outer` holds `site` (a binding there reaches
+        the use through the loop's next round)."""
+        at = self.parent[use]
+        while at >= 0 and not at <= outer < self.end[at]:
+            if isinstance(self.preorder[at][0], (cst.For, cst.While)) and at <= site < self.end[at]:
+                return True
+            at = self.parent[at]
+        return False
+
+
+class Bindings:
+    """Every way each name is bound in one function (or module body), in source order, with
+    where in `order` (the scan's preorder) each binding was made."""
+
+    def __init__(self, order: SourceOrder | None = None) -> None:
         self.values: dict[str, list[tuple[str, cst.BaseExpression]]] = {}
+        self.sites: dict[str, list[int]] = {}
+        self.order = order
 
     def add(self, name: str, how: str, expr: cst.BaseExpression) -> None:
         self.values.setdefault(name, []).append((how, expr))
+        self.sites.setdefault(name, []).append(len(self.order.preorder) - 1 if self.order is not None else -1)
+
+    def reaching(self, name: str, use: cst.CSTNode) -> tuple[str, cst.BaseExpression] | None:
+        """The one binding of `name` that reaches `use`, where straight-line code says so: each
+        binding is a statement, the last one whose region holds the use dominates it, and no
+        other is made between them or in a loop around the use alone. None when that cannot be told."""
+        order, sites = self.order, self.sites.get(name, ())
+        if order is None or len(sites) < 2 or -1 in sites:
+            return None
+        order.build()
+        use_at = order.index.get(id(use))
+        if use_at is None:
+            return None
+        regions = [order.region(site, name) for site in sites]
+        if None in regions:
+            return None
+        holding = [k for k, (start, end) in enumerate(regions) if start <= use_at < end]
+        if not holding:
+            return None
+        chosen = max(holding, key=lambda k: sites[k])
+        if any(k != chosen and (sites[chosen] < site < use_at or order.loop_between(use_at, sites[chosen], site))
+               for k, site in enumerate(sites)):
+            return None
+        return self.values[name][chosen]
 
     def bind_target(self, target: cst.BaseExpression, how: str, expr: cst.BaseExpression | None) -> None:
         """Bind the names of `target`. `a, b = x, y` binds pairwise; a name unpacked from anything
@@ -330,12 +410,14 @@ class ScopeScanner:
         self.preorder: list[tuple[cst.CSTNode, cst.CSTNode | None]] = []
         self.awaited: set[int] = set()  # expressions under `await`, known before the walk reaches them
         self.with_items: dict[int, bool] = {}  # id of a `with` item expression -> `async with`
+        self.order: SourceOrder | None = None
 
     def scan(self, module: cst.Module) -> None:
         """Walk `module` in source order, calling `visit_<Type>` and `leave_FunctionDef`; the
         (node, parent) pairs met are kept in `preorder` for the residual scan to walk again."""
         pending: list = [(module, None)]
         preorder = self.preorder = []
+        self.order = SourceOrder(preorder)
         while pending:
             node, parent = pending.pop()
             if node is _LEAVE_FUNCTION:
@@ -353,7 +435,7 @@ class ScopeScanner:
             pending.extend((child, node) for child in reversed(_children(node)))
 
     def _push(self, node: cst.CSTNode) -> None:
-        scope = Scope(Bindings(), [], node=node, parent=self._stack[-1] if self._stack else None)
+        scope = Scope(Bindings(self.order), [], node=node, parent=self._stack[-1] if self._stack else None)
         if isinstance(node, cst.FunctionDef):
             params = node.params
             scope.params = tuple(p.name.value for p in (*params.posonly_params, *params.params, *params.kwonly_params))
@@ -571,7 +653,7 @@ class Tracer:
 
     def _shape(self, expr: cst.BaseExpression) -> Shape | None:
         if isinstance(expr, cst.Name):
-            return self._name_shape(expr.value)
+            return self._name_shape(expr.value, expr)
         if isinstance(expr, cst.Await):
             return self.shape_of(expr.expression)
         if isinstance(expr, cst.Subscript):
@@ -625,24 +707,31 @@ class Tracer:
             tracer = tracer.outer
         return False
 
-    def _name_shape(self, name: str) -> Shape | None:
+    def _name_shape(self, name: str, use: cst.Name | None = None) -> Shape | None:
         if name in self.request_shapes:
             return self.request_shapes[name]
         shapes = {self.params[name]} if name in self.params else set()
         for how, value in self.bindings.values.get(name, ()):
-            if how == "param":
-                continue  # a default says what a parameter may hold, not what it holds
-            shape = self.shape_of(value) if how != "opaque" else None
-            if how == "element":
-                shape = shape.child(0) if shape else None
-            elif how.startswith("item:"):
-                shape = shape.child(int(how[5:])) if shape else None
-            shapes.add(shape)
+            if how != "param":  # a default says what a parameter may hold, not what it holds
+                shapes.add(self._binding_shape(how, value))
         if len(shapes) == 1:
             return shapes.pop()
         if not shapes and self.outer:
             return self.outer._name_shape(name)
-        return _common(shapes)
+        common = _common(shapes)
+        if common is None and use is not None and name not in self.param_names:
+            # `body` rebound call after call (couriers, then a tracking): the binding reaching this use.
+            reaching = self.bindings.reaching(name, use)
+            return self._binding_shape(*reaching) if reaching is not None else None
+        return common
+
+    def _binding_shape(self, how: str, value: cst.BaseExpression) -> Shape | None:
+        shape = self.shape_of(value) if how != "opaque" else None
+        if how == "element":
+            return shape.child(0) if shape else None
+        if how.startswith("item:"):
+            return shape.child(int(how[5:])) if shape else None
+        return shape
 
     def _list_shape(self, expr: cst.BaseExpression) -> Shape | None:
         shape = self.shape_of(expr)
