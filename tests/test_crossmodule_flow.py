@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from migrator.codemod.runner import Settings, rewrite_files, select_candidates
 
 CLIENT = ('import requests\n\nAPI = "https://api.aftership.com/v4"\n\n\n'
@@ -36,12 +38,31 @@ def test_return_of_one_module_is_traced_in_the_module_calling_it(tmp_path):
     assert out["main.py"][1] == []
 
 
-def test_a_parameter_of_another_module_is_reported_not_rewritten(tmp_path):
-    """The callers a run sees are not all the callers a function has: across modules a v4 key
-    in the callee is reported (it is AfterShip code's import), never rewritten."""
+def test_a_parameter_every_caller_of_the_run_gives_a_tracking_is_traced(tmp_path):
+    """`report.route(fetch(tid))`: what the other modules of the run pass a function types its
+    parameter, as its own module's calls do."""
     main = ('import report\nfrom client import fetch\n\n\n'
             'def show(tid):\n    return report.route(fetch(tid))\n')
     out = run(tmp_path, {"client.py": CLIENT, "main.py": main, "report.py": REPORT})
+    text, findings = out["report.py"]
+    assert 'tracking["origin_country_region"]' in text
+    assert findings == []
+
+
+@pytest.mark.parametrize("other", [
+    # another module of the run passes its own rows
+    'import report\n\nROWS = [{"origin_country_iso3": "USA"}]\n\n\ndef mine():\n    return report.route(ROWS[0])\n',
+    # a callback: what it gets is not seen
+    'import report\n\n\ndef mine(rows):\n    return list(map(report.route, rows))\n',
+    # a file the rewrite leaves out (nothing of AfterShip in it) calls it with its own rows
+    'import report\n\n\ndef mine(rows):\n    return report.route(rows[0])\n',
+    # `*args`: which parameter gets what is not seen
+    'import report\n\n\ndef mine(args):\n    return report.route(*args)\n',
+])
+def test_a_parameter_some_caller_gives_something_else_is_reported_not_rewritten(tmp_path, other):
+    main = ('import report\nfrom client import fetch\n\n\n'
+            'def show(tid):\n    return report.route(fetch(tid))\n')
+    out = run(tmp_path, {"client.py": CLIENT, "main.py": main, "report.py": REPORT, "other.py": other})
     text, findings = out["report.py"]
     assert 'tracking["origin_country_iso3"]' in text
     assert (2, "AS311") in findings

@@ -4,9 +4,11 @@ another module calls it (CodeQL's flow across calls, after the local steps of fl
 Before the run rewrites anything, the modules whose top-level functions other modules of the
 run import are analysed (no rewrite) for what those functions return; each importer is then
 rewritten knowing it (`flow.Across`), so `t = client.fetch(tid)` then `t["origin_country_iso3"]`
-is renamed. The other direction, a parameter typed by what its callers pass, stays within a
-module: the callers a run sees are not all the callers a function has (a module outside the
-run may pass its own rows), so across modules a v4 key in a callee is reported, not rewritten.
+is renamed. The other direction: the importers that may hold AfterShip data are analysed for
+what they pass those functions, so `report.route(tracking)` makes `route`'s parameter a
+tracking when every call of the run gives it one (its own module's calls included, in flow.py).
+A function an importer names without calling it (a callback), or calls with `*args`, learns
+nothing; an importer that holds no AfterShip data gives it something else.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import ast
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from migrator.codemod.index import imported_functions, imported_names, module_keys, parse_quietly
+from migrator.codemod.index import IMPORTED_ELSEWHERE, imported_functions, imported_names, module_keys, parse_quietly
 from migrator.codemod.urls import HOST
 
 if TYPE_CHECKING:  # libcst, which flow needs, is not imported by a run with nothing to link
@@ -52,7 +54,83 @@ def gather(sources: dict[str, bytes], imported: dict[str, dict[str, str]], setti
                  if link.function in returns.get(link.path, {})}
         if known:
             across[path] = Across(returns=known)
+    for path, functions in _passed(sources, imported, settings, links, across).items():
+        across.setdefault(path, Across()).params.update(functions)
     return across
+
+
+def _passed(sources: dict[str, bytes], imported: dict[str, dict[str, str]], settings, links: dict[str, dict[str, Link]],
+            across: dict[str, "Across"]) -> dict[str, dict[str, dict[str, object]]]:
+    """For each module whose functions others call: function -> parameter -> the one shape every
+    call of the other modules gives it, or None (any call gives something else or nothing)."""
+    from migrator.codemod.runner import analyse
+    from migrator.codemod.shapes import dotted
+
+    given: dict[tuple[str, str], dict[str, set]] = {}
+    trees: dict[str, ast.Module | None] = {}
+    for path, found in links.items():
+        tree = _tree(trees, path, sources)
+        called, named = _uses(tree, found) if tree is not None else (set(), set(found))
+        holds_data = path in across or _calls_aftership(sources[path], imported.get(path, {}))
+        for key in named | (set() if holds_data else called):  # a callback; or calls passing no AfterShip data
+            link = found[key]
+            for param in _parameters(_tree(trees, link.path, sources), link.function):
+                given.setdefault((link.path, link.function), {}).setdefault(param, set()).add(None)
+        if not called or not holds_data:
+            continue
+        for scope, tracer in analyse(path, sources[path], imported.get(path, {}), settings, across.get(path)):
+            for call in scope.calls:
+                link = found.get(dotted(call.func) or "")
+                if link is not None:
+                    params = _parameters(_tree(trees, link.path, sources), link.function)
+                    _bind(call, params, tracer, given.setdefault((link.path, link.function), {}))
+    out: dict[str, dict[str, dict[str, object]]] = {}
+    for (path, function), params in given.items():
+        seen_whole = IMPORTED_ELSEWHERE not in imported.get(path, {})  # else a caller is out of sight
+        out.setdefault(path, {})[function] = {param: next(iter(shapes)) if len(shapes) == 1 and seen_whole else None
+                                              for param, shapes in params.items()}
+    return out
+
+
+def _uses(tree: ast.Module, found: dict[str, Link]) -> tuple[set[str], set[str]]:
+    """(link names called, link names used otherwise: passed as a callback, stored, or called
+    with `*args`/`**kwargs`, where what each parameter gets is unknown)."""
+    called, named = set(), set()
+    callees = {id(node.func) for node in ast.walk(tree) if isinstance(node, ast.Call)
+               and not any(isinstance(a, ast.Starred) for a in node.args) and all(k.arg for k in node.keywords)}
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Name, ast.Attribute)):
+            key = _dotted(node)
+            if key in found:
+                (called if id(node) in callees else named).add(key)
+    return called, named
+
+
+def _dotted(node: ast.AST) -> str | None:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        base = _dotted(node.value)
+        return f"{base}.{node.attr}" if base else None
+    return None
+
+
+def _parameters(tree: ast.Module | None, function: str) -> list[str]:
+    """The parameter names of a top-level function, positional first."""
+    for node in tree.body if tree is not None else ():
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == function:
+            args = node.args
+            return [a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)]
+    return []
+
+
+def _bind(call, params: list[str], tracer, given: dict[str, set]) -> None:
+    """What one call gives each parameter (its shape; None when it gives it nothing traced)."""
+    positional = [a.value for a in call.args if a.keyword is None]
+    keywords = {a.keyword.value: a.value for a in call.args if a.keyword is not None}
+    for index, param in enumerate(params):
+        value = positional[index] if index < len(positional) else keywords.get(param)
+        given.setdefault(param, set()).add(tracer.shape_of(value) if value is not None else None)
 
 
 def _calls_aftership(source: bytes, constants: dict[str, str]) -> bool:

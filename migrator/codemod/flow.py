@@ -53,9 +53,11 @@ class Wrapper:
 @dataclass
 class Across:
     """What the other modules of the run say of this one (crossmodule.gather): the shapes the
-    functions it imports return, by the dotted name it calls them."""
+    functions it imports return, by the dotted name it calls them; and what the other modules
+    give its own top-level functions (function -> parameter -> shape, None: not one shape)."""
 
     returns: dict[str, Shape] = field(default_factory=dict)
+    params: dict[str, dict[str, Shape | None]] = field(default_factory=dict)
 
 
 class Summaries:
@@ -259,6 +261,11 @@ def _local_calls(scopes: list[Scope], summaries: Summaries, tracers: dict[int, T
 
 def _parameters(scopes: list[Scope], summaries: Summaries, tracers: dict[int, Tracer]) -> bool:
     passed: dict[tuple[int, str], set] = {}
+    for scope in scopes:  # what the other modules of the run give the module's top-level functions
+        given = summaries.across.params.get(scope.node.name.value) if isinstance(scope.node, cst.FunctionDef) \
+            and scope.parent is not None and isinstance(scope.parent.node, cst.Module) else None
+        for name, shape in (given or {}).items():
+            passed.setdefault((id(scope.node), name), set()).add(shape)
     for tracer, call, callee in _local_calls(scopes, summaries, tracers):
         for name, value in bind(call, callee).items():
             passed.setdefault((id(callee.node), name), set()).add(tracer.shape_of(value))

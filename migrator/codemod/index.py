@@ -59,6 +59,9 @@ IMPORTED_BY_AFTERSHIP = "imported-by-aftership:"
 # Marks a module that imports a module calling AfterShip's API: what it gets back from those
 # functions is AfterShip data, named or not.
 IMPORTS_AFTERSHIP = "imports-aftership:"
+# Marks a module that a file left out of the rewrite imports: what that file passes its functions
+# is not seen, so their parameters are not typed by the run's other callers.
+IMPORTED_ELSEWHERE = "imported-elsewhere:"
 
 
 @dataclass

@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Iterator
 
 from migrator.codemod.index import (
-    IMPORTED_BY_AFTERSHIP, IMPORTS_AFTERSHIP, PROJECT_VERSIONS, ProjectIndex, has_marker, imported_modules,
+    IMPORTED_BY_AFTERSHIP, IMPORTED_ELSEWHERE, IMPORTS_AFTERSHIP, PROJECT_VERSIONS, ProjectIndex, has_marker,
+    imported_modules,
     imported_names, module_keys, names_on_import_lines, parse_quietly,
 )
 
@@ -101,14 +102,19 @@ def select_candidates(files: list[Path]) -> tuple[dict[str, bytes], dict[str, di
     aftership_modules = {key for path, data in sources.items() if b"api.aftership.com" in data.lower()
                          for key in module_keys(path)}
     last_parts = {key.rsplit(".", 1)[-1].encode() for key in aftership_modules}
+    importing: list[tuple[Path, bytes | None, set]] = []  # files left out that import something
     if names or aftership_modules:
-        for path, data in rest:
+        for path, held in rest:
+            data = held
             if data is None:
                 try:
                     data = read_bytes(str(path))
                 except OSError:
                     continue  # gone since the first read: nothing to rewrite
-            imports_aftership = not last_parts.isdisjoint(names_on_import_lines(data)) \
+            on_import_lines = names_on_import_lines(data)
+            if on_import_lines:
+                importing.append((path, held, on_import_lines))
+            imports_aftership = not last_parts.isdisjoint(on_import_lines) \
                 and not aftership_modules.isdisjoint(imported_names(data, str(path)))
             if imports_aftership or any(name in data for name in names):
                 tree = parse_quietly(data)
@@ -121,6 +127,7 @@ def select_candidates(files: list[Path]) -> tuple[dict[str, bytes], dict[str, di
     for path, tree in trees.items():
         imported[path] = index.imported(tree, path) if path not in imported else imported[path]
     _add_imported_modules(sources, imported, trees, rest)
+    _mark_imported_elsewhere(sources, imported, importing)
     if index.versions:
         for constants in imported.values():
             constants[PROJECT_VERSIONS] = ",".join(sorted(index.versions))
@@ -145,6 +152,22 @@ def _add_imported_modules(sources: dict[str, bytes], imported: dict[str, dict[st
             except OSError:
                 continue
         imported.setdefault(str(path), {})[IMPORTED_BY_AFTERSHIP] = "yes"
+
+
+def _mark_imported_elsewhere(sources: dict[str, bytes], imported: dict[str, dict[str, str]],
+                             importing: list[tuple[Path, bytes | None, set]]) -> None:
+    """Mark the candidates a file left out of the rewrite imports (crossmodule._passed)."""
+    keys = {key: path for path in sources for key in module_keys(path)}
+    last_parts = {key.rsplit(".", 1)[-1].encode() for key in keys}
+    for path, data, on_import_lines in importing:
+        if str(path) in sources or last_parts.isdisjoint(on_import_lines):
+            continue
+        try:
+            data = data if data is not None else read_bytes(str(path))
+        except OSError:
+            continue
+        for name in imported_names(data, str(path)) & keys.keys():
+            imported.setdefault(keys[name], {})[IMPORTED_ELSEWHERE] = "yes"
 
 
 def analyse(path: str, source: bytes, constants: dict[str, str], settings: Settings, across) -> list:
