@@ -156,3 +156,19 @@ def test_a_module_s_own_gather_is_not_asyncio_s(tmp_path):
     text, report = rewrite_unsafe(tmp_path, client)
     assert 'own[0]["emails"]' in text  # not AfterShip's: reported (its name), never rewritten
     assert '[c["email"] for c in theirs[0].get("customers")' in text
+
+
+def test_an_instance_handed_to_a_helper_resolves_its_methods(tmp_path):
+    """`show(api, tid)` with `api = Api(key)`, and `for a in [Api(k), Api(j)]`: the methods are
+    Api's wherever the instance goes; a parameter also given another object resolves nothing."""
+    client = ('import types\n\nimport requests\n\n\nclass Api:\n    def tracking(self, tid):\n'
+              '        return requests.get(f"https://api.aftership.com/v4/trackings/{tid}").json()["data"]["tracking"]\n\n\n'
+              'def rows():\n    return types.SimpleNamespace(tracking=lambda key: {"destination_country_iso3": key})\n\n\n'
+              'def show(api, tid):\n    return api.tracking(tid)["origin_country_iso3"]\n\n\n'
+              'def mixed(source, tid):\n    return source.tracking(tid)["destination_country_iso3"]\n\n\n'
+              'def main():\n    show(Api(), "x")\n    mixed(Api(), "y")\n    mixed(rows(), "z")\n'
+              '    for a in [Api(), Api()]:\n        print(a.tracking("y")["destination_country_iso3"])\n')
+    text, findings = run(tmp_path, {"client.py": client})["client.py"]
+    assert 'api.tracking(tid)["origin_country_region"]' in text
+    assert 'a.tracking("y")["destination_country_region"]' in text
+    assert 'source.tracking(tid)["destination_country_iso3"]' in text and (20, "AS312") in findings

@@ -88,6 +88,12 @@ class Summaries:
             return "." + func.attr.value
         return None
 
+    def holds_aftership(self, name: str) -> bool:
+        """Whether `name` is a class of the module with a method that gives AfterShip data or
+        sends requests (so an instance of it is followed to where its methods are called)."""
+        return any("." + method in self.returns or "." + method in self.wrappers
+                   for method in self.methods.get(name, ()))
+
     def wrapper(self, func: cst.BaseExpression, tracer: Tracer | None = None) -> Wrapper | None:
         key = self.key(func, tracer)
         return self.wrappers.get(key) if key else None

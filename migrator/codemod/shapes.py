@@ -36,7 +36,8 @@ GATHERERS = frozenset({"asyncio.gather", "gather"})  # a list of what each await
 @dataclass(frozen=True)
 class Shape:
     kind: str  # response, body, data, tracking, checkpoint, courier, edd, edd-address, aftership-edd,
-    #            estimated-delivery, webhook, list, tuple, request-wrapped, request, client
+    #            estimated-delivery, webhook, list, tuple, request-wrapped, request, client,
+    #            instance (of a class of the module whose methods give AfterShip data; scope: its name)
     endpoint: str | None = None
     method: str | None = None
     item: "Shape | None" = None  # for kind == "list"
@@ -666,6 +667,10 @@ class Tracer:
                 not any(isinstance(e, cst.StarredElement) for e in expr.elements):
             items = tuple(self.shape_of(e.value) for e in expr.elements)  # `return r.status_code, r.json()`
             return Shape("tuple", items=items) if any(item is not None for item in items) else None
+        if isinstance(expr, cst.List) and expr.elements and not any(isinstance(e, cst.StarredElement) for e in expr.elements):
+            items = {self.shape_of(e.value) for e in expr.elements}  # [Client(a), Client(b)]: a list of them
+            item = items.pop() if len(items) == 1 else None
+            return Shape("list", item=item) if item is not None else None
         if isinstance(expr, (cst.ListComp, cst.GeneratorExp, cst.SetComp)):
             item = self.shape_of(expr.elt)  # [fetch(i) for i in ids]: a list of what fetch returns
             return Shape("list", item=item) if item is not None else None
@@ -728,6 +733,8 @@ class Tracer:
     def _binding_shape(self, how: str, value: cst.BaseExpression) -> Shape | None:
         shape = self.shape_of(value) if how != "opaque" else None
         if how == "element":
+            if shape is not None and shape.kind == "tuple":  # `for x in (a, b)`: x is each in turn
+                return shape.items[0] if len(set(shape.items)) == 1 else None
             return shape.child(0) if shape else None
         if how.startswith("item:"):
             return shape.child(int(how[5:])) if shape else None
@@ -755,6 +762,9 @@ class Tracer:
         response = self.http_call(call)
         if response is not None:
             return response
+        if isinstance(call.func, cst.Name) and self.summaries is not None \
+                and self.summaries.holds_aftership(call.func.value):
+            return Shape("instance", scope=call.func.value)  # AfterShipClient(...): its methods resolve where it goes
         base = base_url_argument(call)
         if base is not None:  # httpx.Client(base_url=AFTERSHIP): a client handed around, returned, passed
             template = self.template_of(base)
@@ -853,7 +863,11 @@ class Tracer:
         bound = tracer.bindings.values.get(name, ()) if tracer is not None else ()
         classes = {value.func.value if how == "value" and isinstance(value, cst.Call) and isinstance(value.func, cst.Name)
                    else None for how, value in bound}
-        return classes.pop() if len(classes) == 1 else None
+        if len(classes) == 1 and None not in classes:
+            return classes.pop()
+        # Handed in as a parameter, or an element of a list of them: what the shapes say.
+        shape = self._name_shape(name) if name in self.params or bound else None
+        return shape.scope if shape is not None and shape.kind == "instance" else None
 
     def holds_text(self, name: cst.Name) -> bool:
         """Whether `name` holds a string wherever it comes from (a string-building expression, or
