@@ -172,3 +172,20 @@ def test_an_instance_handed_to_a_helper_resolves_its_methods(tmp_path):
     assert 'api.tracking(tid)["origin_country_region"]' in text
     assert 'a.tracking("y")["destination_country_region"]' in text
     assert 'source.tracking(tid)["destination_country_iso3"]' in text and (20, "AS312") in findings
+
+
+def test_an_instance_of_another_modules_class_carries_its_data_down_a_chain_of_modules(tmp_path):
+    """main makes `Order`s (shop's class), hands each to `shop.card`, which loads a tracking
+    through `client.fetch` and hands it to `report.route`: each module learns from the one before."""
+    shop = ('import client\nimport report\n\n\nclass Order:\n    def __init__(self, tid):\n        self.tid = tid\n\n'
+            '    def load(self):\n        return client.fetch(self.tid)\n\n\n'
+            'def card(order):\n    return report.route(order.load())\n')
+    main = ('from client import fetch\nfrom shop import Order, card\n\nORDERS = [Order("a"), Order("b")]\n\n\n'
+            'def main():\n    for o in ORDERS:\n        card(o)\n    return fetch("c")["tag"]\n')
+    out = run(tmp_path, {"client.py": CLIENT, "shop.py": shop, "main.py": main, "report.py": REPORT})
+    text, findings = out["report.py"]
+    assert 'tracking["origin_country_region"]' in text and findings == []
+    # main.py left out of the run (nothing of AfterShip in it): what it gives card is not seen
+    main_alone = main.replace('from client import fetch\n', '').replace('    return fetch("c")["tag"]\n', '')
+    out = run(tmp_path, {"main.py": main_alone})
+    assert 'tracking["origin_country_iso3"]' in out["report.py"][0]

@@ -32,53 +32,64 @@ class Link:
     function: str
 
 
+ROUNDS = 5  # module chains (main -> shop -> client): each round carries what is known one module further
+
+
 def gather(sources: dict[str, bytes], imported: dict[str, dict[str, str]], settings) -> dict[str, "Across"]:
-    """An `Across` for every module of `sources` that calls a function of another module of the
-    run returning AfterShip data; none when no module does."""
+    """An `Across` for every module of `sources` that another module of the run tells something:
+    what the functions it imports return, which classes it imports hold AfterShip data, what its
+    own functions are given; none when no module imports another."""
     links = _links(sources)
     if not links:
         return {}
     from migrator.codemod.flow import Across
     from migrator.codemod.runner import analyse
 
-    returns: dict[str, dict[str, object]] = {}
-    for path in sorted({link.path for found in links.values() for link in found.values()}):
-        if _calls_aftership(sources[path], imported.get(path, {})):  # else it has nothing of AfterShip's
-            summaries = next((tracer.summaries for _, tracer in analyse(path, sources[path], imported.get(path, {}),
-                                                                          settings, None)), None)
-            returns[path] = {name: shape for name, shape in (summaries.returns if summaries else {}).items()
-                             if not name.startswith(".")}
-    across = {}
-    for path, found in links.items():
-        known = {name: returns[link.path][link.function] for name, link in found.items()
-                 if link.function in returns.get(link.path, {})}
-        if known:
-            across[path] = Across(returns=known)
-    for path, functions in _passed(sources, imported, settings, links, across).items():
-        across.setdefault(path, Across()).params.update(functions)
-    return across
+    involved = sorted({link.path for found in links.values() for link in found.values()} | set(links))
+    trees: dict[str, ast.Module | None] = {}
+    across = {path: Across() for path in involved}
+    for _ in range(ROUNDS):
+        # Analysed (no rewrite): the modules that may hold AfterShip data, knowing what the others said.
+        analysed = {path: analyse(path, sources[path], imported.get(path, {}), settings, across[path])
+                    for path in involved if _calls_aftership(sources[path], imported.get(path, {}))
+                    or across[path] != Across()}
+        told = {path: Across() for path in involved}
+        for path, found in links.items():
+            for name, link in found.items():
+                pairs = analysed.get(link.path)
+                summaries = pairs[0][1].summaries if pairs else None
+                if summaries is None:
+                    continue
+                if link.function in summaries.returns:
+                    told[path].returns[name] = summaries.returns[link.function]
+                if summaries.holds_aftership(link.function):
+                    told[path].classes[name] = link.function
+        for path, functions in _passed(sources, imported, links, analysed, trees).items():
+            told[path].params.update(functions)
+        if told == across:
+            break
+        across = told
+    return {path: found for path, found in across.items() if found != Across()}
 
 
-def _passed(sources: dict[str, bytes], imported: dict[str, dict[str, str]], settings, links: dict[str, dict[str, Link]],
-            across: dict[str, "Across"]) -> dict[str, dict[str, dict[str, object]]]:
+def _passed(sources: dict[str, bytes], imported: dict[str, dict[str, str]], links: dict[str, dict[str, Link]],
+            analysed: dict[str, list], trees: dict[str, ast.Module | None]) -> dict[str, dict[str, dict[str, object]]]:
     """For each module whose functions others call: function -> parameter -> the one shape every
     call of the other modules gives it, or None (any call gives something else or nothing)."""
-    from migrator.codemod.runner import analyse
     from migrator.codemod.shapes import dotted
 
     given: dict[tuple[str, str], dict[str, set]] = {}
-    trees: dict[str, ast.Module | None] = {}
     for path, found in links.items():
         tree = _tree(trees, path, sources)
         called, named = _uses(tree, found) if tree is not None else (set(), set(found))
-        holds_data = path in across or _calls_aftership(sources[path], imported.get(path, {}))
+        holds_data = path in analysed
         for key in named | (set() if holds_data else called):  # a callback; or calls passing no AfterShip data
             link = found[key]
             for param in _parameters(_tree(trees, link.path, sources), link.function):
                 given.setdefault((link.path, link.function), {}).setdefault(param, set()).add(None)
         if not called or not holds_data:
             continue
-        for scope, tracer in analyse(path, sources[path], imported.get(path, {}), settings, across.get(path)):
+        for scope, tracer in analysed[path]:
             for call in scope.calls:
                 link = found.get(dotted(call.func) or "")
                 if link is not None:
@@ -175,5 +186,6 @@ def _tree(trees: dict[str, ast.Module | None], path: str, sources: dict[str, byt
 
 
 def _top_level_functions(tree: ast.Module | None) -> set[str]:
+    """The functions and classes a module defines at its top level (a class: its constructor)."""
     return {node.name for node in (tree.body if tree is not None else ())
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))}
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}

@@ -58,6 +58,7 @@ class Across:
 
     returns: dict[str, Shape] = field(default_factory=dict)
     params: dict[str, dict[str, Shape | None]] = field(default_factory=dict)
+    classes: dict[str, str] = field(default_factory=dict)  # call name -> a class of another module holding AfterShip data
 
 
 class Summaries:

@@ -765,6 +765,8 @@ class Tracer:
         if isinstance(call.func, cst.Name) and self.summaries is not None \
                 and self.summaries.holds_aftership(call.func.value):
             return Shape("instance", scope=call.func.value)  # AfterShipClient(...): its methods resolve where it goes
+        if self.summaries is not None and (dotted(call.func) or "") in self.summaries.across.classes:
+            return Shape("instance", scope=self.summaries.across.classes[dotted(call.func)])  # another module's
         base = base_url_argument(call)
         if base is not None:  # httpx.Client(base_url=AFTERSHIP): a client handed around, returned, passed
             template = self.template_of(base)
