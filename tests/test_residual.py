@@ -44,6 +44,8 @@ LEFT = [
     ("courier fields read whole", 'def f(c):\n    print(c["required_fields"])\n', "AS502"),
     ("EDD address built", 'WAREHOUSE = {"origin_address": {"country": "USA"}}\n', "AS601"),
     ("EDD address read", 'def f(item):\n    return item["destination_address"].get("country")\n', "AS601"),
+    ("wrapper in JSON text", 'def f(n):\n    return "{\\"tracking\\": {\\"tracking_number\\": \\"" + n + "\\"}}"\n', "AS401"),
+    ("v4 key in JSON text", 'BODY = \'{"slug": "ups", "smses": ["+1"]}\'\n', "AS307"),
 ]
 
 

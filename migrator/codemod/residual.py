@@ -36,6 +36,7 @@ EDD_ADDRESSES = frozenset({"origin_address", "destination_address"})
 COURIER_FIELD_LISTS = frozenset({"required_fields", "optional_fields"})
 TIME_BOUNDS = frozenset({"created_at_min", "created_at_max", "updated_at_min", "updated_at_max"})
 _FIELD_LIST = re.compile(r"^[a-z0-9_]+(?:\s*,\s*[a-z0-9_]+)+$")
+_JSON_KEY = re.compile(r'"([A-Za-z0-9_]+)"\s*:\s*(\{)?')  # a key of JSON written as text: `"{\"tracking\": {`
 _COMMA_SLUGS = re.compile(r"^\s*[a-z0-9][a-z0-9-]*(?:\s*,\s*[a-z0-9][a-z0-9-]*)+\s*$")
 _QUERY_FIELDS = re.compile(r"[?&]fields=([^&#]*)")
 _PAGE_QUERY = re.compile(r"[?&]page=")
@@ -375,6 +376,18 @@ class ResidualScanner:
         fields = _QUERY_FIELDS.search(template)
         if fields is not None and endpoint is not None:
             self._field_list(node, fields.group(1))
+        if '"' in template:
+            self._json_text(node, template)
+
+    def _json_text(self, node: cst.CSTNode, text: str) -> None:
+        """A body or response written as JSON text (`payload = "{\"tracking\": {...}}"`): its
+        `tracking` wrapper and its v4 keys are as much v4 as in a dict."""
+        for match in _JSON_KEY.finditer(text):
+            key, opens = match.groups()
+            if key == "tracking" and opens:
+                self._add(node, "tracking-wrapper")
+            elif key in self.keys and key not in ORDINARY_WORDS:
+                self._add(node, "key:" + key, f"`{key}` left as in v4 (in JSON text)")
 
 
 def _names_api(template: str) -> bool:
