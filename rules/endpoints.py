@@ -124,14 +124,10 @@ class SlugNumberFixer(Fixer):
         URL (leave_Assign)."""
         if not self.file.rules.unsafe_fixes:
             return
-        if tracer.wraps_request(call):
-            wrapper = tracer.summaries.wrapper(call.func, tracer)
-            index = flow.bound_positions(call, wrapper.scope).get(wrapper.path) if wrapper.path else None
-            url = call.args[index].value if index is not None else None
-        else:
-            url, _ = tracer.call_url(call)
-            if not (isinstance(call.func, cst.Attribute) and call.func.attr.value in ("get", "put", "delete", "post")):
-                return
+        url = flow.url_argument(tracer, call)
+        if not tracer.wraps_request(call) and not (
+                isinstance(call.func, cst.Attribute) and call.func.attr.value in ("get", "put", "delete", "post")):
+            return
         self.bound.plan(call, [(value, "slug-number") for value in lookups.value_bindings(tracer, url)
                                if urls.relative_endpoint(tracer.template_of(value) or "") == "slug-number"])
 

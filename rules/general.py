@@ -10,6 +10,7 @@ from ._scopes import WRITE
 
 cst = lazy_module("libcst")
 edits = lazy_module("migrator.codemod.edits")
+flow = lazy_module("migrator.codemod.flow")
 shapes = lazy_module("migrator.codemod.shapes")
 urls = lazy_module("migrator.codemod.urls")
 
@@ -41,6 +42,12 @@ code adds the scheme elsewhere.
             before='import requests\nr = requests.get(f"https://api.aftership.com/v4/trackings/{tid}")\n',
             after='import requests\nr = requests.get(f"https://api.aftership.com/tracking/2025-01/trackings/{tid}")\n',
         ),
+        CodeExample(  # a path sent on a connection to the host, as AfterShip's own http.client snippets do
+            before='import http.client\nconn = http.client.HTTPSConnection("api.aftership.com")\n'
+                   'conn.request("GET", "/v4/trackings/" + tid, headers=H)\n',
+            after='import http.client\nconn = http.client.HTTPSConnection("api.aftership.com")\n'
+                  'conn.request("GET", "/tracking/2025-01/trackings/" + tid, headers=H)\n',
+        ),
         CodeExample(  # 2025-01 has no /last_checkpoint: the URL waits for AS202's replacement
             before='LAST_CHECKPOINT_URL = "https://api.aftership.com/v4/last_checkpoint"\n',
             after='LAST_CHECKPOINT_URL = "https://api.aftership.com/v4/last_checkpoint"\n',
@@ -56,16 +63,36 @@ code adds the scheme elsewhere.
 
 @fixes(BASE_URL)
 class BaseUrlFixer(Fixer):
-    """The v4 base in every string form: a literal, an f-string's text, and a `/v4` path written
-    after an AfterShip host (`f"{HOST}/v4/..."`, `HOST + "/v4/..."`, adjacent literals)."""
+    """The v4 base in every string form: a literal, an f-string's text, a `/v4` path written
+    after an AfterShip host (`f"{HOST}/v4/..."`, `HOST + "/v4/..."`, adjacent literals), and a
+    `/v4` path sent on a client bound to the host (`conn.request("GET", "/v4/trackings")`)."""
+
+    def __init__(self, file) -> None:
+        super().__init__(file)
+        self.paths: set[int] = set()  # `/v4/...` texts starting the URL of a call on an AfterShip host
+
+    def visit_request(self, call, shape) -> None:
+        first = flow.url_argument(self.file.tracer, call)  # a wrapper's path argument too
+        while isinstance(first, (cst.BinaryOperation, cst.ConcatenatedString)):
+            first = first.left
+        if isinstance(first, cst.FormattedString) and first.parts:
+            first = first.parts[0]
+        text = shapes.string_key(first) if isinstance(first, cst.SimpleString) else getattr(first, "value", None)
+        if (isinstance(text, str) and urls.V4_PATH.match(text) and not urls.removed_endpoint(text)
+                and urls.V4_BASE.search(self.file.tracer.call_template(call))):
+            self.paths.add(id(first))
 
     def leave_SimpleString(self, original, updated):
+        if id(original) in self.paths and self.fix(original):
+            return edits.with_body(updated, urls.rewrite_path)
         value = shapes.string_key(original)
         if value is not None and urls.V4_BASE.search(value) and not urls.removed_endpoint(value) and self.fix(original):
             return edits.with_body(updated, urls.rewrite_base)
         return updated
 
     def leave_FormattedStringText(self, original, updated):
+        if id(original) in self.paths and self.fix(original):
+            return updated.with_changes(value=urls.rewrite_path(original.value))
         if (urls.V4_BASE.search(original.value) and not urls.removed_endpoint(original.value)
                 and self.fix(original)):
             return updated.with_changes(value=urls.rewrite_base(original.value))

@@ -331,6 +331,12 @@ SNIPPETS = {
         request = urllib.request.Request("https://api.aftership.com/v4/couriers", headers=KEY)
         print(json.load(urllib.request.urlopen(request))["data"]["total"])
         """,
+    "http.client": """
+        import http.client, json
+        conn = http.client.HTTPSConnection("api.aftership.com", timeout=10)
+        conn.request("GET", "/v4/couriers", headers=KEY)
+        print(json.loads(conn.getresponse().read())["data"]["total"])
+        """,
 }
 EXPECTED = {"requests": "200 3", "requests-session": "5"}
 
@@ -355,6 +361,7 @@ def test_redirect_library(fake, name):
     ("aiohttp", 'import asyncio, aiohttp\nasync def m():\n    async with aiohttp.ClientSession() as s:\n'
                 '        await s.get("https://example.com")\nasyncio.run(m())'),
     ("urllib", 'import urllib.request; urllib.request.urlopen("https://example.com/")'),
+    ("http.client", 'import http.client; http.client.HTTPSConnection("192.0.2.1", timeout=1).request("GET", "/")'),
     ("socket", 'import socket; socket.create_connection(("192.0.2.1", 443), timeout=1)'),
 ])
 def test_other_hosts_are_refused(fake, library, code):

@@ -16,7 +16,7 @@ from typing import Iterable
 import libcst as cst
 
 from migrator.codemod import urls
-from migrator.codemod.shapes import Scope, Shape, Tracer, body_argument, dotted, is_name, string_key
+from migrator.codemod.shapes import Scope, Shape, Tracer, body_argument, dotted, encoded_body, is_name, string_key
 
 ROUNDS = 4  # helpers calling helpers: each round carries shapes one call deeper
 _LITERALS = (cst.Dict, cst.List, cst.SimpleString, cst.Integer, cst.Float, cst.ConcatenatedString,
@@ -120,7 +120,9 @@ class Summaries:
         wrapper = self.wrapper(call.func, tracer)
         if wrapper is None or wrapper.body_param is None:
             return None
-        return bind(call, wrapper.scope).get(wrapper.body_param)
+        body = bind(call, wrapper.scope).get(wrapper.body_param)
+        # `call("POST", path, json.dumps(body))` to a wrapper sending its body as is: what it encodes.
+        return encoded_body(body, tracer) or body if body is not None else None
 
     def returned_by_request(self, tracer: Tracer, call: cst.Call) -> Shape | None:
         """What a wrapper returns for this call: its return expressions read with the call's
@@ -184,6 +186,16 @@ def summarise(scopes: Iterable[Scope], tracers: dict[int, Tracer], across: Acros
             tracer.forget_misses({name for name, shape in tracer.params.items() if shape.kind == "client"})
     _text_parameters(scopes, summaries, tracers)
     return summaries
+
+
+def url_argument(tracer: Tracer, call: cst.Call) -> cst.BaseExpression | None:
+    """The expression a request call gives as its URL: the path a request wrapper is handed
+    (`self._request("GET", path)`), or an HTTP call's URL argument."""
+    if tracer.wraps_request(call):
+        wrapper = tracer.summaries.wrapper(call.func, tracer)
+        index = bound_positions(call, wrapper.scope).get(wrapper.path) if wrapper.path else None
+        return call.args[index].value if index is not None else None
+    return tracer.call_url(call)[0]
 
 
 def bind(call: cst.Call, callee: Scope) -> dict[str, cst.BaseExpression]:

@@ -251,6 +251,15 @@ class SourceOrder:
                          and isinstance(h.name.name, cst.Name) and h.name.name.value == name), None)
         return None
 
+    def after_statement(self, site: int) -> tuple[int, int]:
+        """Where the rest of the block after the statement holding node `site` lies."""
+        statement = site
+        while self.parent[statement] >= 0 and not isinstance(
+                self.preorder[self.parent[statement]][0], (cst.IndentedBlock, cst.Module)):
+            statement = self.parent[statement]
+        block = self.parent[statement]
+        return (self.end[statement], self.end[block]) if block >= 0 else (0, 0)
+
     def loop_between(self, use: int, outer: int, site: int) -> bool:
         """Whether a loop around `use` but not around `outer` holds `site` (a binding there reaches
         the use through the loop's next round)."""
@@ -787,6 +796,9 @@ class Tracer:
                 return receiver.child(key) if receiver and key is not None else None
             if attr == "get_json" and self.webhook:
                 return Shape("webhook")
+            if attr == "getresponse" and isinstance(func.value, cst.Name):
+                made = self._last_request(func.value.value, call)  # http.client: conn.request(...) above
+                return self.http_call(made) if made is not None else None
             if attr in ("read", "text") and receiver and receiver.kind == "response":
                 return Shape("raw", receiver.endpoint, receiver.method)
             if attr == "decode" and receiver and receiver.kind == "raw":  # resp.read().decode("utf-8")
@@ -824,6 +836,26 @@ class Tracer:
         """The full URL template an AfterShip call requests (client base URL included)."""
         return self._http_entry(call)[1]
 
+    def _last_request(self, connection: str, use: cst.Call) -> cst.Call | None:
+        """`conn.getresponse()`: the `conn.request(...)` of this function made last before it,
+        when straight-line code says so (its statement's block holds the use, and no other
+        request on `conn` sits in a loop around the use alone)."""
+        order = self.bindings.order
+        made = [c for c in self.calls if method_call(c, "request") and is_name(c.func.value, connection)]
+        if order is None or not made:
+            return None
+        order.build()
+        at = order.index.get(id(use))
+        sites = sorted((order.index[id(c)], i) for i, c in enumerate(made) if id(c) in order.index)
+        before = [site for site in sites if at is not None and site[0] < at]
+        if not before:
+            return None
+        site, chosen = before[-1]
+        start, end = order.after_statement(site)
+        if not start <= at < end or any(order.loop_between(at, site, other) for other, _ in sites if other != site):
+            return None
+        return made[chosen]
+
     def forget_misses(self, receivers: set[str]) -> None:
         """Forget that calls on these names (`client.get(...)`) were no AfterShip requests."""
         for call in self.calls if receivers else ():
@@ -855,6 +887,16 @@ class Tracer:
             if base is not None:
                 template = base.rstrip("/") + "/" + template.lstrip("/")
         return template
+
+    def is_connection_name(self, expr: cst.BaseExpression) -> bool:
+        """Whether `expr` names an http.client connection (here, or where it is bound)."""
+        if not isinstance(expr, cst.Name):
+            return False
+        tracer: Tracer | None = self
+        while tracer is not None and expr.value not in tracer.bindings.values:
+            tracer = tracer.outer
+        bound = tracer.bindings.values.get(expr.value, ()) if tracer is not None else ()
+        return bool(bound) and all(how == "value" and is_connection(value) for how, value in bound)
 
     def instance_class(self, name: str) -> str | None:
         """The class every binding of `name` (here, or where it is bound) makes an instance of:
@@ -996,13 +1038,24 @@ def cst_view(node: cst.CSTNode) -> tuple:
     return ("unknown",)
 
 
+CONNECTIONS = frozenset({"HTTPSConnection", "HTTPConnection"})  # http.client: the host, then request(method, path)
+
+
 def base_url_argument(value: cst.BaseExpression) -> cst.BaseExpression | None:
-    """The `base_url=` of a client constructor call (httpx.Client, AsyncClient), if any."""
+    """The `base_url=` of a client constructor call (httpx.Client, AsyncClient), or the host of
+    an http.client connection (`HTTPSConnection("api.aftership.com")`), if any."""
     if isinstance(value, cst.Call):
         for arg in value.args:
-            if arg.keyword is not None and arg.keyword.value == "base_url":
-                return arg.value
+            if arg.keyword is not None and arg.keyword.value in ("base_url", "host"):
+                return arg.value if arg.keyword.value == "base_url" or is_connection(value) else None
+        if is_connection(value) and value.args and value.args[0].keyword is None:
+            return value.args[0].value
     return None
+
+
+def is_connection(value: cst.BaseExpression) -> bool:
+    """`http.client.HTTPSConnection(...)` (or HTTPConnection, however imported)."""
+    return isinstance(value, cst.Call) and (dotted(value.func) or "").split(".")[-1] in CONNECTIONS
 
 
 def _common(shapes: set) -> "Shape | None":
@@ -1027,25 +1080,34 @@ def _key_access(expr: cst.BaseExpression) -> str | int | None:
 
 def body_argument(call: cst.Call, tracer: "Tracer | None" = None) -> cst.BaseExpression | None:
     """The request body a call sends: `json=`, or what `json.dumps(...)` encodes in `data=`
-    (also through a name: `data = json.dumps(body).encode()`)."""
+    (also through a name: `data = json.dumps(body).encode()`), or in the body an http.client
+    connection's `request(method, path, body)` sends."""
+    positional = [a for a in call.args if a.keyword is None and not a.star]
+    body_at = positional[2] if len(positional) > 2 and method_call(call, "request") and tracer is not None \
+        and tracer.is_connection_name(call.func.value) else None
     for arg in call.args:
-        if arg.keyword is None or arg.keyword.value not in BODY_KEYWORDS:
-            continue
-        value = arg.value
-        if arg.keyword.value != "json" and isinstance(value, cst.Name) and tracer is not None:
-            bound = [v for h, v in tracer.bindings.values.get(value.value, ()) if h == "value"]
-            value = bound[0] if len(bound) == 1 else value
-        if isinstance(value, cst.IfExp):  # json.dumps(body).encode() if body is not None else None
-            value = value.body
-        if arg.keyword.value != "json":
-            if method_call(value, "dumps") and value.args:
-                return value.args[0].value
-            if method_call(value, "encode"):
-                inner = value.func.value
-                if method_call(inner, "dumps") and inner.args:
-                    return inner.args[0].value
-            continue
-        return value
+        if arg is body_at:  # what the caller hands in, when a wrapper passes its parameter on
+            return encoded_body(arg.value, tracer) or arg.value
+        if arg.keyword is not None and arg.keyword.value in BODY_KEYWORDS:
+            found = arg.value if arg.keyword.value == "json" else encoded_body(arg.value, tracer)
+            if found is not None:
+                return found
+    return None
+
+
+def encoded_body(value: cst.BaseExpression, tracer: "Tracer | None") -> cst.BaseExpression | None:
+    """What a body sent as text encodes: the `x` of `json.dumps(x)`, `json.dumps(x).encode()`,
+    also through a name bound once, or behind `... if body is not None else None`; None when
+    it is not such an encoding."""
+    if isinstance(value, cst.Name) and tracer is not None:
+        bound = [v for h, v in tracer.bindings.values.get(value.value, ()) if h == "value"]
+        value = bound[0] if len(bound) == 1 else value
+    if isinstance(value, cst.IfExp):  # json.dumps(body).encode() if body is not None else None
+        value = value.body
+    if method_call(value, "encode"):
+        value = value.func.value
+    if method_call(value, "dumps") and value.args:
+        return value.args[0].value
     return None
 
 

@@ -5,8 +5,8 @@ Put this folder first on PYTHONPATH and set AFTERSHIP_FAKE_PORT: Python imports
 case) is sent to http://127.0.0.1:$AFTERSHIP_FAKE_PORT with the same path and query; a
 loopback URL passes unchanged; any other host raises RuntimeError.
 
-requests, httpx (sync and async), aiohttp and urllib.request are patched when the program
-imports them (an import hook), so a program that never imports httpx does not pay for it.
+requests, httpx (sync and async), aiohttp, urllib.request and http.client are patched when the
+program imports them (an import hook), so a program that never imports httpx does not pay for it.
 A socket guard refuses connections to non-loopback addresses as a last line.
 """
 
@@ -114,6 +114,37 @@ def _patch_urllib(port: int) -> None:
     OpenerDirector.open = open
 
 
+def _patch_http_client(port: int) -> None:
+    """`http.client.HTTPSConnection("api.aftership.com")` (AfterShip's own doc snippets): the
+    connection goes to the fake, in plain HTTP; other hosts pass to the socket guard."""
+    client = sys.modules["http.client"]  # (patched as its import ends: not yet an attribute of `http`)
+
+    def patched_init(original):
+        @functools.wraps(original)
+        def __init__(self, host, *args, **kwargs):
+            if host.split(":")[0].lower().rstrip(".") == AFTERSHIP_HOST:
+                self._aftership_fake = True  # (HTTPSConnection's init calls HTTPConnection's: set once)
+                host = "127.0.0.1"
+                if args:
+                    args = (port, *args[1:])
+                else:
+                    kwargs["port"] = port
+            original(self, host, *args, **kwargs)
+        return __init__
+
+    original_connect = client.HTTPSConnection.connect
+
+    @functools.wraps(original_connect)
+    def connect(self):
+        if getattr(self, "_aftership_fake", False):
+            return client.HTTPConnection.connect(self)  # no TLS to the fake
+        return original_connect(self)
+
+    client.HTTPConnection.__init__ = patched_init(client.HTTPConnection.__init__)
+    client.HTTPSConnection.__init__ = patched_init(client.HTTPSConnection.__init__)
+    client.HTTPSConnection.connect = connect
+
+
 def _guard_sockets() -> None:
     """Refuse TCP connections to non-loopback addresses (code that bypasses the libraries)."""
     original_connect, original_connect_ex = socket.socket.connect, socket.socket.connect_ex
@@ -135,7 +166,7 @@ def _guard_sockets() -> None:
 
 
 PATCHES = {"requests": _patch_requests, "httpx": _patch_httpx, "aiohttp": _patch_aiohttp,
-           "urllib.request": _patch_urllib}
+           "urllib.request": _patch_urllib, "http.client": _patch_http_client}
 
 
 class _PatchOnImport(MetaPathFinder):
