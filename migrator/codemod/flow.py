@@ -72,6 +72,7 @@ class Summaries:
         self.wrappers: dict[str, Wrapper] = {}
         self.tracers: dict[int, Tracer] = {}
         self.methods: dict[str, set[str]] = {}  # class the module defines at its top level -> its methods
+        self.method_names: set[str] = set()  # the methods of all of them
         self._busy: set[int] = set()
 
     def key(self, func: cst.BaseExpression, tracer: Tracer | None = None) -> str | None:
@@ -85,7 +86,10 @@ class Summaries:
             return None
         if func.value.value in ("self", "cls"):
             return "." + func.attr.value
-        if tracer is not None and func.attr.value in self.methods.get(tracer.instance_class(func.value.value), ()):
+        # The name's class is looked for only for a method some class of the module defines
+        # (`line.split()` must not trace `line`: every call of every file comes here).
+        if tracer is not None and func.attr.value in self.method_names \
+                and func.attr.value in self.methods.get(tracer.instance_class(func.value.value), ()):
             return "." + func.attr.value
         return None
 
@@ -171,6 +175,7 @@ def summarise(scopes: Iterable[Scope], tracers: dict[int, Tracer], across: Acros
                                                 if isinstance(item, cst.FunctionDef)}
                          for scope in scopes if isinstance(scope.node, cst.Module)
                          for statement in scope.node.body if isinstance(statement, cst.ClassDef)}
+    summaries.method_names = set().union(*summaries.methods.values())
     for tracer in tracers.values():
         tracer.summaries = summaries
     if not summaries.functions:

@@ -909,8 +909,14 @@ class Tracer:
                    else None for how, value in bound}
         if len(classes) == 1 and None not in classes:
             return classes.pop()
-        # Handed in as a parameter, or an element of a list of them: what the shapes say.
-        shape = self._name_shape(name) if name in self.params or bound else None
+        # Handed in as a parameter, or a loop's element over a list of them: what the shapes say
+        # (not any binding's shape: every `x.m()` of a method name some class defines comes here).
+        if name in self.params:
+            shape = self.params[name]
+        elif bound and all(how == "element" for how, _ in bound):
+            shape = self._name_shape(name)
+        else:
+            shape = None
         return shape.scope if shape is not None and shape.kind == "instance" else None
 
     def holds_text(self, name: cst.Name) -> bool:
