@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from migrator.codemod.index import IMPORTED_ELSEWHERE, imported_functions, imported_names, module_keys, parse_quietly
+from migrator.codemod.templates import ast_dotted
 from migrator.codemod.urls import HOST
 
 if TYPE_CHECKING:  # libcst, which flow needs, is not imported by a run with nothing to link
@@ -111,19 +112,10 @@ def _uses(tree: ast.Module, found: dict[str, Link]) -> tuple[set[str], set[str]]
                and not any(isinstance(a, ast.Starred) for a in node.args) and all(k.arg for k in node.keywords)}
     for node in ast.walk(tree):
         if isinstance(node, (ast.Name, ast.Attribute)):
-            key = _dotted(node)
+            key = ast_dotted(node)
             if key in found:
                 (called if id(node) in callees else named).add(key)
     return called, named
-
-
-def _dotted(node: ast.AST) -> str | None:
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Attribute):
-        base = _dotted(node.value)
-        return f"{base}.{node.attr}" if base else None
-    return None
 
 
 def _parameters(tree: ast.Module | None, function: str) -> list[str]:

@@ -108,7 +108,7 @@ def ast_view(node: ast.AST) -> tuple:
     if isinstance(node, (ast.Name, ast.Attribute)):
         return ("name", node)
     if isinstance(node, ast.Call):
-        function = _ast_dotted(node.func) or ""
+        function = ast_dotted(node.func) or ""
         method = node.func.attr if isinstance(node.func, ast.Attribute) else ""
         receiver = node.func.value if isinstance(node.func, ast.Attribute) else None
         positional = [a for a in node.args if not isinstance(a, ast.Starred)]
@@ -117,10 +117,11 @@ def ast_view(node: ast.AST) -> tuple:
     return ("unknown",)
 
 
-def _ast_dotted(node: ast.AST) -> str | None:
+def ast_dotted(node: ast.AST) -> str | None:
+    """`a.b.c` -> "a.b.c" in Python's own tree (shapes.dotted reads libcst's)."""
     if isinstance(node, ast.Name):
         return node.id
     if isinstance(node, ast.Attribute):
-        base = _ast_dotted(node.value)
+        base = ast_dotted(node.value)
         return f"{base}.{node.attr}" if base else None
     return None
