@@ -83,7 +83,7 @@ def _passed(sources: dict[str, bytes], imported: dict[str, dict[str, str]], link
     for path, found in links.items():
         tree = _tree(trees, path, sources)
         called, named = _uses(tree, found) if tree is not None else (set(), set(found))
-        holds_data = path in analysed
+        holds_data = bool(analysed.get(path))  # (a module that could not be read: its calls unseen)
         for key in named | (set() if holds_data else called):  # a callback; or calls passing no AfterShip data
             link = found[key]
             for param in _parameters(_tree(trees, link.path, sources), link.function):

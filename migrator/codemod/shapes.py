@@ -883,7 +883,7 @@ class Tracer:
         """The template of a call's URL, with the base URL of the client it is called on."""
         template = self.template_of(url)
         if template is not None and not urls.is_aftership_url(template) and isinstance(call.func, cst.Attribute):
-            base = self._client_base_url(call.func.value)
+            base = self._client_base_url(call.func.value, path_like="/" in template)
             if base is not None:
                 template = base.rstrip("/") + "/" + template.lstrip("/")
         return template
@@ -966,8 +966,10 @@ class Tracer:
         positional = [a for a in call.args if a.keyword is None and not a.star]
         return positional[0].value if name.split(".")[-1] == "request" and len(positional) >= 2 else None
 
-    def _client_base_url(self, client: cst.BaseExpression) -> str | None:
-        """`client = httpx.Client(base_url=...)`, `with ... as client`, `self.client = ...`: its base URL."""
+    def _client_base_url(self, client: cst.BaseExpression, path_like: bool = True) -> str | None:
+        """`client = httpx.Client(base_url=...)`, `with ... as client`, `self.client = ...`: its base
+        URL; also, for a path (`path_like`), a client a factory returned or a parameter was given
+        (not for `d.get("key")`: every `.get` of every file comes here)."""
         if isinstance(client, cst.Attribute):
             return self.constants.get(CLIENT_BASE + client.attr.value)
         if not isinstance(client, cst.Name):
@@ -981,7 +983,7 @@ class Tracer:
                 if base is not None:
                     return self.template_of(base)
             tracer = tracer.outer
-        shape = self.shape_of(client)  # a client a factory returned, or a parameter given one
+        shape = self.shape_of(client) if path_like else None
         return shape.base if shape is not None and shape.kind == "client" else None
 
     def call_url(self, call: cst.Call) -> tuple[cst.BaseExpression | None, str | None]:
