@@ -592,6 +592,9 @@ class ScopeScanner:
             self._bindings.bind_target(node.asname.name, "value", node.item)
 
 
+_UNREAD, _READING = object(), object()  # a name's shape not read yet in this evaluation; being read
+
+
 class Tracer:
     """Answers `shape_of(expr)` and `template_of(expr)` inside one function."""
 
@@ -600,6 +603,10 @@ class Tracer:
         self.bindings, self.outer, self.constants, self.webhook = bindings, outer, constants, webhook
         self._busy: set[int] = set()
         self._busy_shapes: set[int] = set()
+        # Within one evaluation, a name's shape over all its bindings is read once (`text = text.strip()`
+        # ten times over would otherwise read each binding's `text` anew: exponential work).
+        self._names_read: dict[str, Shape | None | object] = {}
+        self._names_templated: dict[str, str | None | object] = {}  # the same for URL templates
         self.request_shapes: dict[str, Shape] = {}
         self.calls_aftership = False
         self._http: dict[int, tuple[Shape | None, str]] = {}
@@ -632,6 +639,8 @@ class Tracer:
 
     def template_of(self, expr: cst.BaseExpression) -> str | None:
         """The text of a URL-like expression with unknown parts as `{}`; None if not a string."""
+        if not self._busy:
+            self._names_templated.clear()  # a new evaluation (a wrapper's slots may differ)
         return self._guarded(expr, self._template, self._busy)
 
     def _template(self, expr: cst.BaseExpression) -> str | None:
@@ -644,11 +653,23 @@ class Tracer:
         if isinstance(expr, cst.Name):
             if name in self.param_templates:
                 return self.param_templates[name]
-            for how, value in self.bindings.values.get(name, ()):
-                if how in ("value", "param"):
-                    found = self.template_of(value)
-                    if found is not None:
-                        return found
+            bound = self.bindings.values.get(name, ())
+            reaching = self.bindings.reaching(name, expr) if len(bound) > 1 else None
+            if reaching is not None:  # `url = url + "/trackings"` after `url = BASE`: the one before
+                return self.template_of(reaching[1]) if reaching[0] in ("value", "param") else None
+            known = self._names_templated.get(name, _UNREAD)
+            if known is _READING:
+                return None  # built from itself (`text = text.strip()`): another binding decides
+            if known is not _UNREAD:
+                if known is not None:
+                    return known
+            else:
+                self._names_templated[name] = _READING
+                found = next((t for how, value in bound if how in ("value", "param")
+                              for t in (self.template_of(value),) if t is not None), None)
+                self._names_templated[name] = found
+                if found is not None:
+                    return found
         if name in self.constants:
             return self.constants[name]
         last = name.split(".")[-1]
@@ -659,6 +680,8 @@ class Tracer:
     # Shapes --------------------------------------------------------------------------------
     def shape_of(self, expr: cst.BaseExpression) -> Shape | None:
         """What `expr` holds, as far as AfterShip data goes; None when unknown."""
+        if not self._busy_shapes:
+            self._names_read.clear()  # a new evaluation: what the summaries say may have changed
         return self._guarded(expr, self._shape, self._busy_shapes)
 
     def _shape(self, expr: cst.BaseExpression) -> Shape | None:
@@ -724,20 +747,29 @@ class Tracer:
     def _name_shape(self, name: str, use: cst.Name | None = None) -> Shape | None:
         if name in self.request_shapes:
             return self.request_shapes[name]
+        if use is not None and name not in self.param_names and len(self.bindings.values.get(name, ())) > 1:
+            # `body` rebound call after call (couriers, then a tracking): the binding reaching this use.
+            reaching = self.bindings.reaching(name, use)
+            if reaching is not None:
+                return self._binding_shape(*reaching)
+        known = self._names_read.get(name, _UNREAD)
+        if known is _READING:
+            return None  # defined through itself (`x = f(x)`): what the other bindings say decides
+        if known is not _UNREAD:
+            return known
+        self._names_read[name] = _READING
         shapes = {self.params[name]} if name in self.params else set()
         for how, value in self.bindings.values.get(name, ()):
             if how != "param":  # a default says what a parameter may hold, not what it holds
                 shapes.add(self._binding_shape(how, value))
         if len(shapes) == 1:
-            return shapes.pop()
-        if not shapes and self.outer:
-            return self.outer._name_shape(name)
-        common = _common(shapes)
-        if common is None and use is not None and name not in self.param_names:
-            # `body` rebound call after call (couriers, then a tracking): the binding reaching this use.
-            reaching = self.bindings.reaching(name, use)
-            return self._binding_shape(*reaching) if reaching is not None else None
-        return common
+            found = shapes.pop()
+        elif not shapes and self.outer:
+            found = self.outer._name_shape(name)
+        else:
+            found = _common(shapes)
+        self._names_read[name] = found
+        return found
 
     def _binding_shape(self, how: str, value: cst.BaseExpression) -> Shape | None:
         shape = self.shape_of(value) if how != "opaque" else None
