@@ -496,6 +496,18 @@ emails or phone numbers); writes are reported.
                   'create("dhl", "1", title="Mat", customers=[{"name": name, "email": email}])\n',
             unsafe_fixes=True,
         ),
+        CodeExample(  # the body's customer_name and the caller's emails would both become `customers`: reported
+            before='import requests\n\ndef create(slug, number, name, **extra):\n'
+                   '    body = {"slug": slug, "tracking_number": number, "customer_name": name}\n    body.update(extra)\n'
+                   '    return requests.post("https://api.aftership.com/v4/trackings", json={"tracking": body})\n\n'
+                   'create("dhl", "1", "Ana", emails=[email])\n',
+            after='import requests\n\ndef create(slug, number, name, **extra):\n'
+                  '    body = {"slug": slug, "tracking_number": number, "customer_name": name}\n    body.update(extra)\n'
+                  '    return requests.post("https://api.aftership.com/tracking/2025-01/trackings", json=body)\n\n'
+                  'create("dhl", "1", "Ana", emails=[email])\n',
+            findings=("AS307", "AS307"),
+            unsafe_fixes=True,
+        ),
         CodeExample(  # the same, safe: reported at the keyword
             before='import requests\n\ndef create(slug, number, **extra):\n'
                    '    return requests.post("https://api.aftership.com/v4/trackings", '

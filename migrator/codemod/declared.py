@@ -142,7 +142,10 @@ class DeclaredChangesFixer(Fixer):
         `body.update(extra)`, `body["tracking"].update(extra)`): its callers' extra keywords are
         body items (leave_Call)."""
         extra = tracer.keywords_param
-        if extra is None or scope not in BODY_KINDS:
+        # A literal that restructures keys itself (`customer_name` there, `emails` passed) would have
+        # its `customers` replaced by the callers': their keywords stay as they are, reported.
+        restructured = self.rules.reads.get(scope, {})
+        if extra is None or scope not in BODY_KINDS or any(key in restructured for key, _ in literal_items(literal)):
             return
         elements = literal.elements if isinstance(literal, cst.Dict) else literal.args
         spread = any(is_name(e.value, extra) and (isinstance(e, cst.StarredDictElement) or getattr(e, "star", "") == "**")
