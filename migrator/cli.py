@@ -6,6 +6,7 @@ run with nothing to do starts fast enough for a pre-commit hook.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import sys
@@ -48,7 +49,7 @@ def rules(code: str | None) -> None:
 @click.option("-o", "--output", help="Output file, or directory when several inputs or a directory are given.")
 @click.option("--in-place", is_flag=True, help="Replace each input file with its translation (atomically).")
 @click.option("--kind", help="Treat every body as this kind instead of recognising it (one of the kinds in the README).")
-@click.option("--report", "report_file", type=click.File("w", encoding="utf-8", atomic=True, lazy=False),
+@click.option("--report", "report_file", type=click.Path(dir_okay=False),
               help="Write a JSON report of every value dropped, approximated or defaulted.")
 @click.option("--strict", is_flag=True, help="Fail a body that would lose or approximate any value.")
 @click.option("--select", multiple=True, help="Apply only these rule codes (or prefixes).")
@@ -69,21 +70,49 @@ def translate(inputs, output, in_place, kind, report_file, strict, select, ignor
         raise click.UsageError("--in-place and --output exclude each other")
     if in_place and "-" in inputs:
         raise click.UsageError("--in-place cannot rewrite standard input")
+    _refuse_inputs_as_outputs(inputs, output, report_file)
     select, ignore = _checked_codes(_codes(select), _codes(ignore))
     options = Options(kind=kind, strict=strict, select=tuple(select), ignore=tuple(ignore),
                       report=report_file is not None)
-    # click writes the report to a temporary file and moves it into place when the command ends.
-    converter = ArchiveConverter(options, ReportWriter(report_file), jobs=jobs)
-    try:
-        summary = converter.run(list(inputs), output, in_place, sys.stdout)
-    except BrokenPipeError:
-        sys.stderr.write("aftership-migrate: the output was closed early; stopped\n")
-        sys.exit(EXIT_CHANGED)
-    converter.report.close(summary)
+    # The report goes to a temporary file, moved into place only when the run ends well.
+    report = click.open_file(report_file, "w", encoding="utf-8", atomic=True) if report_file else contextlib.nullcontext()
+    with report as handle:
+        converter = ArchiveConverter(options, ReportWriter(handle), jobs=jobs)
+        try:
+            summary = converter.run(list(inputs), output, in_place, sys.stdout)
+        except BrokenPipeError:
+            sys.stderr.write("aftership-migrate: the output was closed early; stopped\n")
+            sys.exit(EXIT_CHANGED)
+        converter.report.close(summary)
     if not quiet:
         for line in summary.lines():
             click.echo(line, err=True)
     sys.exit(EXIT_CHANGED if summary.failed else EXIT_OK)
+
+
+def _refuse_inputs_as_outputs(inputs: tuple[str, ...], output: str | None, report: str | None) -> None:
+    """An output or report path that is an input (or, for the report, lies in an input folder)
+    is refused before anything is read or written: the run would replace what it reads."""
+    for option, target in (("--output", output), ("--report", report)):
+        if not target or target == "-":
+            continue
+        for source in inputs:
+            if source != "-" and _same_path(target, source):
+                raise click.UsageError(f"{option} {target} would overwrite the input {source}")
+            if option == "--report" and os.path.isdir(source) and _is_within(target, source):
+                raise click.UsageError(f"--report {target} lies in the input folder {source}, which the run reads")
+
+
+def _same_path(a: str, b: str) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:  # one of them does not exist yet
+        return os.path.abspath(a) == os.path.abspath(b)
+
+
+def _is_within(path: str, folder: str) -> bool:
+    real, root = os.path.realpath(path), os.path.realpath(folder)
+    return os.path.commonpath([real, root]) == root
 
 
 def _write(report, verbose: bool) -> bool:

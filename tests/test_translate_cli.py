@@ -436,3 +436,29 @@ def test_console_script_end_to_end(tmp_path):
     assert len((out / BAD_LINES.name).read_text(encoding="utf-8").splitlines()) == 4
     assert not (out / refused.name).exists()
     assert read_report(report)["summary"]["failed"] == 2
+
+
+# ------------------------------------------------------------------------ inputs are never outputs
+
+@pytest.mark.parametrize("option", ["--report", "-o"])
+def test_an_output_or_report_naming_an_input_is_refused_before_anything_is_written(tmp_path, option):
+    """`--report` (or `-o`) given an input's path would replace the input: refused, exit 2, the
+    input byte for byte as it was, no report or output written."""
+    source = tmp_path / "orders.jsonl"
+    shutil.copyfile(BAD_LINES, source)
+    before = sha256(source)
+    extra = ["-o", tmp_path / "out.jsonl"] if option == "--report" else []
+    result = CliRunner().invoke(main, ["translate", str(source), option, str(source), *map(str, extra)])
+    assert result.exit_code == 2 and "would overwrite the input" in result.output
+    assert sha256(source) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["orders.jsonl"]
+
+
+def test_a_report_inside_an_input_folder_is_refused(tmp_path):
+    folder = tmp_path / "archive"
+    folder.mkdir()
+    shutil.copyfile(BAD_LINES, folder / "orders.jsonl")
+    result = CliRunner().invoke(main, ["translate", str(folder), "-o", str(tmp_path / "out"),
+                                       "--report", str(folder / "report.json")])
+    assert result.exit_code == 2 and "lies in the input folder" in result.output
+    assert sorted(p.name for p in folder.iterdir()) == ["orders.jsonl"]
