@@ -192,15 +192,10 @@ def _written_text(tracer, piece: pieces.Piece) -> str | None:
     environment variable's default (`os.environ.get("URL", "...")`): the variable would be lost."""
     if isinstance(piece, str):
         return piece
-    if not isinstance(piece, cst.Name):
+    bound = tracer.bindings_of(piece.value) if isinstance(piece, cst.Name) else []
+    if len(bound) != 1 or bound[0][0] != "value" or not isinstance(bound[0][1], cst.SimpleString):
         return None
-    while tracer is not None:
-        bound = tracer.bindings.values.get(piece.value)
-        if bound:
-            (how, value), *others = bound
-            return string_value(value) if not others and how == "value" and isinstance(value, cst.SimpleString) else None
-        tracer = tracer.outer
-    return None
+    return string_value(bound[0][1])
 
 
 def by_id_url(tracer, url: cst.BaseExpression, collection: str) -> cst.BaseExpression | None:

@@ -920,23 +920,23 @@ class Tracer:
                 template = base.rstrip("/") + "/" + template.lstrip("/")
         return template
 
+    def bindings_of(self, name: str) -> list[tuple[str, cst.BaseExpression]]:
+        """The bindings of `name` in the innermost scope (this function, or an enclosing one, or
+        the module) that binds it; [] when none does."""
+        tracer: Tracer | None = self
+        while tracer is not None and name not in tracer.bindings.values:
+            tracer = tracer.outer
+        return tracer.bindings.values[name] if tracer is not None else []
+
     def is_connection_name(self, expr: cst.BaseExpression) -> bool:
         """Whether `expr` names an http.client connection (here, or where it is bound)."""
-        if not isinstance(expr, cst.Name):
-            return False
-        tracer: Tracer | None = self
-        while tracer is not None and expr.value not in tracer.bindings.values:
-            tracer = tracer.outer
-        bound = tracer.bindings.values.get(expr.value, ()) if tracer is not None else ()
+        bound = self.bindings_of(expr.value) if isinstance(expr, cst.Name) else []
         return bool(bound) and all(how == "value" and is_connection(value) for how, value in bound)
 
     def instance_class(self, name: str) -> str | None:
         """The class every binding of `name` (here, or where it is bound) makes an instance of:
         `client = AfterShipClient(...)` -> "AfterShipClient"; None when any binding is something else."""
-        tracer: Tracer | None = self
-        while tracer is not None and name not in tracer.bindings.values:
-            tracer = tracer.outer
-        bound = tracer.bindings.values.get(name, ()) if tracer is not None else ()
+        bound = self.bindings_of(name)
         classes = {value.func.value if how == "value" and isinstance(value, cst.Call) and isinstance(value.func, cst.Name)
                    else None for how, value in bound}
         if len(classes) == 1 and None not in classes:
