@@ -52,3 +52,27 @@ def test_reaching_binding_of_a_name_in_a_loop_body():
     how, value = function.bindings.reaching("x", in_loop)
     assert (how, value.value) == ("value", "i")
     assert function.bindings.reaching("x", after) is None  # the loop may not have run
+
+
+CONN = 'import http.client, json\n\nconn = http.client.HTTPSConnection("api.aftership.com")\n\n\n'
+
+
+def test_a_connections_response_is_its_request_made_last_before_it():
+    """http.client: `conn.getresponse()` answers the `conn.request(...)` made last before it."""
+    result = rewrite_code(CONN + 'def show(tid):\n    conn.request("GET", "/v4/couriers")\n'
+                          '    couriers = json.loads(conn.getresponse().read())["data"]["couriers"]\n'
+                          '    conn.request("GET", "/v4/trackings/" + tid)\n'
+                          '    tracking = json.loads(conn.getresponse().read())["data"]["tracking"]\n'
+                          '    return [c["service_from_country_iso3"] for c in couriers], tracking["origin_country_iso3"]\n')
+    assert 'c["service_from_country_regions"]' in result.code
+    assert 'tracking = json.loads(conn.getresponse().read())["data"]\n' in result.code
+    assert 'tracking["origin_country_region"]' in result.code and result.findings == []
+
+
+def test_a_response_a_later_request_in_a_loop_may_answer_is_not_traced():
+    result = rewrite_code(CONN + 'def show(ids):\n    conn.request("GET", "/v4/couriers")\n    for tid in ids:\n'
+                          '        body = json.loads(conn.getresponse().read())\n'
+                          '        print([c["service_from_country_iso3"] for c in body["data"].get("couriers", [])])\n'
+                          '        conn.request("GET", "/v4/couriers/all")\n')
+    assert 'c["service_from_country_iso3"]' in result.code
+    assert [f.code for f in result.findings] == ["AS501"]

@@ -260,6 +260,19 @@ class SourceOrder:
         block = self.parent[statement]
         return (self.end[statement], self.end[block]) if block >= 0 else (0, 0)
 
+    def dominating(self, sites: list[int], regions: list[tuple[int, int]], use: int) -> int | None:
+        """Which of `sites` (each sure to hold in its region) alone reaches node `use`: the last
+        whose region holds the use, with no other site after it before the use, nor in a loop
+        around the use alone. None when straight-line code does not say."""
+        holding = [k for k, (start, end) in enumerate(regions) if start <= use < end]
+        if not holding:
+            return None
+        chosen = max(holding, key=lambda k: sites[k])
+        if any(k != chosen and (sites[chosen] < site < use or self.loop_between(use, sites[chosen], site))
+               for k, site in enumerate(sites)):
+            return None
+        return chosen
+
     def loop_between(self, use: int, outer: int, site: int) -> bool:
         """Whether a loop around `use` but not around `outer` holds `site` (a binding there reaches
         the use through the loop's next round)."""
@@ -296,16 +309,8 @@ class Bindings:
         if use_at is None:
             return None
         regions = [order.region(site, name) for site in sites]
-        if None in regions:
-            return None
-        holding = [k for k, (start, end) in enumerate(regions) if start <= use_at < end]
-        if not holding:
-            return None
-        chosen = max(holding, key=lambda k: sites[k])
-        if any(k != chosen and (sites[chosen] < site < use_at or order.loop_between(use_at, sites[chosen], site))
-               for k, site in enumerate(sites)):
-            return None
-        return self.values[name][chosen]
+        chosen = order.dominating(sites, regions, use_at) if None not in regions else None
+        return self.values[name][chosen] if chosen is not None else None
 
     def bind_target(self, target: cst.BaseExpression, how: str, expr: cst.BaseExpression | None) -> None:
         """Bind the names of `target`. `a, b = x, y` binds pairwise; a name unpacked from anything
@@ -878,15 +883,11 @@ class Tracer:
             return None
         order.build()
         at = order.index.get(id(use))
-        sites = sorted((order.index[id(c)], i) for i, c in enumerate(made) if id(c) in order.index)
-        before = [site for site in sites if at is not None and site[0] < at]
-        if not before:
+        sites = [order.index.get(id(c), -1) for c in made]
+        if at is None or -1 in sites:
             return None
-        site, chosen = before[-1]
-        start, end = order.after_statement(site)
-        if not start <= at < end or any(order.loop_between(at, site, other) for other, _ in sites if other != site):
-            return None
-        return made[chosen]
+        chosen = order.dominating(sites, [order.after_statement(site) for site in sites], at)
+        return made[chosen] if chosen is not None else None
 
     def forget_misses(self, receivers: set[str]) -> None:
         """Forget that calls on these names (`client.get(...)`) were no AfterShip requests."""
