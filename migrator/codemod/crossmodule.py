@@ -40,18 +40,19 @@ def gather(sources: dict[str, bytes], imported: dict[str, dict[str, str]], setti
     """An `Across` for every module of `sources` that another module of the run tells something:
     what the functions it imports return, which classes it imports hold AfterShip data, what its
     own functions are given; none when no module imports another."""
-    links = _links(sources)
+    trees: dict[str, ast.Module | None] = {}  # Python's trees of the modules, parsed once for the links and the calls
+    links = _links(sources, trees)
     if not links:
         return {}
     from migrator.codemod.flow import Across
     from migrator.codemod.runner import analyse
 
     involved = sorted({link.path for found in links.values() for link in found.values()} | set(links))
-    trees: dict[str, ast.Module | None] = {}
+    parsed: dict = {}  # libcst's trees, parsed once for all rounds
     across = {path: Across() for path in involved}
     for _ in range(ROUNDS):
         # Analysed (no rewrite): the modules that may hold AfterShip data, knowing what the others said.
-        analysed = {path: analyse(path, sources[path], imported.get(path, {}), settings, across[path])
+        analysed = {path: analyse(path, sources[path], imported.get(path, {}), settings, across[path], parsed)
                     for path in involved if _calls_aftership(sources[path], imported.get(path, {}))
                     or across[path] != Across()}
         told = {path: Across() for path in involved}
@@ -108,9 +109,10 @@ def _uses(tree: ast.Module, found: dict[str, Link]) -> tuple[set[str], set[str]]
     """(link names called, link names used otherwise: passed as a callback, stored, or called
     with `*args`/`**kwargs`, where what each parameter gets is unknown)."""
     called, named = set(), set()
-    callees = {id(node.func) for node in ast.walk(tree) if isinstance(node, ast.Call)
+    nodes = list(ast.walk(tree))
+    callees = {id(node.func) for node in nodes if isinstance(node, ast.Call)
                and not any(isinstance(a, ast.Starred) for a in node.args) and all(k.arg for k in node.keywords)}
-    for node in ast.walk(tree):
+    for node in nodes:
         if isinstance(node, (ast.Name, ast.Attribute)):
             key = ast_dotted(node)
             if key in found:
@@ -141,13 +143,13 @@ def _calls_aftership(source: bytes, constants: dict[str, str]) -> bool:
     return HOST.encode() in source.lower() or any(HOST in value.lower() for value in constants.values())
 
 
-def _links(sources: dict[str, bytes]) -> dict[str, dict[str, Link]]:
-    """For each module, the call names that stand for top-level functions of other modules."""
+def _links(sources: dict[str, bytes], trees: dict[str, ast.Module | None]) -> dict[str, dict[str, Link]]:
+    """For each module, the call names that stand for top-level functions (and classes) of other
+    modules; the trees it parses are kept in `trees`."""
     by_key: dict[str, str] = {}
     for path in sources:
         for key in module_keys(path):
             by_key.setdefault(key, path)
-    trees: dict[str, ast.Module | None] = {}
     links: dict[str, dict[str, Link]] = {}
     for path, source in sources.items():
         # A byte test first: most modules import nothing of the run, and need no parse.

@@ -170,15 +170,21 @@ def _mark_imported_elsewhere(sources: dict[str, bytes], imported: dict[str, dict
             imported.setdefault(keys[name], {})[IMPORTED_ELSEWHERE] = "yes"
 
 
-def analyse(path: str, source: bytes, constants: dict[str, str], settings: Settings, across) -> list:
-    """The scopes of one module with their tracers, nothing rewritten ([] when it cannot be read)."""
+def analyse(path: str, source: bytes, constants: dict[str, str], settings: Settings, across,
+            parsed: dict | None = None) -> list:
+    """The scopes of one module with their tracers, nothing rewritten ([] when it cannot be read).
+    `parsed`: modules parsed before, by path (a module analysed round after round is parsed once)."""
     import libcst as cst
 
     from migrator.codemod.suppress import Suppressions
     from migrator.codemod.transformer import MigrationTransformer
 
     try:
-        module = cst.parse_module(source)
+        module = parsed.get(path) if parsed is not None else None
+        if module is None:
+            module = cst.parse_module(source)
+            if parsed is not None:
+                parsed[path] = module
         return MigrationTransformer(_rules(settings), constants, Suppressions(), across=across).analyse(module)
     except Exception:  # noqa: BLE001 - an unreadable module is reported by its own rewrite
         return []
