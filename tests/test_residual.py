@@ -45,6 +45,8 @@ LEFT = [
     ("EDD address built", 'WAREHOUSE = {"origin_address": {"country": "USA"}}\n', "AS601"),
     ("EDD address read", 'def f(item):\n    return item["destination_address"].get("country")\n', "AS601"),
     ("wrapper in JSON text", 'def f(n):\n    return "{\\"tracking\\": {\\"tracking_number\\": \\"" + n + "\\"}}"\n', "AS401"),
+    ("removed endpoint after a host value", 'def f(host, i):\n    return f"{host}/v4/last_checkpoint/{i}"\n', "AS202"),
+    ("v4 path after a host value", 'def f(host, i):\n    return host + "/v4/couriers/detect"\n', "AS101"),
     ("v4 key in JSON text", 'BODY = \'{"slug": "ups", "smses": ["+1"]}\'\n', "AS307"),
 ]
 

@@ -360,7 +360,7 @@ class ResidualScanner:
         removed = urls.removed_endpoint(template)
         if removed is not None:  # its base waits for its endpoint's rule (AS101 leaves it)
             self._add(node, _ENDPOINT_CHECKS[removed])
-        elif urls.V4_BASE.search(template) or _V4_PATH.match(template):
+        elif urls.V4_BASE.search(template) or _V4_PATH.match(template) or urls.V4_AFTER_FIELD.match(template):
             self._add(node, "v4-base")
         if lowered == urls.HEADER_OLD:
             self._add(node, "v4-header")

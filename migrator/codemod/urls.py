@@ -20,6 +20,10 @@ WEBHOOK_SIGNATURE_NAMES = frozenset({WEBHOOK_SIGNATURE_HEADER, "http_aftership_h
 V4_BASE = re.compile(r"(https?://|//)?api\.aftership\.com/v4(?![\w.-])", re.IGNORECASE)
 # A path-only v4 prefix, for strings joined onto an AfterShip host constant.
 V4_PATH = re.compile(r"^/?v4(?=/|$)")
+# A template whose host is a value (`f"{HOST}/v4/trackings"`) and whose path is v4's, naming an
+# AfterShip resource: v4 even where the host's text is not known.
+V4_AFTER_FIELD = re.compile(
+    r"^\{\}/v4(?=/(?:trackings|last_checkpoint|notifications|couriers|estimated-delivery-date)(?:[/?#]|$))")
 PLACEHOLDER = re.compile(r"%[sdr]|\{[^{}]*\}")
 SEGMENT = r"(?:\{\}|[^/?#{}]+)"
 _ACTIONS = ("retrack", "mark-as-completed")
@@ -54,7 +58,7 @@ def removed_endpoint(text: str) -> str | None:
     """The removed endpoint family ("last-checkpoint", "notifications") whose path follows the v4
     base, or the `/v4` fragment a string starts with; None otherwise. Such a URL keeps its v4
     base until the rule that replaces its endpoint rewrites it whole: 2025-01 has no such path."""
-    base = V4_BASE.search(text) or V4_PATH.match(text)
+    base = V4_BASE.search(text) or V4_PATH.match(text) or V4_AFTER_FIELD.match(text)
     removed = _REMOVED.match(text, base.end()) if base is not None else None
     return _REMOVED_ENDPOINTS[removed.group(1)] if removed is not None else None
 
