@@ -241,6 +241,23 @@ and are refused: re-fetch the tracking instead.
                   'def show(tid):\n    print(last(tid)["checkpoint"]["message"])\n',
             findings=("AS202",),
         ),
+        CodeExample(  # the host a value: its `/v4` path changes with the endpoint
+            before='import requests\n\nHOST = "https://api.aftership.com"\n\ndef last(tid):\n'
+                   '    return requests.get(f"{HOST}/v4/last_checkpoint/{tid}").json()["data"]["checkpoint"]\n',
+            after='import requests\n\nHOST = "https://api.aftership.com"\n\ndef last(tid):\n'
+                  '    return (requests.get(f"{HOST}/tracking/2025-01/trackings/{tid}").json()["data"]["checkpoints"] or [None])[-1]\n',
+            unsafe_fixes=True,
+        ),
+        CodeExample(  # the same by slug and number: the lookup's URLs too
+            before='import requests\n\nHOST = "https://api.aftership.com"\n\ndef last(slug, n):\n'
+                   '    return requests.get(f"{HOST}/v4/last_checkpoint/{slug}/{n}").json()["data"]["checkpoint"]\n',
+            after='import requests\n\nHOST = "https://api.aftership.com"\n\ndef last(slug, n):\n'
+                  '    lookup = requests.get(f"{HOST}/tracking/2025-01/trackings", params={"slug": slug, "tracking_numbers": n})\n'
+                  '    lookup.raise_for_status()\n'
+                  '    tracking_id = next((item["id"] for item in lookup.json()["data"]["trackings"]), None)\n'
+                  '    return (requests.get(f"{HOST}/tracking/2025-01/trackings/{tracking_id}").json()["data"]["checkpoints"] or [None])[-1]\n',
+            unsafe_fixes=True,
+        ),
         CodeExample(  # the URL bound in each branch of an `if`: each binding changes, a constant written out
             before='import httpx\n\nLAST = "https://api.aftership.com/v4/last_checkpoint"\n\n'
                    'def last(client, tid=None, slug=None, number=None):\n'
@@ -362,9 +379,15 @@ class LastCheckpointFixer(Fixer):
         self.fix(original)
         url_index = self.file.url_index(original)
         url = updated.args[url_index].value
-        # The base AS101 left on v4 (no 2025-01 path had it) changes with the endpoint.
-        parts = [p.with_changes(value=urls.rewrite_base(p.value.replace("/last_checkpoint/", "/trackings/")))
-                 if isinstance(p, cst.FormattedStringText) else p for p in url.parts]
+        # The base AS101 left on v4 (no 2025-01 path had it) changes with the endpoint: a whole
+        # base, or the `/v4` path after a host value (`f"{HOST}/v4/last_checkpoint/{tid}"`).
+        parts = []
+        for part in url.parts:
+            if isinstance(part, cst.FormattedStringText):
+                text = part.value.replace("/last_checkpoint/", "/trackings/")
+                after_host = bool(parts) and isinstance(parts[-1], cst.FormattedStringExpression)
+                part = part.with_changes(value=urls.rewrite_v4(text, after_host))
+            parts.append(part)
         args = list(updated.args)
         args[url_index] = args[url_index].with_changes(value=url.with_changes(parts=parts))
         return updated.with_changes(args=args)

@@ -161,13 +161,19 @@ def _split(tracer, url: cst.BaseExpression, variable: str, collection: str):
         head = _renamed_collection(tracer, head, collection)
         if head is None:
             return None
-    # Text taken from a binding the walk has not rewritten yet: its v4 base is rewritten here.
-    head = [urls.rewrite_base(p) if isinstance(p, str) else p for p in head]
+    head = _rewritten(head)
     list_url = pieces.f_string(head[:-1] + ([head[-1][:-1]] if head[-1][:-1] else []), code_of)
     new_url = pieces.f_string([*head, cst.Name(variable), *tail], code_of)
     if list_url is None or new_url is None:
         return None
     return list_url, slug, number, cst.parse_expression(new_url)
+
+
+def _rewritten(head: list) -> list:
+    """URL pieces with their text in the 2025-01 form (it may come from a binding the walk has
+    not rewritten yet, or be a removed endpoint's, whose base AS101 leaves)."""
+    return [urls.rewrite_v4(p, i > 0 and not isinstance(head[i - 1], str)) if isinstance(p, str) else p
+            for i, p in enumerate(head)]
 
 
 def _renamed_collection(tracer, head: list, collection: str) -> list | None:
@@ -211,7 +217,7 @@ def by_id_url(tracer, url: cst.BaseExpression, collection: str) -> cst.BaseExpre
     head = _renamed_collection(tracer, head, collection)
     if head is None:
         return None
-    new_url = pieces.f_string([urls.rewrite_base(p) if isinstance(p, str) else p for p in head] + [ident], code_of)
+    new_url = pieces.f_string(_rewritten(head) + [ident], code_of)
     return None if new_url is None else cst.parse_expression(new_url)
 
 

@@ -63,6 +63,12 @@ def removed_endpoint(text: str) -> str | None:
     return _REMOVED_ENDPOINTS[removed.group(1)] if removed is not None else None
 
 
+def rewrite_v4(text: str, after_value: bool) -> str:
+    """The 2025-01 form of a piece of URL text: its v4 base rewritten, or, right after a value
+    (`f"{HOST}/v4/..."`, `HOST + "/v4/..."`), its `/v4` path."""
+    return rewrite_path(text) if after_value and V4_PATH.match(text) else rewrite_base(text)
+
+
 def normalise(template: str) -> str:
     """Placeholders of every syntax become `{}`."""
     return PLACEHOLDER.sub("{}", template)
