@@ -752,29 +752,28 @@ class Tracer:
     def _name_shape(self, name: str, use: cst.Name | None = None) -> Shape | None:
         if name in self.request_shapes:
             return self.request_shapes[name]
-        if use is not None and name not in self.param_names and len(self.bindings.values.get(name, ())) > 1:
+        known = self._names_read.get(name, _UNREAD)
+        if known is _UNREAD:
+            self._names_read[name] = _READING
+            shapes = {self.params[name]} if name in self.params else set()
+            for how, value in self.bindings.values.get(name, ()):
+                if how != "param":  # a default says what a parameter may hold, not what it holds
+                    shapes.add(self._binding_shape(how, value))
+            if len(shapes) == 1:
+                known = shapes.pop()
+            elif not shapes and self.outer:
+                known = self.outer._name_shape(name)
+            else:
+                known = _common(shapes)
+            self._names_read[name] = known
+        elif known is _READING:
+            known = None  # defined through itself (`x = f(x)`): what the other bindings say decides
+        if known is None and use is not None and name not in self.param_names \
+                and len(self.bindings.values.get(name, ())) > 1:
             # `body` rebound call after call (couriers, then a tracking): the binding reaching this use.
             reaching = self.bindings.reaching(name, use)
-            if reaching is not None:
-                return self._binding_shape(*reaching)
-        known = self._names_read.get(name, _UNREAD)
-        if known is _READING:
-            return None  # defined through itself (`x = f(x)`): what the other bindings say decides
-        if known is not _UNREAD:
-            return known
-        self._names_read[name] = _READING
-        shapes = {self.params[name]} if name in self.params else set()
-        for how, value in self.bindings.values.get(name, ()):
-            if how != "param":  # a default says what a parameter may hold, not what it holds
-                shapes.add(self._binding_shape(how, value))
-        if len(shapes) == 1:
-            found = shapes.pop()
-        elif not shapes and self.outer:
-            found = self.outer._name_shape(name)
-        else:
-            found = _common(shapes)
-        self._names_read[name] = found
-        return found
+            return self._binding_shape(*reaching) if reaching is not None else None
+        return known
 
     def _binding_shape(self, how: str, value: cst.BaseExpression) -> Shape | None:
         shape = self.shape_of(value) if how != "opaque" else None
