@@ -160,9 +160,12 @@ PAGINATION = Rule(
 A stored list response gets `pagination: {total: count, next_cursor: null, has_next_page:
 page*limit < count}`; echoed query parameters are dropped (non-empty ones reported). In code,
 loops that advance a `page` parameter are reported: iterate with `cursor=next_cursor` until
-`has_next_page` is false.
+`has_next_page` is false. A read of the total, `data["count"]`, becomes
+`data["pagination"]["total"]` (unsafe: v4 capped the count its pages could reach); the
+`page` echo has no 2025-01 value and is reported.
 """,
     changes=(Reshape(("page", "limit", "count"), _page_to_cursor, ("list-data",)),),
+    code_reads={"count": '{obj}["pagination"]["total"]'},
     examples=(
         PayloadExample(
             kind="tracking-list-response",
@@ -182,6 +185,15 @@ loops that advance a `page` parameter are reported: iterate with `cursor=next_cu
                   '        yield from data["trackings"]\n'
                   '        if page * data["limit"] >= data["count"]:\n            return\n        page += 1\n',
             findings=("AS404",),
+        ),
+        CodeExample(
+            before='import requests\n\ndef total(tag):\n'
+                   '    data = requests.get("https://api.aftership.com/v4/trackings", params={"tag": tag}).json()["data"]\n'
+                   '    return data["count"]\n',
+            after='import requests\n\ndef total(tag):\n'
+                  '    data = requests.get("https://api.aftership.com/tracking/2025-01/trackings", params={"tag": tag}).json()["data"]\n'
+                  '    return data["pagination"]["total"]\n',
+            unsafe_fixes=True,
         ),
     ),
 )
