@@ -22,6 +22,7 @@ from migrator.codemod.index import (
 )
 
 PARALLEL_THRESHOLD = 16  # fewer candidates than this are faster in-process than with a pool
+BATCH_FILES = 8  # the most files sent to a worker as one task
 KEEP_BYTES = 32 << 20  # non-candidate files held in memory between the two passes of discovery
 
 
@@ -243,13 +244,22 @@ class Workers:
             self.pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _warm_up(settings: Settings) -> None:
-    """Pay a worker's start-up costs early: libcst, its position metadata, and the rules."""
-    import importlib
+# A small v4 client whose rewrite takes the paths every run takes: a request traced, a body
+# literal handed to the payload translator (its schemas' checks are built on first use), a
+# restructured read, findings placed. Rewritten once by each worker while discovery runs.
+_WARM_UP_SOURCE = b'''import requests
+API = "https://api.aftership.com/v4"
+def create(number):
+    body = {"tracking": {"tracking_number": number, "emails": ["a@example.com"]}}
+    t = requests.post(f"{API}/trackings", json=body, headers={"aftership-api-key": "k"}).json()["data"]["tracking"]
+    return t["expected_delivery"], t["order_id_path"], [c["country_iso3"] for c in t["checkpoints"]]
+'''
 
-    importlib.import_module("migrator.codemod.transformer")
-    importlib.import_module("libcst.metadata.position_provider")
-    _rules(settings)
+
+def _warm_up(settings: Settings) -> None:
+    """Pay a worker's start-up costs early: libcst, the rules, and what a first rewrite builds
+    (measured: without it the first two files of each worker took 50-200 ms, not 14)."""
+    rewrite_one("<warm-up>", _WARM_UP_SOURCE, {}, settings)
 
 
 def rewrite_files(sources: dict[str, bytes], imported: dict[str, dict[str, str]], settings: Settings,
@@ -264,10 +274,20 @@ def rewrite_files(sources: dict[str, bytes], imported: dict[str, dict[str, str]]
         for path, source in items:
             yield rewrite_one(path, source, imported.get(path, {}), settings, across.get(path))
         return
-    futures = [pool.submit(rewrite_one, path, source, imported.get(path, {}), settings, across.get(path))
-               for path, source in items]
-    for (path, source), future in zip(items, futures):
+    # A few files per task: one task per file spent a third of the run passing messages
+    # (measured on the benchmark: 1.0 s for 100 files on two workers where 0.7 s was work).
+    size = max(1, min(BATCH_FILES, len(items) // (4 * workers.jobs)))
+    batches = [items[i:i + size] for i in range(0, len(items), size)]
+    futures = [pool.submit(_rewrite_batch, [(path, source, imported.get(path, {}), across.get(path))
+                                            for path, source in batch], settings) for batch in batches]
+    for batch, future in zip(batches, futures):
         try:
-            yield future.result()
-        except Exception as error:  # noqa: BLE001 - a worker that died loses one file, not the run
-            yield FileReport(path, "error", source, source, reason=f"worker failed: {error}")
+            yield from future.result()
+        except Exception as error:  # noqa: BLE001 - a worker that died loses its files, not the run
+            for path, source in batch:
+                yield FileReport(path, "error", source, source, reason=f"worker failed: {error}")
+
+
+def _rewrite_batch(batch: list[tuple], settings: Settings) -> list[FileReport]:
+    """rewrite_one for each (path, source, constants, across) of a batch, in a worker."""
+    return [rewrite_one(path, source, constants, settings, across) for path, source, constants, across in batch]
