@@ -9,6 +9,7 @@ when there are many). Results come back in path order whatever the order of comp
 from __future__ import annotations
 
 import ast
+import gc
 import os
 import traceback
 from dataclasses import dataclass, field
@@ -260,6 +261,14 @@ def _warm_up(settings: Settings) -> None:
     """Pay a worker's start-up costs early: libcst, the rules, and what a first rewrite builds
     (measured: without it the first two files of each worker took 50-200 ms, not 14)."""
     rewrite_one("<warm-up>", _WARM_UP_SOURCE, {}, settings)
+    gc.freeze()  # the modules and rules stay for the process's life: no collection need walk them
+
+
+def tune_gc() -> None:
+    """Collect cyclic garbage every 100,000 allocations, not 700 (inherited by forked workers).
+    libcst builds a node per token and keeps no cycles among them, so the default spent a fifth
+    of a rewrite collecting nothing (measured: parse, walk and verification 20% faster)."""
+    gc.set_threshold(100_000, 50, 100)
 
 
 def rewrite_files(sources: dict[str, bytes], imported: dict[str, dict[str, str]], settings: Settings,
