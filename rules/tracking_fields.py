@@ -406,12 +406,21 @@ def _split_recipients(value) -> list[tuple[int, str]]:
     return []
 
 
+def _recipients(obj: dict, field: str, path, ctx) -> list[tuple[int, str]]:
+    """The recipients of `emails` or `smses`, taken out of `obj`; a value of no recipient type
+    (a number, a bool, an object) has no place in `customers` and is reported dropped."""
+    value = obj.pop(field, None)
+    found = _split_recipients(value)
+    if not found and not is_empty(value) and not isinstance(value, (str, list)):
+        ctx.report("dropped", path + (field,), value, "not a list or comma-separated string of recipients")
+    return found
+
+
 def _recipients_to_customers(is_request: bool):
     def reshape(obj: dict, path, ctx) -> dict:
         name = obj.pop("customer_name", None)
         has_name = not is_empty(name)
-        emails = _split_recipients(obj.pop("emails", None))
-        phones = _split_recipients(obj.pop("smses", None))
+        emails, phones = _recipients(obj, "emails", path, ctx), _recipients(obj, "smses", path, ctx)
         count = max(len(emails), len(phones), 1 if has_name else 0)
         customers = []
         for i in range(count):

@@ -103,9 +103,9 @@ def test_jsonl_with_a_bad_line(tmp_path):
     assert result.exit_code == 1
     assert "4 documents in 1 files: 3 converted, 0 unchanged, 1 failed" in result.stderr
     lines = target.read_text(encoding="utf-8").splitlines()
-    assert len(lines) == 4  # the blank line is skipped
+    assert len(lines) == 5 and lines[3] == ""  # the blank line kept: output line N is input line N
     assert lines[2] == raw[2]  # the bad line, unchanged, still third
-    for line, original in zip([lines[0], lines[1], lines[3]], [raw[0], raw[1], raw[4]]):
+    for line, original in zip([lines[0], lines[1], lines[4]], [raw[0], raw[1], raw[4]]):
         assert json.loads(line) == expected(json.loads(original))
         assert "\n" not in line and ": " not in line[:40]  # compact JSONL
     failed = [d for d in read_report(report)["documents"] if d["status"] == "failed"]
@@ -433,7 +433,7 @@ def test_console_script_end_to_end(tmp_path):
     assert "PUT /trackings/{id} with `customers`" in completed.stderr
     assert "6 documents in 3 files: 4 converted, 0 unchanged, 2 failed" in completed.stderr
     assert load_json(out / good.name) == expected(load_json(good))
-    assert len((out / BAD_LINES.name).read_text(encoding="utf-8").splitlines()) == 4
+    assert len((out / BAD_LINES.name).read_text(encoding="utf-8").splitlines()) == 5  # the blank line kept
     assert not (out / refused.name).exists()
     assert read_report(report)["summary"]["failed"] == 2
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+from decimal import Decimal
 from typing import Any
 
 def _orjson():
@@ -25,12 +27,52 @@ orjson = _orjson()
 
 
 def loads(text: str | bytes) -> Any:
+    """The value of JSON text, numbers exact (see strict_loads); orjson reads it when it can
+    (callers check first for what orjson would read inexactly: sources._number_at_risk)."""
     if orjson is not None:
         try:
             return orjson.loads(text)
         except orjson.JSONDecodeError:
-            pass  # integers past 64 bits and other corners json accepts; json reports real errors
-    return json.loads(text)
+            pass  # integers past 64 bits, 1e400 and other corners: json reads them or says why
+    return strict_loads(text)
+
+
+def strict_loads(text: str | bytes) -> Any:
+    """json.loads keeping every number's exact value or refusing the text (ValueError): no
+    NaN/Infinity literal, no float rounded to infinity or to fewer digits than it was written
+    with; integers are exact in Python whatever their size."""
+    return json.loads(text, parse_float=exact_float, parse_constant=no_constant)
+
+
+class InexactNumber(ValueError):
+    """A number no double holds as written, or a NaN/Infinity literal (strict_loads)."""
+
+
+_SIGNIFICANT_DIGITS = 15  # any decimal with at most this many is read back exactly from a double
+
+
+def exact_float(text: str) -> float:
+    value = float(text)
+    if value in (_INFINITY, -_INFINITY):
+        raise InexactNumber(f"number {text} is beyond the range of a JSON double: not converted, not rounded")
+    mantissa, _, exponent = text.lower().partition("e")
+    digits = len(mantissa.lstrip("-").replace(".", "").lstrip("0"))
+    if (digits > _SIGNIFICANT_DIGITS or exponent) and Decimal(text) != Decimal(repr(value)):
+        raise InexactNumber(f"number {text} has more precision than a JSON double holds: not converted, not rounded")
+    return value
+
+
+_INFINITY = float("inf")
+
+
+def no_constant(name: str) -> None:
+    raise InexactNumber(f"not JSON: {name} is no JSON number")
+
+
+# Output is strict JSON that any UTF-8 reader takes: no NaN or Infinity (allow_nan=False raises,
+# and the body fails), and a lone surrogate (valid in a JSON escape, not in UTF-8) written as
+# its escape, never raw. orjson refuses both, so its output needs no check.
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def dumps_line(value: Any) -> str:
@@ -39,7 +81,10 @@ def dumps_line(value: Any) -> str:
             return orjson.dumps(value).decode("utf-8")
         except TypeError:
             pass
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    if not text.isascii() and _SURROGATE.search(text):
+        text = json.dumps(value, separators=(",", ":"), allow_nan=False)
+    return text
 
 
 def dumps_pretty(value: Any) -> str:
@@ -48,4 +93,25 @@ def dumps_pretty(value: Any) -> str:
             return orjson.dumps(value, option=orjson.OPT_INDENT_2).decode("utf-8")
         except TypeError:
             pass
-    return json.dumps(value, ensure_ascii=False, indent=2)
+    text = json.dumps(value, ensure_ascii=False, indent=2, allow_nan=False)
+    if not text.isascii() and _SURROGATE.search(text):
+        text = json.dumps(value, indent=2, allow_nan=False)
+    return text
+
+
+def ascii_if_surrogates(text: str, value: Any) -> str:
+    """`text` (json.dumps of `value`, ensure_ascii=False), or `value` written with ASCII escapes
+    when the text holds a lone surrogate, which UTF-8 cannot carry."""
+    if text.isascii() or not _SURROGATE.search(text):
+        return text
+    return json.dumps(value, default=str)
+
+
+def compact_bytes(value: Any) -> bytes:
+    """`value` as compact UTF-8 JSON (what dumps_line writes), lone surrogates escaped."""
+    if orjson is not None:
+        try:
+            return orjson.dumps(value)
+        except TypeError:
+            pass
+    return dumps_line(value).encode("utf-8")

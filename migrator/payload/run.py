@@ -16,6 +16,7 @@ import os
 import shutil
 import sys
 import tempfile
+import zlib
 from collections import Counter, deque
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -49,6 +50,8 @@ class Summary:
         return self.converted + self.unchanged + self.failed
 
     def count(self, outcome: "Outcome") -> None:
+        if outcome.status == "blank":
+            return  # a blank JSONL line, written back to keep the lines aligned: no document
         setattr(self, outcome.status, getattr(self, outcome.status) + 1)
         for rule_action in outcome.counts:  # Counter.update's Mapping test costs more than the counting
             self.by_rule[rule_action] += 1
@@ -106,13 +109,25 @@ class ReportWriter:
     def add(self, entry: dict) -> None:
         if not self.handle:
             return
-        self.handle.write(("," if self.count else "") + "\n  " + json.dumps(entry, ensure_ascii=False, default=str))
+        self.handle.write(("," if self.count else "") + "\n  " + _entry_text(entry))
         self.count += 1
 
     def close(self, summary: Summary) -> None:
         if not self.handle:
             return
         self.handle.write("\n],\n\"summary\": " + json.dumps(summary.as_dict()) + "}\n")
+
+
+def _entry_text(entry: dict) -> str:
+    """A report entry as strict JSON whatever its values hold: a lone surrogate escaped, a value
+    too deep to write replaced by a note saying so (the entry keeps its place and path)."""
+    try:
+        text = json.dumps(entry, ensure_ascii=False, default=str, allow_nan=False)
+    except (RecursionError, ValueError):
+        entry = {**entry, "events": [{**event, "value": "(too deeply nested to be written in the report)"}
+                                     for event in entry.get("events", ())]}
+        text = json.dumps(entry, ensure_ascii=False, default=str)
+    return jsonlib.ascii_if_surrogates(text, entry)
 
 
 def _dumps(document: Any, layout: Layout) -> str:
@@ -125,8 +140,19 @@ def convert_record(translator: Translator, options: Options, record: Record, lay
     The record's `raw` text is what a failed body is written back as; report entries are
     built only when `options.report` asks for them.
     """
+    if record.blank or record.empty_array:  # kept in the output, but no document
+        return Outcome(record.raw or "", "blank")
     if record.error:
         return _failed(record, record.error)
+    try:
+        return _converted(translator, options, record, layout)
+    except RecursionError:
+        return _failed(record, "nested too deeply to be translated")
+    except Exception as error:  # noqa: BLE001 - one body's failure, whatever it is, must not stop the run
+        return _failed(record, f"internal error while translating: {type(error).__name__}: {error}")
+
+
+def _converted(translator: Translator, options: Options, record: Record, layout: Layout) -> Outcome:
     try:
         result = translator.translate(record.document, options.kind)
     except Unrecognised as error:
@@ -178,27 +204,49 @@ def _error_line(record: Record, message: str) -> str:
 
 
 class Sink:
-    """Writes the records of one input in its own layout: a document, an array, or lines."""
+    """Writes the records of one input in its own layout: a document, lines, or top-level
+    values one after another (an array's elements inside their array, any other value whole)."""
 
     def __init__(self, handle: IO[str], layout: Layout) -> None:
         self.handle, self.layout, self.count = handle, layout, 0
+        self.part: int | None = None
+        self.in_array = False
 
-    def write(self, text: str) -> None:
-        if self.layout == "array":
-            indented = "\n".join("  " + line for line in _dedent(text).splitlines())
+    def write(self, text: str, record: Record | None = None) -> None:
+        if self.layout != "array":
+            self.handle.write(text + "\n")
+            return
+        if record is None or record.part != self.part:
+            self._close_part()
+            self.part, self.in_array, self.count = (record.part, record.in_array, 0) if record else (0, True, 0)
+        if record is not None and record.empty_array:
+            return
+        if self.in_array:
+            # Lines end at "\n" only: str.splitlines would also cut at U+2028 and U+0085 inside strings.
+            indented = "\n".join("  " + line for line in _dedent(text).split("\n"))
             self.handle.write(("[\n" if not self.count else ",\n") + indented)
         else:
-            self.handle.write(text + "\n")
+            self.handle.write(text)
         self.count += 1
+
+    def _close_part(self) -> None:
+        if self.part is None:
+            return
+        if self.in_array:
+            self.handle.write("\n]\n" if self.count else "[]\n")
+        else:
+            self.handle.write("\n")
 
     def close(self) -> None:
         if self.layout == "array":
-            self.handle.write("\n]\n" if self.count else "[]\n")
+            if self.part is None:
+                self.handle.write("[]\n")
+            self._close_part()
 
 
 def _dedent(element: str) -> str:
     """An array element's source text without the indentation it had inside its array."""
-    lines = element.splitlines()
+    lines = element.split("\n")
     if len(lines) < 2:
         return element
     depth = len(lines[-1]) - len(lines[-1].lstrip())
@@ -226,7 +274,9 @@ def _destination(target: Path | None, stdout: IO[str]) -> Iterator[IO[str]]:
     with atomic_writer(target, "wb") as raw:
         binary = gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) if target.name.endswith(".gz") else raw
         # A large buffer: with the default 8 KB an archive took one write call per 8 KB (strace).
-        text = io.TextIOWrapper(io.BufferedWriter(binary, WRITE_BUFFER), encoding="utf-8", newline="")
+        # surrogateescape: a line that failed for a byte that is not UTF-8 is written back as it was.
+        text = io.TextIOWrapper(io.BufferedWriter(binary, WRITE_BUFFER), encoding="utf-8", errors="surrogateescape",
+                                newline="")
         yield text
         text.flush()
         text.detach().detach()
@@ -251,7 +301,7 @@ class Chunk:
     def spool(self, folder: str) -> "Chunk":
         """Move the output lines into a file in `folder`, so that only the tally crosses processes."""
         fd, self.spooled = tempfile.mkstemp(suffix=".jsonl", dir=folder)
-        with open(fd, "w", encoding="utf-8", newline="", buffering=WRITE_BUFFER) as handle:
+        with open(fd, "w", encoding="utf-8", errors="surrogateescape", newline="", buffering=WRITE_BUFFER) as handle:
             handle.writelines(self.text)
         self.text = []
         return self
@@ -287,10 +337,9 @@ def _convert_lines(options: Options, name: str, numbered_lines) -> Chunk:
     translator = translator_for(options)
     chunk = Chunk([], Summary(), [], [])
     for number, line in numbered_lines:
-        if line.strip():
-            outcome = convert_record(translator, options, line_record(name, number, line), "lines")
-            chunk.add(outcome)
-            chunk.text.append(outcome.text + "\n")
+        outcome = convert_record(translator, options, line_record(name, number, line), "lines")
+        chunk.add(outcome)
+        chunk.text.append(outcome.text + "\n")
     return chunk
 
 
@@ -302,9 +351,11 @@ def _worker_range(options: Options, path: str, start: int, length: int, first_li
     """Translate the lines in bytes [start, start + length) of a plain JSONL file."""
     with open(path, "rb") as handle:
         handle.seek(start)
-        # Lines as the serial reader sees them (str.splitlines would also cut at U+2028 and
-        # U+0085, which JSON strings may hold unescaped); the stream keeps the only copy.
-        lines = io.StringIO(handle.read(length).decode("utf-8-sig" if start == 0 else "utf-8"), newline=None)
+        # Lines as the serial reader sees them: ended by "\n" only (str.splitlines would also cut
+        # at U+2028 and U+0085, which JSON strings may hold unescaped, and newline=None at a raw
+        # CR), bytes that are not UTF-8 kept as surrogates; the stream keeps the only copy.
+        data = handle.read(length).decode("utf-8-sig" if start == 0 else "utf-8", errors="surrogateescape")
+        lines = io.StringIO(data, newline="\n")
     return _convert_lines(options, path, enumerate(lines, start=first_line)).spool(spool)
 
 
@@ -406,7 +457,8 @@ class ArchiveConverter:
                     with _destination(target, stdout) as handle:
                         sink = Sink(handle, layout)
                         for record in records:
-                            sink.write(self.apply(convert_record(self.translator, self.options, record, layout)))
+                            sink.write(self.apply(convert_record(self.translator, self.options, record, layout)),
+                                       record)
                         sink.close()
         except MalformedInput as error:
             self.apply(_failed(Record(source), f"{error}; nothing was written for this file"))
@@ -414,8 +466,8 @@ class ArchiveConverter:
             self.apply(_failed(Record(source), f"not UTF-8 text: {error.reason} at byte {error.start}"))
         except BrokenPipeError:
             raise  # the reader of our output went away: not a problem of this input
-        except (OSError, EOFError) as error:  # a truncated gzip member, a read error mid-file
-            self.apply(_failed(Record(source), f"cannot read: {error}"))
+        except (OSError, EOFError, zlib.error) as error:  # a truncated or corrupt gzip member, a read error
+            self.apply(_failed(Record(source), f"cannot read: {error}; nothing was written for this file"))
 
     def _parallel(self, source: str) -> bool:
         return self.jobs > 1 and source != "-" and os.path.getsize(source) >= PARALLEL_BYTES
