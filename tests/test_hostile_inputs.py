@@ -201,3 +201,16 @@ def test_a_report_value_too_deep_or_with_a_surrogate_stays_valid_json(tmp_path):
     report = tmp_path / "report.json"
     assert run("-q", source, "--report", report).exit_code == 0
     assert report_of(report)["documents"][0]["events"][0]["value"] == {"a": "\udc80"}
+
+
+@pytest.mark.parametrize("body", ['{"tracking": {}}', '{"tracking":{"tracking_number":"1","slug":"dhl,ups"}}',
+                                  '{"tracking":{"slug":"dhl,ups","emails":"a@x.io, b@x.io"}}'])
+def test_translating_a_translation_changes_nothing(tmp_path, body):
+    source, once, twice = tmp_path / "in.json", tmp_path / "once.json", tmp_path / "twice.json"
+    source.write_text(body)
+    assert run("-q", source, "-o", once).exit_code == 0
+    report = tmp_path / "report.json"
+    result = run(once, "-o", twice, "--report", report)
+    assert result.exit_code == 0, result.stderr
+    assert "0 converted, 1 unchanged, 0 failed" in result.stderr
+    assert twice.read_text() == once.read_text() and report_of(report)["documents"] == []
