@@ -142,7 +142,13 @@ def _page_to_cursor(obj: dict, path, ctx) -> dict:
     if has_next:
         ctx.report("defaulted", path + ("page",), page,
                    "a page number has no cursor: next_cursor is null; list again to continue")
+    elif page is not None:
+        ctx.report("dropped", path + ("page",), page, "2025-01 pages by cursor: a page number has no place")
+    if limit is not None:
+        ctx.report("dropped", path + ("limit",), limit, "2025-01 list responses do not echo the page size")
     total = count if isinstance(count, int) and not isinstance(count, bool) else None
+    if total is None and count is not None:
+        ctx.report("dropped", path + ("count",), count, "not a whole number: no `pagination.total`")
     pagination = {"total": total, "next_cursor": None, "has_next_page": has_next}
     return {"pagination": obj.get("pagination", pagination), "trackings": obj.get("trackings", [])}
 
@@ -173,7 +179,7 @@ loops that advance a `page` parameter are reported: iterate with `cursor=next_cu
                                                     "slug": "ups", "trackings": []}},
             after={"meta": {"code": 200}, "data": {"pagination": {"total": 3, "next_cursor": None,
                                                                   "has_next_page": True}, "trackings": []}},
-            reported=("dropped:$.data.slug", "defaulted:$.data.page"),
+            reported=("dropped:$.data.slug", "defaulted:$.data.page", "dropped:$.data.limit"),
         ),
         CodeExample(
             before='import requests\n\ndef all_trackings():\n    page = 1\n    while True:\n'

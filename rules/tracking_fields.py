@@ -592,7 +592,7 @@ def _parse_day(value) -> date | None:
 def _delivery_time_to_transit_time(obj: dict, path, ctx) -> dict:
     old = obj.pop("delivery_time")
     if "transit_time" in obj:
-        if old not in (None, 0, obj["transit_time"]):
+        if old is not None and old != obj["transit_time"]:
             ctx.report("superseded", path + ("delivery_time",), old, "`transit_time` is already present")
         return obj
     pickup = _parse_day(obj.get("shipment_pickup_date"))
@@ -607,7 +607,9 @@ def _delivery_time_to_transit_time(obj: dict, path, ctx) -> dict:
                    f"no pickup/delivery dates: transit_time taken as delivery_time - 1 = {new}")
     else:
         new = None
-        if old not in (None, 0):
+        if old == 0 and type(old) is int:
+            ctx.report("coerced", path + ("delivery_time",), old, "0 meant no data in v4; 2025-01 says so with null")
+        elif old is not None:
             ctx.report("dropped", path + ("delivery_time",), old, "not a number of days")
     obj["transit_time"] = new
     return obj

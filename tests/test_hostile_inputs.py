@@ -204,7 +204,7 @@ def test_a_report_value_too_deep_or_with_a_surrogate_stays_valid_json(tmp_path):
 
 
 @pytest.mark.parametrize("body", ['{"tracking": {}}', '{"tracking":{"tracking_number":"1","slug":"dhl,ups"}}',
-                                  '{"tracking":{"slug":"dhl,ups","emails":"a@x.io, b@x.io"}}'])
+                                  '{"tracking":{"tracking_number":"1","slug":"dhl","emails":"a@x.io, b@x.io"}}'])
 def test_translating_a_translation_changes_nothing(tmp_path, body):
     source, once, twice = tmp_path / "in.json", tmp_path / "once.json", tmp_path / "twice.json"
     source.write_text(body)
@@ -214,3 +214,19 @@ def test_translating_a_translation_changes_nothing(tmp_path, body):
     assert result.exit_code == 0, result.stderr
     assert "0 converted, 1 unchanged, 0 failed" in result.stderr
     assert twice.read_text() == once.read_text() and report_of(report)["documents"] == []
+
+
+@pytest.mark.parametrize(("body", "why"), [
+    # a create naming several couriers would read as a detect body the second time
+    ('{"tracking":{"tracking_number":"1","slug":"dhl,ups","title":"t"}}', "names several couriers"),
+    # a bare body read as a create whose only other key has no place in one: left with the keys
+    # of a detect body, its translation would read as no kind at all
+    ('{"tracking_number":"T","latest_estimated_delivery":{"type":"specific"}}', "the body is ambiguous"),
+])
+def test_a_body_whose_translation_would_read_otherwise_fails(tmp_path, body, why):
+    source = tmp_path / "in.jsonl"
+    source.write_text(body + "\n")
+    target = tmp_path / "out.jsonl"
+    result = run("-q", source, "-o", target)
+    assert result.exit_code == 1 and why in result.stderr
+    assert target.read_text() == body + "\n"

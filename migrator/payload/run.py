@@ -26,7 +26,7 @@ from typing import IO, Any, Iterator
 from migrator.atomic import atomic_writer
 from migrator.payload import jsonlib
 from migrator.payload.engine import Refused, Translator
-from migrator.payload.kinds import Unrecognised
+from migrator.payload.kinds import Unrecognised, recognise
 from migrator.payload.sources import (
     Layout, MalformedInput, Record, is_json_input, line_record, open_text, read_records,
 )
@@ -106,10 +106,11 @@ class ReportWriter:
         if handle:
             handle.write('{"documents": [')
 
-    def add(self, entry: dict) -> None:
+    def add(self, entry: dict | str) -> None:
+        """One entry, or its text as `entry_text` made it (in a worker)."""
         if not self.handle:
             return
-        self.handle.write(("," if self.count else "") + "\n  " + _entry_text(entry))
+        self.handle.write(("," if self.count else "") + "\n  " + (entry if isinstance(entry, str) else entry_text(entry)))
         self.count += 1
 
     def close(self, summary: Summary) -> None:
@@ -118,7 +119,7 @@ class ReportWriter:
         self.handle.write("\n],\n\"summary\": " + json.dumps(summary.as_dict()) + "}\n")
 
 
-def _entry_text(entry: dict) -> str:
+def entry_text(entry: dict) -> str:
     """A report entry as strict JSON whatever its values hold: a lone surrogate escaped, a value
     too deep to write replaced by a note saying so (the entry keeps its place and path)."""
     try:
@@ -160,6 +161,8 @@ def _converted(translator: Translator, options: Options, record: Record, layout:
     except Refused as error:
         return _failed(record, f"refused: {error}", rule=error.rule)
     errors = list(result.errors)
+    if options.kind is None and result.changed and not errors:
+        errors += _reads_back_as_another_kind(result)
     if options.strict and result.lossy_events:
         errors += [f"--strict: {e.rule} {e.action} {e.path}" for e in result.lossy_events]
     status = "failed" if errors else "converted" if result.changed else "unchanged"
@@ -178,6 +181,23 @@ def _converted(translator: Translator, options: Options, record: Record, layout:
     keep = not result.changed and layout == "lines" and record.raw is not None
     text = record.raw if keep else _dumps(result.document, layout)
     return Outcome(text, status, entry, [(e.rule, e.action) for e in result.events])
+
+
+def _reads_back_as_another_kind(result) -> list[str]:
+    """A translation must translate again to itself: one whose output the recogniser reads as
+    another kind (or none) came from an ambiguous body, and a second run would treat it
+    otherwise (a bare request left with only detection keys, say). Such a body fails with the
+    way out, --kind."""
+    if isinstance(result.document, dict) and not result.document:
+        return []
+    try:
+        again = recognise(result.document)
+    except Unrecognised as error:
+        again = f"no kind ({error})"
+    if again == result.kind:
+        return []
+    return [f"read as {result.kind}, but its translation reads as {again}: the body is ambiguous; "
+            f"pass --kind to say what it is"]
 
 
 def _place(record: Record) -> dict:
@@ -294,7 +314,7 @@ class Chunk:
 
     text: list  # the output lines, unless spooled
     summary: Summary
-    entries: list
+    entries: list  # as JSON text: an entry's values may nest deeper than pickle can follow
     messages: list
     spooled: str | None = None  # a file holding the output lines, written by the worker
 
@@ -322,7 +342,7 @@ class Chunk:
     def add(self, outcome: Outcome) -> None:
         self.summary.count(outcome)
         if outcome.entry is not None:
-            self.entries.append(outcome.entry)
+            self.entries.append(entry_text(outcome.entry))
         self.messages.extend(outcome.messages)
 
 

@@ -26,6 +26,26 @@ def _unknown_key_errors(errors) -> Iterator:
 
 def enforce_2025_01(kind: str, document: Any, ctx: Context) -> list[str]:
     """Drop keys unknown to 2025-01 (reported on `ctx`); return what still fails the schema."""
+    return _schema_errors(kind, document, ctx) + _one_courier(kind, document)
+
+
+def _one_courier(kind: str, document: Any) -> list[str]:
+    """A tracking is created (or updated) for one courier; a comma in its `slug` names several,
+    which only detect takes. The schema says string, so this is checked here: written out, such
+    a body would read as a detect request on a second translation."""
+    if kind not in _ONE_COURIER or not isinstance(document, dict):
+        return []
+    slug = document.get("slug")
+    if isinstance(slug, str) and "," in slug:
+        return [f"$.slug: {slug!r} names several couriers; a {kind} takes one "
+                f"(--kind detect-courier-request if it is a detect body)"]
+    return []
+
+
+_ONE_COURIER = frozenset({"create-tracking-request", "update-tracking-request"})
+
+
+def _schema_errors(kind: str, document: Any, ctx: Context) -> list[str]:
     try:
         fast = fast_check("2025-01", kind)  # cached per kind: this runs for every document
     except ValueError:
