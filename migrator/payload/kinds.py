@@ -139,8 +139,8 @@ def recognise(document: Any) -> str:
             return "notification-response"
         if "checkpoint" in data and "tracking_number" in data:
             return "last-checkpoint-response"
-        if "tracking_number" in data or "legacy_id" in data:
-            return "tracking-response"
+        if "tracking_number" in data or "legacy_id" in data or "id" in data:
+            return "tracking-response"  # (2025-01's tracking always has its `id`)
         raise Unrecognised("an API envelope whose `data` holds no known body")
     keys = set(document)
     if {"event", "msg"} <= keys:
