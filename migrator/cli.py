@@ -115,15 +115,24 @@ def _is_within(path: str, folder: str) -> bool:
     return os.path.commonpath([real, root]) == root
 
 
-def _write(report, verbose: bool) -> bool:
-    """Replace a rewritten file atomically; a file that cannot be written is reported, not fatal."""
-    from migrator.atomic import write_bytes_atomic
+def _write(report, verbose: bool, roots: tuple[str, ...]) -> bool | str:
+    """Replace a rewritten file atomically, as it was read (else it is left alone and said so):
+    True, or the count it goes to ("skipped" on purpose, "error" when writing failed)."""
+    from migrator.atomic import NotWritten, write_bytes_atomic
 
+    folders = [root for root in roots if os.path.isdir(root)] + [os.getcwd()]
+    if os.path.islink(report.path) and not any(_is_within(report.path, folder) for folder in folders):
+        click.echo(f"{report.path}: skipped: a symlink to {os.path.realpath(report.path)}, outside the "
+                   f"given paths: left alone", err=True)
+        return "skipped"
     try:
-        write_bytes_atomic(report.path, report.new_source)
+        write_bytes_atomic(report.path, report.new_source, expected=report.source)
+    except NotWritten as error:
+        click.echo(f"{report.path}: skipped: {error}", err=True)
+        return "skipped"
     except OSError as error:
         click.echo(f"{report.path}: error: cannot write: {error.strerror or error}", err=True)
-        return False
+        return "error"
     if verbose:
         click.echo(f"fixed {report.path}", err=True)
     return True
@@ -232,8 +241,11 @@ def rewrite(paths, diff, check, unsafe_fixes, select, ignore, add_todo, output_f
                 counts["changed"] += 1
                 if diff:
                     click.echo(unified_diff(report.path, report.source, report.new_source, color), nl=False)
-                elif not check and not _write(report, verbose):
-                    counts["error"] += 1
+                elif not check:
+                    written = _write(report, verbose, paths)
+                    if written is not True:
+                        counts["changed"] -= 1
+                        counts[written] += 1
             fixes.update(report.fixes)
             found.update(finding.code for finding in report.findings)
             if output_format == "json":

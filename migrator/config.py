@@ -69,9 +69,12 @@ def load_config(paths: Iterable[str] = (), explicit: str | None = None) -> Confi
         data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as error:
         raise ConfigError(f"{pyproject}: cannot read: {error}") from error
-    section = data.get("tool", {}).get(SECTION)
+    tool = data.get("tool", {})
+    section = tool.get(SECTION) if isinstance(tool, dict) else None
     if section is None:
         return Config(root=pyproject.parent)
+    if not isinstance(section, dict):
+        raise ConfigError(f"{pyproject}: [tool.{SECTION}] must be a table, not {type(section).__name__}")
     values: dict[str, Any] = {}
     for key, value in section.items():
         if key in _LIST_KEYS:

@@ -17,10 +17,10 @@ def test_unwritable_file_is_an_error_and_the_others_are_rewritten(tmp_path, monk
     (tmp_path / "b.py").write_text(V4)
     real = migrator.atomic.write_bytes_atomic
 
-    def write(path, data):
+    def write(path, data, expected=None):
         if str(path).endswith("a.py"):  # as a read-only folder or a full disk would
             raise PermissionError(errno.EACCES, "Permission denied")
-        real(path, data)
+        real(path, data, expected)
 
     monkeypatch.setattr(migrator.atomic, "write_bytes_atomic", write)
     result = CliRunner().invoke(main, ["rewrite", "--jobs", "1", str(tmp_path)])

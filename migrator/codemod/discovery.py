@@ -1,13 +1,15 @@
 """Which files a run looks at: Python files under the given paths, minus what should be left alone.
 
 Skipped: virtual environments (any folder with pyvenv.cfg), site-packages, build and cache
-folders, what `.gitignore` files say, and `exclude` patterns (gitignore syntax). Symlinks are
-not followed out of the roots. A file named explicitly is kept unless `exclude` matches it,
+folders, what `.gitignore` files say, `exclude` patterns (gitignore syntax), the tool's own
+package, and symlinks met in a walk (a target inside the tree is walked where it lies). A file
+named explicitly is kept unless `exclude` matches it,
 so a pre-commit run honours the configuration too.
 """
 
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -83,6 +85,8 @@ def discover(paths: Iterable[str], filter: PathFilter | None = None) -> Iterator
     """Python files under `paths`, each root's files sorted (strings and scandir: it sees every file)."""
     filter = filter or PathFilter()
     for given in paths:
+        if _OWN_PACKAGE.holds(given):
+            continue
         if not os.path.isdir(given):
             if not filter.excluded(given):
                 yield Path(given)
@@ -102,24 +106,47 @@ def _walk(directory: str, root: str, specs: list, filter: PathFilter) -> Iterato
     folders = []
     for entry in entries:
         path = entry.path
-        if entry.is_dir():
-            name = entry.name
-            if (name in SKIP_DIRS or name.endswith(".egg-info") or is_virtualenv(path)
-                    or not _inside(entry, root) or filter.excluded(path, True)
-                    or (specs and _ignored(specs, os.path.abspath(path), True))):
+        try:
+            # A symlink inside a tree is not followed: its target is walked where it lies when it
+            # is in the tree, and is not ours when it is not (following them also looped forever,
+            # and rewrote a file twice, replacing the link with a copy).
+            if entry.is_symlink():
                 continue
-            folders.append(path)
-        elif entry.name.endswith(PYTHON_SUFFIXES) and entry.is_file():
-            if (_inside(entry, root) and not filter.excluded(path)
-                    and not (specs and _ignored(specs, os.path.abspath(path), False))):
-                yield path
+            if entry.is_dir():
+                name = entry.name
+                if (name in SKIP_DIRS or name.endswith(".egg-info") or is_virtualenv(path)
+                        or (name in _OWN_NAMES and path in _OWN_PACKAGE) or filter.excluded(path, True)
+                        or (specs and _ignored(specs, os.path.abspath(path), True))):
+                    continue
+                folders.append(path)
+            elif entry.name.endswith(PYTHON_SUFFIXES) and entry.is_file():
+                if not filter.excluded(path) and not (specs and _ignored(specs, os.path.abspath(path), False)):
+                    yield path
+        except OSError:  # gone since the listing, or unreadable: nothing to rewrite
+            continue
     for folder in folders:
         yield from _walk(folder, root, specs, filter)
 
 
-def _inside(entry: os.DirEntry, root: str) -> bool:
-    """False for a symlink that leads out of the root being walked."""
-    if not entry.is_symlink():
-        return True
-    target = os.path.realpath(entry.path)
-    return target == root or target.startswith(root + os.sep)
+class _OwnPackage:
+    """The tool's own installed package (`migrator`, `rules`): its rule examples and docstrings
+    are v4 code by design, and a run over site-packages must leave them alone."""
+
+    def __contains__(self, path: str) -> bool:
+        return os.path.realpath(path) in self.folders
+
+    def holds(self, path: str) -> bool:
+        """Whether `path` is one of the folders or lies inside one."""
+        real = os.path.realpath(path)
+        return any(real == folder or real.startswith(folder + os.sep) for folder in self.folders)
+
+    @functools.cached_property
+    def folders(self) -> frozenset[str]:
+        here = os.path.dirname(os.path.realpath(__file__))  # migrator/codemod
+        package = os.path.dirname(here)
+        return frozenset({package, os.path.realpath(os.path.join(package, "rules")),
+                          os.path.realpath(os.path.join(os.path.dirname(package), "rules"))})
+
+
+_OWN_PACKAGE = _OwnPackage()
+_OWN_NAMES = frozenset({"migrator", "rules"})

@@ -77,12 +77,34 @@ def rewrite_source(source: bytes, rules: CodeRules, constants: Mapping[str, str]
         return SourceResult("skipped", source, source, reason="too deeply nested for libcst (RecursionError)")
     if new_source == source:
         return SourceResult("unchanged", source, source, findings, transformer.fixes)
+    problem = _does_not_parse(source, new_source)
+    if problem is not None:
+        return SourceResult("error", source, source, findings, Counter(),
+                            reason=f"the rewrite does not parse, so nothing was written ({problem})")
+    return SourceResult("changed", source, new_source, findings, transformer.fixes, edits=edits)
+
+
+def _does_not_parse(source: bytes, new_source: bytes) -> str | None:
+    """Why the rewritten text is no valid Python, or None. Python's own parser judges; where it
+    cannot read the original either (syntax newer than the running interpreter, which libcst's
+    grammar reads: `type X = int` on 3.11), libcst's parser judges the rewrite instead."""
     try:
         ast.parse(new_source)
+        return None
     except (SyntaxError, ValueError) as error:
-        return SourceResult("error", source, source, findings, Counter(),
-                            reason=f"the rewrite does not parse, so nothing was written ({error})")
-    return SourceResult("changed", source, new_source, findings, transformer.fixes, edits=edits)
+        problem = str(error)
+    try:
+        ast.parse(source)
+        return problem  # the interpreter reads the original but not the rewrite
+    except (SyntaxError, ValueError):
+        pass
+    import libcst as cst
+
+    try:
+        cst.parse_module(new_source)
+        return None
+    except (cst.ParserSyntaxError, SyntaxError, ValueError, RecursionError) as error:
+        return str(error).splitlines()[0]
 
 
 def _with_imports(module, modules: set[str]):

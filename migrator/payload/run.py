@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Iterator
 
-from migrator.atomic import atomic_writer
+from migrator.atomic import NotWritten, atomic_writer
 from migrator.payload import jsonlib
 from migrator.payload.engine import Refused, Translator
 from migrator.payload.kinds import Unrecognised, recognise
@@ -286,22 +286,63 @@ def expand(paths: list[str]) -> list[tuple[str, str]]:
     return out
 
 
+class WriteError(OSError):
+    """Writing an output failed (disk full, no permission): told apart from a failed read."""
+
+
+class _Writes:
+    """The output stream, its write errors raised as WriteError naming the file."""
+
+    def __init__(self, text: IO[str], target: Path) -> None:
+        self.text, self.target = text, target
+        self.buffer = text.buffer
+
+    def write(self, data: str) -> int:
+        try:
+            return self.text.write(data)
+        except OSError as error:
+            raise WriteError(f"cannot write {self.target}: {error.strerror or error}") from error
+
+    def writelines(self, lines) -> None:
+        for line in lines:
+            self.write(line)
+
+    def flush(self) -> None:
+        try:
+            self.text.flush()
+        except OSError as error:
+            raise WriteError(f"cannot write {self.target}: {error.strerror or error}") from error
+
+
 @contextmanager
-def _destination(target: Path | None, stdout: IO[str]) -> Iterator[IO[str]]:
+def _destination(target: Path | None, stdout: IO[str], expected: os.stat_result | None = None) -> Iterator[IO[str]]:
+    """`expected`: the stat of the input, when the output replaces it (--in-place)."""
     if target is None:
         yield stdout
         return
-    with atomic_writer(target, "wb") as raw:
-        binary = gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) if target.name.endswith(".gz") else raw
-        # A large buffer: with the default 8 KB an archive took one write call per 8 KB (strace).
-        # surrogateescape: a line that failed for a byte that is not UTF-8 is written back as it was.
-        text = io.TextIOWrapper(io.BufferedWriter(binary, WRITE_BUFFER), encoding="utf-8", errors="surrogateescape",
-                                newline="")
-        yield text
-        text.flush()
-        text.detach().detach()
-        if binary is not raw:
-            binary.close()
+    from_body = False
+    try:
+        with atomic_writer(target, "wb", expected) as raw:
+            binary = gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) if target.name.endswith(".gz") else raw
+            # A large buffer: with the default 8 KB an archive took one write call per 8 KB (strace).
+            # surrogateescape: a line that failed for a byte that is not UTF-8 is written back as it was.
+            text = io.TextIOWrapper(io.BufferedWriter(binary, WRITE_BUFFER), encoding="utf-8",
+                                    errors="surrogateescape", newline="")
+            try:
+                yield _Writes(text, target)
+            except BaseException:
+                from_body = True
+                raise
+            text.flush()
+            text.detach().detach()
+            if binary is not raw:
+                binary.close()
+    except (NotWritten, WriteError):
+        raise
+    except OSError as error:
+        if from_body:
+            raise  # the input's (a read error): the caller says so
+        raise WriteError(f"cannot write {target}: {error.strerror or error}") from error
 
 
 # Worker processes: one translator per process, built on first use.
@@ -462,6 +503,8 @@ class ArchiveConverter:
         self.summary.files += 1
         try:
             stream = open_text(source)
+            # Replacing the input: it must be as it was when read, or it is left alone.
+            expected = os.stat(source) if target is not None and source != "-" and _same_file(source, target) else None
         except OSError as error:
             self.apply(_failed(Record(source), f"cannot read: {error.strerror or error}"))
             return
@@ -469,12 +512,12 @@ class ArchiveConverter:
             with stream:
                 layout, records = read_records(source, stream)
                 if layout == "document":
-                    self._convert_single(records, target, stdout)
+                    self._convert_single(records, target, stdout, expected)
                 elif layout == "lines" and self._parallel(source):
-                    with _destination(target, stdout) as handle:
+                    with _destination(target, stdout, expected) as handle:
                         self._convert_lines_parallel(source, stream, handle)
                 else:
-                    with _destination(target, stdout) as handle:
+                    with _destination(target, stdout, expected) as handle:
                         sink = Sink(handle, layout)
                         for record in records:
                             sink.write(self.apply(convert_record(self.translator, self.options, record, layout)),
@@ -486,18 +529,23 @@ class ArchiveConverter:
             self.apply(_failed(Record(source), f"not UTF-8 text: {error.reason} at byte {error.start}"))
         except BrokenPipeError:
             raise  # the reader of our output went away: not a problem of this input
+        except NotWritten as error:
+            self.apply(_failed(Record(source), str(error)))
+        except WriteError as error:
+            self.apply(_failed(Record(source), f"{error}; nothing was written for this file"))
         except (OSError, EOFError, zlib.error) as error:  # a truncated or corrupt gzip member, a read error
             self.apply(_failed(Record(source), f"cannot read: {error}; nothing was written for this file"))
 
     def _parallel(self, source: str) -> bool:
         return self.jobs > 1 and source != "-" and os.path.getsize(source) >= PARALLEL_BYTES
 
-    def _convert_single(self, records: Iterator[Record], target: Path | None, stdout: IO[str]) -> None:
+    def _convert_single(self, records: Iterator[Record], target: Path | None, stdout: IO[str],
+                        expected: os.stat_result | None = None) -> None:
         outcome = convert_record(self.translator, self.options, next(records), "document")
         text = self.apply(outcome)
         if outcome.status == "failed" and target is not None:
             return  # a lone body that failed: nothing worth writing
-        with _destination(target, stdout) as handle:
+        with _destination(target, stdout, expected) as handle:
             Sink(handle, "document").write(text)
 
     def _convert_lines_parallel(self, source: str, stream: IO[str], handle: IO[str]) -> None:
@@ -527,6 +575,13 @@ class ArchiveConverter:
         chunk: Chunk = future.result()
         self.take(chunk)
         chunk.write_to(handle)
+
+
+def _same_file(source: str, target: Path) -> bool:
+    try:
+        return os.path.samefile(source, target)
+    except OSError:
+        return False
 
 
 def _batches(stream: IO[str]) -> Iterator[tuple[int, list[str]]]:
