@@ -23,6 +23,9 @@ EXIT_OK, EXIT_CHANGED, EXIT_ERROR = 0, 1, 2
 @click.version_option(package_name="aftership-migrate")
 def main() -> None:
     """Migrate Python code and stored JSON from AfterShip Tracking API v4 to 2025-01."""
+    from migrator.processes import stop_on_sigterm
+
+    stop_on_sigterm()
 
 
 @main.command()

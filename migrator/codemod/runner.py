@@ -231,9 +231,9 @@ class Workers:
         self.jobs = jobs or os.cpu_count() or 1
         self.pool = None
         if worth_it and self.jobs > 1:
-            from concurrent.futures import ProcessPoolExecutor
+            from migrator.processes import worker_pool
 
-            self.pool = ProcessPoolExecutor(max_workers=self.jobs)
+            self.pool = worker_pool(self.jobs)
             for _ in range(self.jobs):
                 self.pool.submit(_warm_up, settings)
 

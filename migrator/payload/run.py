@@ -553,11 +553,10 @@ class ArchiveConverter:
         write their output to spool files, which are copied out in input order with a bounded
         number in flight. Spooling keeps the main process, which shares the cores, nearly idle:
         sending the text back through the pool's pipe cost it a tenth of the run."""
-        from concurrent.futures import ProcessPoolExecutor
+        from migrator.processes import spool_folder, worker_pool
 
         pending: deque = deque()
-        with ProcessPoolExecutor(max_workers=self.jobs) as pool, \
-                tempfile.TemporaryDirectory(prefix="aftership-migrate-") as spool:
+        with worker_pool(self.jobs) as pool, spool_folder() as spool, _cancelled_on_error(pool):
             if source.endswith(".gz"):
                 jobs = (pool.submit(_worker_batch, self.options, first, batch, source, spool)
                         for first, batch in _batches(stream))
@@ -575,6 +574,17 @@ class ArchiveConverter:
         chunk: Chunk = future.result()
         self.take(chunk)
         chunk.write_to(handle)
+
+
+@contextmanager
+def _cancelled_on_error(pool) -> Iterator[None]:
+    """A run stopped (Ctrl-C, SIGTERM, a failed write) drops the chunks not yet started, so the
+    pool's exit waits only for those in hand."""
+    try:
+        yield
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
 
 
 def _same_file(source: str, target: Path) -> bool:
