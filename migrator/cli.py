@@ -17,6 +17,7 @@ import click
 from migrator.config import OUTPUT_FORMATS
 
 EXIT_OK, EXIT_CHANGED, EXIT_ERROR = 0, 1, 2
+DEFAULT_MAX_MB = 2.0  # rewrite's --max-file-size
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -181,10 +182,13 @@ def _checked_codes(select: list[str], ignore: list[str]) -> tuple[list[str], lis
               help="A pyproject.toml to read instead of the nearest one.")
 @click.option("--jobs", type=int, default=None, help="Worker processes (default: all cores).")
 @click.option("--show-fixes", is_flag=True, help="Also list every fix made, at its line, with its rule.")
+@click.option("--max-file-size", type=click.FloatRange(min=0), default=DEFAULT_MAX_MB, show_default=True,
+              help="Skip (and list) files larger than this many MB, 0 for no limit: libcst takes ~5 s and "
+                   "500 MB a MB, and such files are generated data.")
 @click.option("-q", "--quiet", is_flag=True, help="Print findings only, no summary.")
 @click.option("-v", "--verbose", is_flag=True, help="Also list every file changed or skipped.")
 def rewrite(paths, diff, check, unsafe_fixes, select, ignore, add_todo, output_format, exclude, config_path,
-            jobs, show_fixes, quiet, verbose) -> None:
+            jobs, show_fixes, max_file_size, quiet, verbose) -> None:
     """Rewrite Python code that calls AfterShip's v4 API (files, directories, or - for stdin).
 
     Exit status: 0 nothing to do; 1 files changed (or would change) or findings remain;
@@ -207,7 +211,8 @@ def rewrite(paths, diff, check, unsafe_fixes, select, ignore, add_todo, output_f
         raise click.UsageError(str(error)) from error
     select, ignore = _checked_codes(_codes(select) or list(config.select), _codes(ignore) or list(config.ignore))
     output_format = output_format or config.output_format
-    settings = Settings(tuple(select), tuple(ignore), unsafe_fixes or config.unsafe_fixes, add_todo, show_fixes)
+    settings = Settings(tuple(select), tuple(ignore), unsafe_fixes or config.unsafe_fixes, add_todo, show_fixes,
+                        max_bytes=int(max_file_size * (1 << 20)))
     if "-" in paths:
         if len(paths) > 1:
             raise click.UsageError("- (stdin) cannot be combined with other paths")

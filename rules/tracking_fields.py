@@ -209,10 +209,15 @@ class DetectSlugListFixer(Fixer):
         """A slug sent by name may be split where it is sent (_slug_list); the strings it comes
         from are migrated with it, so their residues wait for the module's end, when it is known
         whether the split was made."""
-        if scope != "detect-request" or how != "request" or not self.file.rules.may_fix(self.rule):
+        # "wrapped" is a body that may hold the v4 wrapper: its `slug`, if any, is the body's own.
+        if scope != "detect-request" or how not in ("request", "wrapped") or not self.file.rules.may_fix(self.rule):
             return
         for key, value in bodies.literal_items(literal):
-            if key == "slug" and isinstance(value, cst.Name) and tracer.holds_text(value):
+            split = _split_name(value)  # split by an earlier run: its strings are migrated with it
+            if split is not None and tracer.holds_text(split):
+                for source in tracer.text_literals(split):
+                    self.file.covered(source, self.rule)
+            elif key == "slug" and isinstance(value, cst.Name) and tracer.holds_text(value):
                 sources = tracer.text_literals(value)
                 self.slug_sources[id(value)] = sources
                 self.file.hold_residues(sources)
@@ -222,6 +227,9 @@ class DetectSlugListFixer(Fixer):
             as_list = self._slug_list(original, element.value)
             if as_list is not None:
                 return element.with_changes(value=as_list)
+            if not isinstance(element.value, (cst.List, cst.ListComp)) and \
+                    not bodies.value_conforms(original.value, "slug", scope, self.rule):
+                self.report(original, f"`slug` as sent here may not be what 2025-01 takes: {self.rule.title}")
         return element
 
     def leave_Assign(self, original, updated):
@@ -253,6 +261,18 @@ class DetectSlugListFixer(Fixer):
         quote = value.quote if value.quote in ('"', "'") else '"'
         items = ", ".join(f"{quote}{part.strip()}{quote}" for part in text.split(",") if part.strip())
         return cst.parse_expression(f"[{items}]")
+
+def _split_name(value) -> cst.Name | None:
+    """NAME of `[part.strip() for part in NAME.split(",") if part.strip()]`, the split this rule
+    writes for a slug held in a name."""
+    if not isinstance(value, cst.ListComp) or not isinstance(value.for_in.iter, cst.Call):
+        return None
+    call = value.for_in.iter
+    if shapes.method_call(call, "split") and isinstance(call.func.value, cst.Name) and len(call.args) == 1 \
+            and shapes.string_key(call.args[0].value) == ",":
+        return call.func.value
+    return None
+
 
 ORDER_PROMISED_DATE = Rule(
     code="AS304",

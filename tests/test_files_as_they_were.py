@@ -154,3 +154,20 @@ def test_the_tools_own_package_is_never_rewritten(tmp_path):
     result = rewrite(package, os.path.join(package, "catalogue.py"))
     assert "0 files scanned" in result.output
     assert all(open(os.path.join(package, name), "rb").read() == data for name, data in before.items())
+
+
+@pytest.mark.parametrize("flags", [["--add-todo"], ["--unsafe-fixes", "--add-todo"]])
+def test_a_second_rewrite_changes_nothing(tmp_path, flags):
+    """Idempotence over every code fixture and behaviour client (issue 10 point 4): a fix is
+    never reported again by its rule, so no TODO is added the second time."""
+    import shutil
+
+    from conftest import REPO
+
+    for name in ("code", "clients"):
+        shutil.copytree(REPO / "fixtures" / name, tmp_path / name)
+    CliRunner().invoke(main, ["rewrite", "-q", *flags, str(tmp_path)], catch_exceptions=False)
+    first = {p: p.read_bytes() for p in tmp_path.rglob("*.py")}
+    CliRunner().invoke(main, ["rewrite", "-q", *flags, str(tmp_path)], catch_exceptions=False)
+    changed = sorted(str(p.relative_to(tmp_path)) for p, data in first.items() if p.read_bytes() != data)
+    assert changed == []
