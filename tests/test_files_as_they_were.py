@@ -171,3 +171,11 @@ def test_a_second_rewrite_changes_nothing(tmp_path, flags):
     CliRunner().invoke(main, ["rewrite", "-q", *flags, str(tmp_path)], catch_exceptions=False)
     changed = sorted(str(p.relative_to(tmp_path)) for p, data in first.items() if p.read_bytes() != data)
     assert changed == []
+
+
+def test_a_suppression_comment_after_a_form_feed_covers_its_own_line(tmp_path):
+    path = tmp_path / "ff.py"
+    path.write_text('import requests\n\x0c\nAPI = "https://api.aftership.com/v4"  # aftership-migrate: ignore[AS101]\n'
+                    'requests.get(API + "/trackings", headers={"aftership-api-key": "k"})\n')
+    result = rewrite("--check", path)
+    assert "AS101" not in result.output

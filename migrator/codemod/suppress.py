@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 _COMMENT = re.compile(r"#\s*aftership-migrate:\s*(ignore-file|ignore)(?:\[([A-Za-z0-9,\s]*)\])?")
 ALL = frozenset({"*"})
+_LINE_END = re.compile(r"\r\n|\r|\n")
 
 
 def _codes(group: str | None) -> frozenset[str]:
@@ -25,7 +26,9 @@ class Suppressions:
         found = cls()
         if "aftership-migrate:" not in source:
             return found
-        for number, line in enumerate(source.splitlines(), start=1):
+        # Lines as libcst numbers them (\r\n, \r, \n): str.splitlines also cuts at form feeds
+        # and U+2028, which would put a comment's suppression on the wrong line.
+        for number, line in enumerate(_LINE_END.split(source), start=1):
             for match in _COMMENT.finditer(line):
                 codes = _codes(match.group(2))
                 if match.group(1) == "ignore-file":
