@@ -179,3 +179,34 @@ def test_a_suppression_comment_after_a_form_feed_covers_its_own_line(tmp_path):
                     'requests.get(API + "/trackings", headers={"aftership-api-key": "k"})\n')
     result = rewrite("--check", path)
     assert "AS101" not in result.output
+
+
+def test_a_file_over_the_size_limit_is_skipped_and_listed(tmp_path):
+    path = tmp_path / "generated.py"
+    path.write_text(V4 + "DATA = [\n" + '    {"origin_country_iso3": "USA"},\n' * 4_000 + "]\n")  # 140 KB
+    result = rewrite("--max-file-size", "0.1", path)
+    assert "generated.py: skipped:" in result.output and "over --max-file-size 0.1 MB" in result.output
+    assert path.read_text().startswith(V4)
+    assert rewrite("--max-file-size", "0", "--check", path).exit_code == 1  # no limit: read, and found
+
+
+def test_translate_names_a_failed_write_as_a_write(tmp_path, monkeypatch):
+    import contextlib
+    import errno
+    import io
+
+    from migrator.payload import run as archive_run
+
+    class FullDisk(io.RawIOBase):
+        def writable(self):
+            return True
+
+        def write(self, data):
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(archive_run, "atomic_writer", lambda *args: contextlib.nullcontext(FullDisk()))
+    source, target = tmp_path / "t.jsonl", tmp_path / "out.jsonl"
+    source.write_text('{"meta":{"code":200},"data":{"tracking":{"tracking_number":"1"}}}\n')
+    result = CliRunner().invoke(main, ["translate", str(source), "-o", str(target)], catch_exceptions=False)
+    assert result.exit_code == 1
+    assert f"cannot write {target}: No space left on device" in result.output

@@ -199,8 +199,8 @@ def rewrite_one(path: str, source: bytes, constants: dict[str, str], settings: S
     if settings.max_bytes and len(source) > settings.max_bytes:
         # Measured: a generated 5 MB module took libcst 27 s and 2.7 GB to parse.
         return FileReport(path, "skipped", source, source,
-                          reason=f"{len(source) / (1 << 20):.1f} MB, over --max-file-size "
-                                 f"{settings.max_bytes / (1 << 20):g} MB (raise it, or 0, to rewrite it)")
+                          reason=f"{len(source) / (1 << 20):.3g} MB, over --max-file-size "
+                                 f"{settings.max_bytes / (1 << 20):.3g} MB (raise it, or 0, to rewrite it)")
     try:
         from migrator.codemod.engine import rewrite_source
 
