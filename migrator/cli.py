@@ -79,7 +79,7 @@ def translate(inputs, output, in_place, kind, report_file, strict, select, ignor
     options = Options(kind=kind, strict=strict, select=tuple(select), ignore=tuple(ignore),
                       report=report_file is not None)
     # The report goes to a temporary file, moved into place only when the run ends well.
-    report = click.open_file(report_file, "w", encoding="utf-8", atomic=True) if report_file else contextlib.nullcontext()
+    report = _report_writer(report_file) if report_file else contextlib.nullcontext()
     with report as handle:
         converter = ArchiveConverter(options, ReportWriter(handle), jobs=jobs)
         try:
@@ -92,6 +92,29 @@ def translate(inputs, output, in_place, kind, report_file, strict, select, ignor
         for line in summary.lines():
             click.echo(line, err=True)
     sys.exit(EXIT_CHANGED if summary.failed else EXIT_OK)
+
+
+@contextlib.contextmanager
+def _report_writer(path: str):
+    """The report's text stream: written beside its place and renamed into it at the end (the
+    temporary file named so a next run removes it if this one is killed); a folder that cannot
+    hold it is a usage error before anything is read."""
+    import io
+    import tempfile
+
+    from migrator.atomic import atomic_writer
+
+    folder = os.path.dirname(os.path.abspath(path))
+    try:
+        os.makedirs(folder, exist_ok=True)
+        tempfile.TemporaryFile(dir=folder).close()
+    except OSError as error:
+        raise click.UsageError(f"--report {path}: cannot write there: {error.strerror or error}") from error
+    with atomic_writer(path, "wb") as raw:
+        text = io.TextIOWrapper(raw, encoding="utf-8", newline="")
+        yield text
+        text.flush()
+        text.detach()
 
 
 def _refuse_inputs_as_outputs(inputs: tuple[str, ...], output: str | None, report: str | None) -> None:

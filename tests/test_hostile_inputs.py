@@ -230,3 +230,12 @@ def test_a_body_whose_translation_would_read_otherwise_fails(tmp_path, body, why
     result = run("-q", source, "-o", target)
     assert result.exit_code == 1 and why in result.stderr
     assert target.read_text() == body + "\n"
+
+
+def test_a_report_that_cannot_be_written_is_a_usage_error_before_any_work(tmp_path):
+    source = tmp_path / "in.jsonl"
+    source.write_text(line("1") + "\n")
+    (tmp_path / "a-file").write_text("")
+    result = CliRunner().invoke(main, ["translate", str(source), "--report", str(tmp_path / "a-file" / "r.json")])
+    assert result.exit_code == 2 and "--report" in result.output and "cannot write there" in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
