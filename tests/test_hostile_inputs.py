@@ -239,3 +239,20 @@ def test_a_report_that_cannot_be_written_is_a_usage_error_before_any_work(tmp_pa
     result = CliRunner().invoke(main, ["translate", str(source), "--report", str(tmp_path / "a-file" / "r.json")])
     assert result.exit_code == 2 and "--report" in result.output and "cannot write there" in result.output
     assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+@pytest.mark.parametrize("parallel", [False, True])
+def test_line_separators_survive_in_gzipped_jsonl_serial_and_parallel(tmp_path, json_library, monkeypatch, parallel):
+    from migrator.payload import run as archive_run
+
+    title = "a\u2028b\u2029c\u0085d"
+    text = "".join(line(str(n), ',"title":' + json.dumps(title, ensure_ascii=n % 2 == 0)) + "\n" for n in range(50))
+    source, target = tmp_path / "in.jsonl.gz", tmp_path / "out.jsonl.gz"
+    source.write_bytes(gzip.compress(text.encode("utf-8")))
+    if parallel:
+        monkeypatch.setattr(archive_run, "PARALLEL_BYTES", 1)
+        monkeypatch.setattr(archive_run, "BATCH_LINES", 7)
+    assert run("-q", source, "-o", target, "--jobs", "2" if parallel else "1").exit_code == 0
+    lines = gzip.decompress(target.read_bytes()).decode("utf-8").split("\n")
+    assert len(lines) == 51 and lines[-1] == ""
+    assert [strict_json(x)["data"]["title"] for x in lines[:-1]] == [title] * 50
