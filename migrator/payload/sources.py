@@ -120,25 +120,28 @@ def _whole(name: str, text: str) -> Iterator[Record]:
 
 
 def _one_value(text: str) -> bool:
-    """Whether `text` is exactly one JSON value (read leniently: numbers and keys are judged later)."""
-    start = len(text) - len(text.lstrip())
-    try:
-        _, end = _DECODER.raw_decode(text, start)
-    except RecursionError:
-        return True
-    except ValueError:
-        return False
-    return not text[end:].strip()
+    """Whether `text` is exactly one JSON value (one too deep to decode counts as one)."""
+    rest = _after_first_value(text)
+    return rest is None or (rest is not False and not rest.strip())
 
 
 def _several_values(text: str) -> bool:
     """Whether `text` holds a complete JSON value followed by more than whitespace."""
+    rest = _after_first_value(text)
+    return isinstance(rest, str) and bool(rest.strip())
+
+
+def _after_first_value(text: str) -> str | bool | None:
+    """The text after the first JSON value of `text`; False when it does not start with one,
+    None when that value is too deep to decode."""
     start = len(text) - len(text.lstrip())
     try:
         _, end = _DECODER.raw_decode(text, start)
-    except (ValueError, RecursionError):
+    except RecursionError:
+        return None
+    except ValueError:
         return False
-    return bool(text[end:].strip())
+    return text[end:]
 
 
 # Bodies are read strictly: each number keeps its exact value, or the body fails (never a
@@ -151,8 +154,9 @@ _ESCAPED_BYTE = re.compile("[\udc80-\udcff]")
 # (`e-`; a positive one that overflows makes orjson fail, and json's strict reading says why).
 # Found in a view of the text with whitespace gone, each digit, dot or minus "0", `:` kept, `,`
 # and `[` ";", other characters "x": a number token of 16 characters is ":" or ";" then 16 zeros
-# (a match inside a string only costs the strict reading). bytes.translate and `in` run at memory speed; a regex over the text was tried at every
-# character (measured 25-110 us a tracking, more than its translation).
+# (a match inside a string only costs the strict reading). bytes.translate and `in` run at
+# memory speed; a regex over the text was tried at every character (measured 25-110 us a
+# tracking, more than its translation).
 _VIEW = bytes(ord("0") if chr(b) in "0123456789.-" else ord(";") if chr(b) in ",[" else
               b if chr(b) in ":eE" else ord("x") for b in range(256))
 _LONG_NUMBER = (b":" + b"0" * 16, b";" + b"0" * 16)
