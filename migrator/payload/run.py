@@ -377,7 +377,11 @@ class Chunk:
                 handle.write(part.read().decode("utf-8"))
             else:
                 handle.flush()  # keep the order of what the text layer still holds
-                shutil.copyfileobj(part, target, WRITE_BUFFER)
+                try:
+                    shutil.copyfileobj(part, target, WRITE_BUFFER)
+                except OSError as error:  # the spool was read; the output is what failed
+                    raise WriteError(f"cannot write {getattr(handle, 'target', 'the output')}: "
+                                     f"{error.strerror or error}") from error
         os.unlink(self.spooled)
 
     def add(self, outcome: Outcome) -> None:
