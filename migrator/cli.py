@@ -223,9 +223,9 @@ def rewrite(paths, diff, check, unsafe_fixes, select, ignore, add_todo, output_f
     from migrator.codemod.output import Progress, findings_json, unified_diff, write_summary
     from migrator.codemod.runner import PARALLEL_THRESHOLD, Settings, Workers, rewrite_files, rewrite_one, \
         select_candidates, tune_gc
+    from migrator.config import ConfigError, load_config
 
     tune_gc()
-    from migrator.config import ConfigError, load_config
 
     started = time.perf_counter()
     try:

@@ -210,3 +210,11 @@ def test_translate_names_a_failed_write_as_a_write(tmp_path, monkeypatch):
     result = CliRunner().invoke(main, ["translate", str(source), "-o", str(target)], catch_exceptions=False)
     assert result.exit_code == 1
     assert f"cannot write {target}: No space left on device" in result.output
+
+
+def test_the_rule_catalogue_is_never_rewritten():
+    import importlib.util
+
+    folder = list(importlib.util.find_spec("migrator.rules").submodule_search_locations)[0]
+    result = rewrite("--check", folder, os.path.join(folder, "envelopes.py"))
+    assert "0 files scanned" in result.output

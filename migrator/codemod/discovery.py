@@ -142,10 +142,14 @@ class _OwnPackage:
 
     @functools.cached_property
     def folders(self) -> frozenset[str]:
+        import importlib.util
+
         here = os.path.dirname(os.path.realpath(__file__))  # migrator/codemod
-        package = os.path.dirname(here)
-        return frozenset({package, os.path.realpath(os.path.join(package, "rules")),
-                          os.path.realpath(os.path.join(os.path.dirname(package), "rules"))})
+        # migrator.rules, the catalogue: installed inside the package, the top-level rules/ folder
+        # of a checkout in an editable install.
+        spec = importlib.util.find_spec("migrator.rules")
+        rules = list(spec.submodule_search_locations or ()) if spec is not None else []
+        return frozenset({os.path.dirname(here), *(os.path.realpath(folder) for folder in rules)})
 
 
 _OWN_PACKAGE = _OwnPackage()
