@@ -427,12 +427,13 @@ def _split_recipients(value) -> list[tuple[int, str]]:
 
 
 def _recipients(obj: dict, field: str, path, ctx) -> list[tuple[int, str]]:
-    """The recipients of `emails` or `smses`, taken out of `obj`; a value of no recipient type
-    (a number, a bool, an object) has no place in `customers` and is reported dropped."""
+    """The recipients of `emails` or `smses`, taken out of `obj`; a value holding none (blanks
+    only, a number, a bool, an object) has no place in `customers` and is reported dropped."""
     value = obj.pop(field, None)
     found = _split_recipients(value)
-    if not found and not is_empty(value) and not isinstance(value, (str, list)):
-        ctx.report("dropped", path + (field,), value, "not a list or comma-separated string of recipients")
+    if not found and not is_empty(value):
+        ctx.report("dropped", path + (field,), value, "no recipient in it" if isinstance(value, (str, list))
+                   else "not a list or comma-separated string of recipients")
     return found
 
 
