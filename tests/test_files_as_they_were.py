@@ -218,3 +218,11 @@ def test_the_rule_catalogue_is_never_rewritten():
     folder = list(importlib.util.find_spec("migrator.rules").submodule_search_locations)[0]
     result = rewrite("--check", folder, os.path.join(folder, "envelopes.py"))
     assert "0 files scanned" in result.output
+
+
+def test_a_walk_removes_what_killed_runs_left_even_where_it_writes_nothing(tmp_path):
+    (tmp_path / "plain.py").write_text("x = 1\n")
+    dead = tmp_path / f".plain.py.x1y2{migrator.atomic.TEMP_MARK}999999999.tmp"
+    dead.write_text("half")
+    rewrite("--check", tmp_path)
+    assert not dead.exists()

@@ -14,6 +14,8 @@ import os
 from pathlib import Path
 from typing import Iterable, Iterator
 
+from migrator.atomic import TEMP_MARK, remove_stale_temporaries
+
 SKIP_DIRS = frozenset({
     ".git", ".hg", ".svn", "__pycache__", ".venv", "venv", ".tox", ".nox", "site-packages",
     "node_modules", "build", "dist", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".eggs",
@@ -106,6 +108,9 @@ def _walk(directory: str, root: str, specs: list, filter: PathFilter) -> Iterato
     folders = []
     for entry in entries:
         path = entry.path
+        if TEMP_MARK in entry.name:  # a temporary file of a killed run: removed if its writer is gone
+            remove_stale_temporaries(Path(directory))
+            continue
         try:
             # A symlink inside a tree is not followed: its target is walked where it lies when it
             # is in the tree, and is not ours when it is not (following them also looped forever,
