@@ -71,7 +71,8 @@ def no_constant(name: str) -> None:
 
 # Output is strict JSON that any UTF-8 reader takes: no NaN or Infinity (allow_nan=False raises,
 # and the body fails), and a lone surrogate (valid in a JSON escape, not in UTF-8) written as
-# its escape, never raw. orjson refuses both, so its output needs no check.
+# its escape, never raw. orjson refuses a lone surrogate (json then writes it); it would write a
+# NaN as null, but none reaches it: a body holding one fails when it is read (strict_loads).
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
