@@ -58,7 +58,8 @@ def rules(code: str | None) -> None:
 @click.option("--strict", is_flag=True, help="Fail a body that would lose or approximate any value.")
 @click.option("--select", multiple=True, help="Apply only these rule codes (or prefixes).")
 @click.option("--ignore", multiple=True, help="Do not apply these rule codes (or prefixes).")
-@click.option("--jobs", type=int, default=None, help="Worker processes for large JSONL inputs (default: all cores).")
+@click.option("--jobs", type=click.IntRange(min=1), default=None,
+              help="Worker processes for large JSONL inputs (default: all cores).")
 @click.option("-q", "--quiet", is_flag=True, help="Print no summary.")
 def translate(inputs, output, in_place, kind, report_file, strict, select, ignore, jobs, quiet) -> None:
     """Translate stored v4 JSON bodies (files, directories, .jsonl, .gz, - for stdin) to 2025-01.
@@ -74,6 +75,7 @@ def translate(inputs, output, in_place, kind, report_file, strict, select, ignor
         raise click.UsageError("--in-place and --output exclude each other")
     if in_place and "-" in inputs:
         raise click.UsageError("--in-place cannot rewrite standard input")
+    _refuse_missing(inputs)
     _refuse_inputs_as_outputs(inputs, output, report_file)
     select, ignore = _checked_codes(_codes(select), _codes(ignore))
     options = Options(kind=kind, strict=strict, select=tuple(select), ignore=tuple(ignore),
@@ -115,6 +117,26 @@ def _report_writer(path: str):
         yield text
         text.flush()
         text.detach()
+
+
+def _refuse_missing(paths: tuple[str, ...]) -> None:
+    """A path that does not exist is a usage error (exit 2), as with black and ruff: a typo in a
+    CI job must not pass as "nothing to do"."""
+    missing = [path for path in paths if path != "-" and not os.path.lexists(path)]
+    if missing:
+        raise click.UsageError(f"no such file or directory: {', '.join(missing)}")
+
+
+def use_color(option: str, stream) -> bool:
+    """--color always/never, else the conventions: NO_COLOR (any value) turns colour off,
+    FORCE_COLOR on, TERM=dumb off; otherwise colour on a terminal only."""
+    if option != "auto":
+        return option == "always"
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return os.environ.get("TERM") != "dumb" and stream.isatty()
 
 
 def _refuse_inputs_as_outputs(inputs: tuple[str, ...], output: str | None, report: str | None) -> None:
@@ -203,7 +225,9 @@ def _checked_codes(select: list[str], ignore: list[str]) -> tuple[list[str], lis
 @click.option("--exclude", multiple=True, help="Skip paths matching these gitignore-style patterns.")
 @click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False),
               help="A pyproject.toml to read instead of the nearest one.")
-@click.option("--jobs", type=int, default=None, help="Worker processes (default: all cores).")
+@click.option("--jobs", type=click.IntRange(min=1), default=None, help="Worker processes (default: all cores).")
+@click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True,
+              help="Colour diffs: auto follows the terminal, NO_COLOR, FORCE_COLOR and TERM=dumb.")
 @click.option("--show-fixes", is_flag=True, help="Also list every fix made, at its line, with its rule.")
 @click.option("--max-file-size", type=click.FloatRange(min=0), default=DEFAULT_MAX_MB, show_default=True,
               help="Skip (and list) files larger than this many MB, 0 for no limit: libcst takes ~5 s and "
@@ -211,7 +235,7 @@ def _checked_codes(select: list[str], ignore: list[str]) -> tuple[list[str], lis
 @click.option("-q", "--quiet", is_flag=True, help="Print findings only, no summary.")
 @click.option("-v", "--verbose", is_flag=True, help="Also list every file changed or skipped.")
 def rewrite(paths, diff, check, unsafe_fixes, select, ignore, add_todo, output_format, exclude, config_path,
-            jobs, show_fixes, max_file_size, quiet, verbose) -> None:
+            jobs, color, show_fixes, max_file_size, quiet, verbose) -> None:
     """Rewrite Python code that calls AfterShip's v4 API (files, directories, or - for stdin).
 
     Exit status: 0 nothing to do; 1 files changed (or would change) or findings remain;
@@ -228,6 +252,7 @@ def rewrite(paths, diff, check, unsafe_fixes, select, ignore, add_todo, output_f
     tune_gc()
 
     started = time.perf_counter()
+    _refuse_missing(paths)
     try:
         config = load_config(paths, config_path)
     except ConfigError as error:
@@ -242,7 +267,7 @@ def rewrite(paths, diff, check, unsafe_fixes, select, ignore, add_todo, output_f
         source = sys.stdin.buffer.read()
         report = rewrite_one("-", source, {}, settings)
         if diff:
-            click.echo(unified_diff("-", source, report.new_source, sys.stdout.isatty()), nl=False)
+            click.echo(unified_diff("-", source, report.new_source, use_color(color, sys.stdout)), nl=False)
         elif not check:
             sys.stdout.buffer.write(report.new_source)
         if output_format == "json":
@@ -259,11 +284,14 @@ def rewrite(paths, diff, check, unsafe_fixes, select, ignore, add_todo, output_f
     sources, imported, unreadable = select_candidates(files)
     counts = {"scanned": len(files), "candidates": len(sources), "changed": 0, "skipped": 0, "error": 0}
     fixes, found, with_findings, with_edits = Counter(), Counter(), [], []
-    color = sys.stdout.isatty()
+    colored = use_color(color, sys.stdout)
     progress = Progress(len(sources), sys.stderr, enabled=not quiet)
     with workers:
         for report in itertools.chain(unreadable, _with_progress(
                 rewrite_files(sources, imported, settings, workers), progress)):
+            # A line printed now starts at its own beginning, not after the bar (which comes back).
+            if report.status != "unchanged" or report.findings or report.edits:
+                progress.clear()
             if report.status in ("skipped", "error"):
                 counts[report.status] += 1
                 _echo_problem(report)
@@ -271,8 +299,10 @@ def rewrite(paths, diff, check, unsafe_fixes, select, ignore, add_todo, output_f
             if report.status == "changed":
                 counts["changed"] += 1
                 if diff:
-                    click.echo(unified_diff(report.path, report.source, report.new_source, color), nl=False)
-                elif not check:
+                    click.echo(unified_diff(report.path, report.source, report.new_source, colored), nl=False)
+                elif check:
+                    _echo_would_rewrite(report, output_format)
+                else:
                     written = _write(report, verbose, paths)
                     if written is not True:
                         counts["changed"] -= 1
@@ -292,6 +322,16 @@ def rewrite(paths, diff, check, unsafe_fixes, select, ignore, add_todo, output_f
     if not quiet:
         write_summary(sys.stderr, counts, fixes, found, time.perf_counter() - started)
     sys.exit(_exit_status(bool(counts["error"]), bool(counts["changed"]), bool(found)))
+
+
+def _echo_would_rewrite(report, output_format: str) -> None:
+    """--check names every file it would change, findings or not (black's "would reformat")."""
+    if output_format == "text":
+        click.echo(f"would rewrite {report.path}")
+    elif output_format == "github":
+        fixed = ", ".join(f"{code} x{count}" for code, count in sorted(report.fixes.items()))
+        click.echo(f"::error file={report.path},title=aftership-migrate::would be rewritten ({fixed}); "
+                   f"run aftership-migrate rewrite")
 
 
 def _echo_findings(report, output_format: str, err: bool) -> None:

@@ -317,8 +317,11 @@ def test_json_output_is_an_empty_list_when_clean(tmp_path, monkeypatch):
 
 def test_github_output(project):
     result = rewrite(project, "--check", "--output-format", "github")
-    lines = [l for l in result.stdout.splitlines() if l]
+    lines = [l for l in result.stdout.splitlines() if l and not l.startswith("::error ")]
     assert len(lines) == len(expected_findings(WITH_FINDINGS))
+    rewrites = [l for l in result.stdout.splitlines() if l.startswith("::error ")]
+    assert rewrites and all(re.fullmatch(r"::error file=.*\.py,title=aftership-migrate::would be rewritten "
+                                         r"\(.+\); run aftership-migrate rewrite", l) for l in rewrites)
     for line in lines:
         assert re.fullmatch(r"::warning file=.*endpoints\.py,line=\d+,col=\d+,title=AS\d{3}::.+", line), line
     assert any(",line=31,col=12,title=AS203::" in l for l in lines)

@@ -335,11 +335,22 @@ def test_refused_last_checkpoint_body(tmp_path):
     assert "GET /trackings/{id}" in entry["errors"][0]
 
 
-def test_missing_input_fails(tmp_path):
+def test_missing_input_is_a_usage_error(tmp_path):
     report = tmp_path / "report.json"
-    result = translate_cli(tmp_path / "nope.json", "--report", report)
+    result = CliRunner().invoke(main, ["translate", str(tmp_path / "nope.json"), "--report", str(report)])
+    assert result.exit_code == 2 and "no such file or directory" in result.output
+    assert not report.exists()
+
+
+def test_unreadable_input_fails_and_the_run_goes_on(tmp_path):
+    unreadable, good = tmp_path / "in" / "dangling.json", tmp_path / "in" / "good.json"
+    unreadable.parent.mkdir()
+    unreadable.symlink_to(tmp_path / "gone.json")  # named, there, and not readable
+    good.write_text('{"tracking": {"tracking_number": "1", "title": "t"}}')
+    report = tmp_path / "report.json"
+    result = translate_cli(unreadable, good, "-o", tmp_path / "out", "--report", report)
     assert result.exit_code == 1
-    (entry,) = read_report(report)["documents"]
+    (entry,) = [d for d in read_report(report)["documents"] if d["status"] == "failed"]
     assert entry["errors"][0].startswith("cannot read")
 
 

@@ -61,6 +61,7 @@ class Progress:
     def __init__(self, total: int, stream: IO[str], enabled: bool) -> None:
         self.total, self.stream, self.done = total, stream, 0
         self.enabled = enabled and total >= 20 and stream.isatty()
+        self.shown = False
 
     def step(self) -> None:
         self.done += 1
@@ -68,7 +69,15 @@ class Progress:
             filled = 30 * self.done // self.total
             self.stream.write(f"\r[{'#' * filled}{'.' * (30 - filled)}] {self.done}/{self.total} files")
             self.stream.flush()
+            self.shown = True
+
+    def clear(self) -> None:
+        """Wipe the bar, so that a line printed next (to either stream) starts at its beginning;
+        the next step draws it again."""
+        if self.enabled and self.shown:
+            self.stream.write("\r" + " " * 60 + "\r")
+            self.stream.flush()
+            self.shown = False
 
     def close(self) -> None:
-        if self.enabled:
-            self.stream.write("\r" + " " * 60 + "\r")
+        self.clear()

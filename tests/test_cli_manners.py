@@ -1,0 +1,66 @@
+"""The CLI in CI and on a terminal (issue 11, points 2, 3 and 7): no green run on a missing
+path, every file --check would change named, colours and progress as terminal users expect."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from click.testing import CliRunner
+
+from migrator.cli import main, use_color
+from migrator.codemod.output import Progress
+
+V4 = 'URL = "https://api.aftership.com/v4/trackings"\n'
+
+
+def invoke(*args, env=None):
+    return CliRunner().invoke(main, [*map(str, args)], env=env)
+
+
+@pytest.mark.parametrize("command", [["rewrite", "--check"], ["translate"]])
+def test_a_path_that_does_not_exist_is_a_usage_error(tmp_path, command):
+    result = invoke(*command, tmp_path / "no-such-folder")
+    assert result.exit_code == 2 and "no such file or directory" in result.output
+
+
+@pytest.mark.parametrize("jobs", ["0", "-3"])
+def test_jobs_must_be_at_least_one(tmp_path, jobs):
+    (tmp_path / "a.py").write_text(V4)
+    assert invoke("rewrite", "--check", "--jobs", jobs, tmp_path).exit_code == 2
+    assert invoke("translate", "--jobs", jobs, tmp_path).exit_code == 2
+
+
+def test_check_names_every_file_it_would_rewrite(tmp_path):
+    (tmp_path / "a.py").write_text(V4)
+    text = invoke("rewrite", "--check", tmp_path / "a.py")
+    assert text.exit_code == 1 and f"would rewrite {tmp_path / 'a.py'}" in text.output
+    github = invoke("rewrite", "--check", "--output-format", "github", tmp_path / "a.py")
+    assert f"::error file={tmp_path / 'a.py'},title=aftership-migrate::would be rewritten (AS101 x1)" in github.output
+    assert (tmp_path / "a.py").read_text() == V4
+
+
+@pytest.mark.parametrize(("option", "env", "tty", "expected"), [
+    ("auto", {}, True, True), ("auto", {}, False, False), ("auto", {"NO_COLOR": "1"}, True, False),
+    ("auto", {"FORCE_COLOR": "1"}, False, True), ("auto", {"TERM": "dumb"}, True, False),
+    ("always", {"NO_COLOR": "1"}, False, True), ("never", {"FORCE_COLOR": "1"}, True, False),
+])
+def test_colour_follows_the_conventions(monkeypatch, option, env, tty, expected):
+    for name in ("NO_COLOR", "FORCE_COLOR", "TERM"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    stream = io.StringIO()
+    stream.isatty = lambda: tty
+    assert use_color(option, stream) is expected
+
+
+def test_the_progress_bar_is_cleared_before_a_line_is_printed():
+    stream = io.StringIO()
+    stream.isatty = lambda: True
+    bar = Progress(40, stream, enabled=True)
+    bar.step()
+    bar.clear()
+    assert stream.getvalue().endswith("\r" + " " * 60 + "\r")
+    bar.clear()  # nothing shown: nothing written
+    assert stream.getvalue().count("\r" + " " * 60 + "\r") == 1
