@@ -64,3 +64,29 @@ def test_the_progress_bar_is_cleared_before_a_line_is_printed():
     assert stream.getvalue().endswith("\r" + " " * 60 + "\r")
     bar.clear()  # nothing shown: nothing written
     assert stream.getvalue().count("\r" + " " * 60 + "\r") == 1
+
+
+@pytest.mark.parametrize(("text", "starts"), [
+    ('{\n    "tracking": {\n        "tracking_number": "1",\n        "title": "t"\n    }\n}\n', '{\n    "tracking_number"'),
+    ('{\n\t"tracking": {\n\t\t"tracking_number": "1",\n\t\t"title": "t"\n\t}\n}\n', '{\n\t"tracking_number"'),
+    ('{"tracking": {"tracking_number": "1", "title": "t"}}\n', '{"tracking_number":"1"'),
+])
+def test_a_translated_document_keeps_its_indentation_style(tmp_path, text, starts):
+    source = tmp_path / "in.json"
+    source.write_text(text)
+    result = invoke("translate", "-q", source)
+    assert result.exit_code == 0 and result.stdout.startswith(starts)
+
+
+def test_in_place_leaves_an_unchanged_or_failed_document_untouched_and_o_copies_it(tmp_path):
+    current = tmp_path / "current.json"
+    current.write_text('{"tracking_number": "1", "title": "t", "customers": []}\n')
+    failed = tmp_path / "failed.json"
+    failed.write_text('{"meta": {"code": 200}, "data": {}}\n')
+    before = {p: (p.stat().st_ino, p.stat().st_mtime_ns) for p in (current, failed)}
+    invoke("translate", "--in-place", "--kind", "create-tracking-request", current)
+    invoke("translate", "--in-place", failed)
+    assert {p: (p.stat().st_ino, p.stat().st_mtime_ns) for p in (current, failed)} == before
+    out = tmp_path / "out.json"
+    assert invoke("translate", failed, "-o", out).exit_code == 1
+    assert out.read_text() == failed.read_text()

@@ -284,7 +284,8 @@ def test_strict_fails_a_lossy_body(tmp_path):
     report = tmp_path / "report.json"
     strict = translate_cli("--strict", source, "-o", tmp_path / "strict.json", "--report", report)
     assert strict.exit_code == 1
-    assert not (tmp_path / "strict.json").exists()
+    # Written unchanged: an output holds every input, translated or as it was (and reported).
+    assert (tmp_path / "strict.json").read_text().rstrip("\n") == source.read_text().rstrip("\r\n")
     (entry,) = read_report(report)["documents"]
     assert entry["status"] == "failed"
     assert any(e.startswith("--strict: AS321 dropped $.last_updated_at") for e in entry["errors"])
@@ -445,7 +446,7 @@ def test_console_script_end_to_end(tmp_path):
     assert "6 documents in 3 files: 4 converted, 0 unchanged, 2 failed" in completed.stderr
     assert load_json(out / good.name) == expected(load_json(good))
     assert len((out / BAD_LINES.name).read_text(encoding="utf-8").splitlines()) == 5  # the blank line kept
-    assert not (out / refused.name).exists()
+    assert (out / refused.name).read_text().rstrip("\n") == refused.read_text().rstrip("\r\n")  # as it was
     assert read_report(report)["summary"]["failed"] == 2
 
 

@@ -88,15 +88,17 @@ def dumps_line(value: Any) -> str:
     return text
 
 
-def dumps_pretty(value: Any) -> str:
-    if orjson is not None:
+def dumps_pretty(value: Any, indent: int | str = 2) -> str:
+    """Indented JSON: two spaces by default, or `indent` (a number of spaces, or a string such
+    as a tab) to keep an input's style."""
+    if orjson is not None and indent == 2:
         try:
             return orjson.dumps(value, option=orjson.OPT_INDENT_2).decode("utf-8")
         except TypeError:
             pass
-    text = json.dumps(value, ensure_ascii=False, indent=2, allow_nan=False)
+    text = json.dumps(value, ensure_ascii=False, indent=indent, allow_nan=False)
     if not text.isascii() and _SURROGATE.search(text):
-        text = json.dumps(value, indent=2, allow_nan=False)
+        text = json.dumps(value, indent=indent, allow_nan=False)
     return text
 
 

@@ -131,8 +131,25 @@ def entry_text(entry: dict) -> str:
     return jsonlib.ascii_if_surrogates(text, entry)
 
 
-def _dumps(document: Any, layout: Layout) -> str:
-    return jsonlib.dumps_line(document) if layout == "lines" else jsonlib.dumps_pretty(document)
+def _dumps(document: Any, layout: Layout, raw: str | None = None) -> str:
+    """A translated body as its layout writes it; a whole document in the style of its input
+    (one line stays one line, four spaces or a tab stay so)."""
+    if layout == "lines":
+        return jsonlib.dumps_line(document)
+    if layout == "document" and raw is not None:
+        indent = _indent_of(raw)
+        return jsonlib.dumps_line(document) if indent is None else jsonlib.dumps_pretty(document, indent)
+    return jsonlib.dumps_pretty(document)
+
+
+def _indent_of(raw: str) -> int | str | None:
+    """The indentation unit of JSON text: None for text on one line, else what its first
+    indented line starts with (a number of spaces, or the tab)."""
+    lines = raw.strip().split("\n")
+    if len(lines) < 2:
+        return None
+    unit = lines[1][:len(lines[1]) - len(lines[1].lstrip(" \t"))]
+    return "\t" if unit.startswith("\t") else (len(unit) or 2)
 
 
 def convert_record(translator: Translator, options: Options, record: Record, layout: Layout) -> Outcome:
@@ -179,7 +196,7 @@ def _converted(translator: Translator, options: Options, record: Record, layout:
         return Outcome(record.raw or "", status, entry, [], messages)
     # An unchanged JSONL line is written back byte for byte; documents are re-encoded.
     keep = not result.changed and layout == "lines" and record.raw is not None
-    text = record.raw if keep else _dumps(result.document, layout)
+    text = record.raw if keep else _dumps(result.document, layout, record.raw)
     return Outcome(text, status, entry, [(e.rule, e.action) for e in result.events])
 
 
@@ -549,10 +566,16 @@ class ArchiveConverter:
 
     def _convert_single(self, records: Iterator[Record], target: Path | None, stdout: IO[str],
                         expected: os.stat_result | None = None) -> None:
-        outcome = convert_record(self.translator, self.options, next(records), "document")
+        record = next(records)
+        outcome = convert_record(self.translator, self.options, record, "document")
         text = self.apply(outcome)
-        if outcome.status == "failed" and target is not None:
-            return  # a lone body that failed: nothing worth writing
+        if target is not None and outcome.status != "converted":
+            # Failed or already 2025-01: --in-place leaves the file as it is, -o gets it unchanged
+            # (an output folder holds every input, as a JSONL output holds every line).
+            if expected is None and record.raw is not None:
+                with _destination(target, stdout) as handle:
+                    handle.write(record.raw + "\n")
+            return
         with _destination(target, stdout, expected) as handle:
             Sink(handle, "document").write(text)
 
