@@ -537,7 +537,7 @@ class ArchiveConverter:
             with stream:
                 layout, records = read_records(source, stream)
                 if layout == "document":
-                    self._convert_single(records, target, stdout, expected)
+                    self._convert_single(records, target, stdout, expected, source)
                 elif layout == "lines" and self._parallel(source):
                     with _destination(target, stdout, expected) as handle:
                         self._convert_lines_parallel(source, stream, handle)
@@ -565,7 +565,7 @@ class ArchiveConverter:
         return self.jobs > 1 and source != "-" and os.path.getsize(source) >= PARALLEL_BYTES
 
     def _convert_single(self, records: Iterator[Record], target: Path | None, stdout: IO[str],
-                        expected: os.stat_result | None = None) -> None:
+                        expected: os.stat_result | None = None, source: str = "-") -> None:
         record = next(records)
         outcome = convert_record(self.translator, self.options, record, "document")
         text = self.apply(outcome)
@@ -573,8 +573,12 @@ class ArchiveConverter:
             # Failed or already 2025-01: --in-place leaves the file as it is, -o gets it unchanged
             # (an output folder holds every input, as a JSONL output holds every line).
             if expected is None and record.raw is not None:
-                with _destination(target, stdout) as handle:
-                    handle.write(record.raw + "\n")
+                if source != "-" and source.endswith(".gz") == target.name.endswith(".gz"):
+                    with atomic_writer(target, "wb") as copy, open(source, "rb") as original:
+                        shutil.copyfileobj(original, copy)  # byte for byte: BOM, line ends and all
+                else:
+                    with _destination(target, stdout) as handle:
+                        handle.write(record.raw + "\n")
             return
         with _destination(target, stdout, expected) as handle:
             Sink(handle, "document").write(text)
