@@ -60,8 +60,9 @@ def rules(code: str | None) -> None:
 @click.option("--ignore", multiple=True, help="Do not apply these rule codes (or prefixes).")
 @click.option("--jobs", type=click.IntRange(min=1), default=None,
               help="Worker processes for large JSONL inputs (default: all cores).")
+@click.option("--exclude", multiple=True, help="Skip files matching these gitignore-style patterns.")
 @click.option("-q", "--quiet", is_flag=True, help="Print no summary.")
-def translate(inputs, output, in_place, kind, report_file, strict, select, ignore, jobs, quiet) -> None:
+def translate(inputs, output, in_place, kind, report_file, strict, select, ignore, jobs, exclude, quiet) -> None:
     """Translate stored v4 JSON bodies (files, directories, .jsonl, .gz, - for stdin) to 2025-01.
 
     Exit status: 0 when every body converted or was already 2025-01, 1 when any failed.
@@ -83,7 +84,7 @@ def translate(inputs, output, in_place, kind, report_file, strict, select, ignor
     # The report goes to a temporary file, moved into place only when the run ends well.
     report = _report_writer(report_file) if report_file else contextlib.nullcontext()
     with report as handle:
-        converter = ArchiveConverter(options, ReportWriter(handle), jobs=jobs)
+        converter = ArchiveConverter(options, ReportWriter(handle), jobs=jobs, exclude=exclude)
         try:
             summary = converter.run(list(inputs), output, in_place, sys.stdout)
         except BrokenPipeError:
@@ -261,6 +262,8 @@ def rewrite(paths, diff, check, unsafe_fixes, select, ignore, add_todo, output_f
     output_format = output_format or config.output_format
     settings = Settings(tuple(select), tuple(ignore), unsafe_fixes or config.unsafe_fixes, add_todo, show_fixes,
                         max_bytes=int(max_file_size * (1 << 20)))
+    if diff and output_format == "json":
+        raise click.UsageError("--diff and --output-format json exclude each other: stdout holds one JSON document")
     if "-" in paths:
         if len(paths) > 1:
             raise click.UsageError("- (stdin) cannot be combined with other paths")

@@ -90,3 +90,18 @@ def test_in_place_leaves_an_unchanged_or_failed_document_untouched_and_o_copies_
     out = tmp_path / "out.json"
     assert invoke("translate", failed, "-o", out).exit_code == 1
     assert out.read_text() == failed.read_text()
+
+
+def test_translate_exclude_leaves_matching_files_out(tmp_path):
+    (tmp_path / "in" / "cache").mkdir(parents=True)
+    for name in ("keep.json", "cache/skip.json"):
+        (tmp_path / "in" / name).write_text('{"tracking": {"tracking_number": "1", "title": "t"}}')
+    result = invoke("translate", tmp_path / "in", "-o", tmp_path / "out", "--exclude", "cache/")
+    assert result.exit_code == 0 and "1 documents in 1 files" in result.output
+    assert (tmp_path / "out" / "keep.json").exists() and not (tmp_path / "out" / "cache").exists()
+
+
+def test_diff_and_json_output_exclude_each_other(tmp_path):
+    (tmp_path / "a.py").write_text(V4)
+    result = invoke("rewrite", "--diff", "--output-format", "json", tmp_path / "a.py")
+    assert result.exit_code == 2 and "exclude each other" in result.output

@@ -290,17 +290,28 @@ def _dedent(element: str) -> str:
     return "\n".join([lines[0], *(line[depth:] if line[:depth].isspace() else line for line in lines[1:])])
 
 
-def expand(paths: list[str]) -> list[tuple[str, str]]:
-    """(file, path relative to its root) for each input; directories are walked for JSON files."""
+def expand(paths: list[str], exclude: tuple[str, ...] = ()) -> list[tuple[str, str]]:
+    """(file, path relative to its root) for each input; directories are walked for JSON files;
+    files matching the gitignore-style `exclude` patterns (from the working directory) left out."""
+    excluded = _exclusion(exclude)
     out = []
     for given in paths:
         root = Path(given)
         if given != "-" and root.is_dir():
             for file in sorted(p for p in root.rglob("*") if p.is_file() and is_json_input(p)):
-                out.append((str(file), str(file.relative_to(root))))
-        else:
+                if not excluded(str(file)):
+                    out.append((str(file), str(file.relative_to(root))))
+        elif given == "-" or not excluded(given):
             out.append((given, Path(given).name if given != "-" else "-"))
     return out
+
+
+def _exclusion(patterns: tuple[str, ...]):
+    if not patterns:
+        return lambda path: False
+    from migrator.codemod.discovery import PathFilter
+
+    return PathFilter(patterns).excluded
 
 
 class WriteError(OSError):
@@ -475,7 +486,9 @@ def _translator(options: Options) -> Translator:
 class ArchiveConverter:
     """Translates many inputs to their destinations and keeps the tally."""
 
-    def __init__(self, options: Options, report: ReportWriter, jobs: int | None = None) -> None:
+    def __init__(self, options: Options, report: ReportWriter, jobs: int | None = None,
+                 exclude: tuple[str, ...] = ()) -> None:
+        self.exclude = exclude
         self.options, self.report = options, report
         self.stderr = sys.stderr
         self.written: set[Path] = set()
@@ -485,7 +498,7 @@ class ArchiveConverter:
         self.summary = Summary()
 
     def run(self, inputs: list[str], output: str | None, in_place: bool, stdout: IO[str]) -> Summary:
-        files = expand(inputs)
+        files = expand(inputs, self.exclude)
         many = len(files) > 1 or any(p != "-" and Path(p).is_dir() for p in inputs)
         for source, relative in files:
             if in_place and source != "-":
