@@ -128,14 +128,14 @@ def test_translate_in_place_leaves_an_input_changed_meanwhile(tmp_path, monkeypa
 
 
 @pytest.mark.parametrize("text", ["[tool]\naftership-migrate = 5\n", "[tool.aftership-migrate\n",
-                                  "tool = 3\n", "[tool.aftership-migrate]\nselect = 5\n"])
+                                  "[tool.aftership-migrate]\nselect = 5\n"])
 def test_a_malformed_configuration_is_a_message(tmp_path, monkeypatch, text):
     (tmp_path / "pyproject.toml").write_text(text)
     (tmp_path / "a.py").write_text(V4)
     monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(main, ["rewrite", "a.py"])
-    assert result.exit_code == 2 and "pyproject.toml" in result.output and result.exception is None or \
-        isinstance(result.exception, SystemExit)
+    assert result.exit_code == 2 and "pyproject.toml" in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)  # no traceback
 
 
 @pytest.mark.skipif(sys.version_info >= (3, 12), reason="the host reads this syntax itself")
@@ -226,3 +226,11 @@ def test_a_walk_removes_what_killed_runs_left_even_where_it_writes_nothing(tmp_p
     dead.write_text("half")
     rewrite("--check", tmp_path)
     assert not dead.exists()
+
+
+def test_a_pyproject_whose_tool_is_no_table_is_not_ours_to_judge(tmp_path, monkeypatch):
+    (tmp_path / "pyproject.toml").write_text("tool = 3\n")
+    (tmp_path / "a.py").write_text(V4)
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["rewrite", "--check", "a.py"])
+    assert result.exit_code == 1 and "would rewrite a.py" in result.output  # no configuration, no traceback
