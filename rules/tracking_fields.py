@@ -213,7 +213,7 @@ class DetectSlugListFixer(Fixer):
         if scope != "detect-request" or how not in ("request", "wrapped") or not self.file.rules.may_fix(self.rule):
             return
         for key, value in bodies.literal_items(literal):
-            split = _split_name(value)  # split by an earlier run: its strings are migrated with it
+            split = _split_name(value) if key == "slug" else None  # split by an earlier run: migrated with it
             if split is not None and tracer.holds_text(split):
                 for source in tracer.text_literals(split):
                     self.file.covered(source, self.rule)
