@@ -295,6 +295,15 @@ def rewrite(paths, diff, check, unsafe_fixes, select, ignore, add_todo, output_f
             # A line printed now starts at its own beginning, not after the bar (which comes back).
             if report.status != "unchanged" or report.findings or report.edits:
                 progress.clear()
+            if check and report.unread_line:
+                # AfterShip code the tool could not read is not "nothing to do": --check fails.
+                counts["error"] += 1
+                unread = _unread_finding(report)
+                if output_format == "json":
+                    with_findings.append((report.path, [unread]))
+                else:
+                    click.echo(_unread_line(report, unread, output_format))
+                continue
             if report.status in ("skipped", "error"):
                 counts[report.status] += 1
                 _echo_problem(report)
@@ -325,6 +334,22 @@ def rewrite(paths, diff, check, unsafe_fixes, select, ignore, add_todo, output_f
     if not quiet:
         write_summary(sys.stderr, counts, fixes, found, time.perf_counter() - started)
     sys.exit(_exit_status(bool(counts["error"]), bool(counts["changed"]), bool(found)))
+
+
+UNREAD_CODE = "E001"  # an AfterShip file libcst could not read or print back: not checked
+
+
+def _unread_finding(report):
+    from migrator.codemod.findings import Finding
+
+    return Finding(report.unread_line, 1, UNREAD_CODE, f"not checked: {report.reason}", "the file must parse")
+
+
+def _unread_line(report, finding, output_format: str) -> str:
+    if output_format == "github":
+        return (f"::error file={report.path},line={finding.line},title={UNREAD_CODE}::"
+                f"{finding.message}".replace("\n", "%0A"))
+    return f"{report.path}:{finding.line}:1: {UNREAD_CODE} {finding.message}"
 
 
 def _echo_would_rewrite(report, output_format: str) -> None:

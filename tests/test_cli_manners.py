@@ -105,3 +105,26 @@ def test_diff_and_json_output_exclude_each_other(tmp_path):
     (tmp_path / "a.py").write_text(V4)
     result = invoke("rewrite", "--diff", "--output-format", "json", tmp_path / "a.py")
     assert result.exit_code == 2 and "exclude each other" in result.output
+
+
+@pytest.mark.parametrize(("fmt", "expected"), [
+    ("text", ":2:1: E001 not checked: does not parse"),
+    ("github", ",line=2,title=E001::not checked: does not parse"),
+])
+def test_an_aftership_file_that_does_not_parse_fails_check(tmp_path, fmt, expected):
+    path = tmp_path / "py2.py"
+    path.write_text('import requests\nprint "https://api.aftership.com/v4/trackings"\n')
+    result = invoke("rewrite", "--check", "--output-format", fmt, path)
+    assert result.exit_code == 2 and expected in result.output
+    plain = invoke("rewrite", path)  # without --check it is listed and skipped, as before
+    assert plain.exit_code == 0 and "py2.py: skipped: does not parse" in plain.output
+
+
+def test_an_unread_file_is_a_row_of_the_json_output(tmp_path):
+    import json
+
+    path = tmp_path / "py2.py"
+    path.write_text('import requests\nprint "https://api.aftership.com/v4/trackings"\n')
+    result = CliRunner().invoke(main, ["rewrite", "--check", "--output-format", "json", str(path)])
+    rows = json.loads(result.stdout)
+    assert result.exit_code == 2 and [(r["code"], r["line"]) for r in rows] == [("E001", 2)]

@@ -25,6 +25,7 @@ class SourceResult:
     fixes: Counter = field(default_factory=Counter)
     reason: str = ""
     edits: list[Finding] = field(default_factory=list)  # each fix at its place (asked for only)
+    unread_line: int = 0  # skipped because libcst could not read or print it back: where (1-based)
 
     @property
     def changed(self) -> bool:
@@ -42,12 +43,13 @@ def rewrite_source(source: bytes, rules: CodeRules, constants: Mapping[str, str]
     try:
         module = cst.parse_module(source)
     except SyntaxError as error:  # from the encoding detection: not UTF-8 and no coding cookie
-        return SourceResult("skipped", source, source, reason=f"not valid text: {error.msg}")
+        return SourceResult("skipped", source, source, reason=f"not valid text: {error.msg}", unread_line=1)
     except cst.ParserSyntaxError as error:
         return SourceResult("skipped", source, source, reason=f"does not parse: {error.message} "
-                                                              f"(line {error.raw_line})")
+                                                              f"(line {error.raw_line})", unread_line=error.raw_line)
     except (RecursionError, MemoryError, ValueError) as error:
-        return SourceResult("skipped", source, source, reason=f"libcst cannot parse it: {type(error).__name__}")
+        return SourceResult("skipped", source, source, reason=f"libcst cannot parse it: {type(error).__name__}",
+                            unread_line=1)
     # Decoding the whole file only to find no suppression comment is the common, wasted case.
     suppressions = (Suppressions.scan(source.decode(module.encoding, errors="replace"))
                     if b"aftership-migrate:" in source else Suppressions())
@@ -71,10 +73,11 @@ def rewrite_source(source: bytes, rules: CodeRules, constants: Mapping[str, str]
         if (printed if printed is not None else module.code).encode(module.encoding) != source:
             # libcst would also change unrelated whitespace: report instead of rewriting.
             return SourceResult("skipped", source, source, findings,
-                                reason="libcst does not print this file back unchanged")
+                                reason="libcst does not print this file back unchanged", unread_line=1)
         new_source = new_module.bytes
     except RecursionError:
-        return SourceResult("skipped", source, source, reason="too deeply nested for libcst (RecursionError)")
+        return SourceResult("skipped", source, source, reason="too deeply nested for libcst (RecursionError)",
+                            unread_line=1)
     if new_source == source:
         return SourceResult("unchanged", source, source, findings, transformer.fixes)
     problem = _does_not_parse(source, new_source)

@@ -54,6 +54,7 @@ class FileReport:
     fixes: dict = field(default_factory=dict)
     reason: str = ""
     edits: list = field(default_factory=list)
+    unread_line: int = 0  # skipped because libcst could not read or print it back: where (1-based)
 
 
 def read_bytes(path: str) -> bytes:
@@ -207,7 +208,7 @@ def rewrite_one(path: str, source: bytes, constants: dict[str, str], settings: S
         rules = _rules(settings)
         result = rewrite_source(source, rules, constants, settings.add_todo, across, settings.show_fixes)
         return FileReport(path, result.status, source, result.new_source, result.findings,
-                          dict(result.fixes), result.reason, result.edits)
+                          dict(result.fixes), result.reason, result.edits, result.unread_line)
     except Exception as error:  # noqa: BLE001 - one file's bug must not stop the run
         detail = traceback.format_exception_only(type(error), error)[-1].strip()
         return FileReport(path, "error", source, source, reason=f"internal error: {detail}")
