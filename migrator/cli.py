@@ -230,13 +230,15 @@ def _checked_codes(select: list[str], ignore: list[str]) -> tuple[list[str], lis
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True,
               help="Colour diffs: auto follows the terminal, NO_COLOR, FORCE_COLOR and TERM=dumb.")
 @click.option("--show-fixes", is_flag=True, help="Also list every fix made, at its line, with its rule.")
+@click.option("--stdin-filename", help="With -, the path the code read from stdin has: findings and diffs "
+                                        "name it, its configuration is found from it, --exclude applies to it.")
 @click.option("--max-file-size", type=click.FloatRange(min=0), default=DEFAULT_MAX_MB, show_default=True,
               help="Skip (and list) files larger than this many MB, 0 for no limit: libcst takes ~5 s and "
                    "500 MB a MB, and such files are generated data.")
 @click.option("-q", "--quiet", is_flag=True, help="Print findings only, no summary.")
 @click.option("-v", "--verbose", is_flag=True, help="Also list every file changed or skipped.")
 def rewrite(paths, diff, check, unsafe_fixes, select, ignore, add_todo, output_format, exclude, config_path,
-            jobs, color, show_fixes, max_file_size, quiet, verbose) -> None:
+            jobs, color, show_fixes, stdin_filename, max_file_size, quiet, verbose) -> None:
     """Rewrite Python code that calls AfterShip's v4 API (files, directories, or - for stdin).
 
     Exit status: 0 nothing to do; 1 files changed (or would change) or findings remain;
@@ -254,8 +256,10 @@ def rewrite(paths, diff, check, unsafe_fixes, select, ignore, add_todo, output_f
 
     started = time.perf_counter()
     _refuse_missing(paths)
+    if stdin_filename and paths != ("-",):
+        raise click.UsageError("--stdin-filename goes with - (the code read from stdin) alone")
     try:
-        config = load_config(paths, config_path)
+        config = load_config((stdin_filename,) if stdin_filename else paths, config_path)
     except ConfigError as error:
         raise click.UsageError(str(error)) from error
     select, ignore = _checked_codes(_codes(select) or list(config.select), _codes(ignore) or list(config.ignore))
@@ -268,13 +272,18 @@ def rewrite(paths, diff, check, unsafe_fixes, select, ignore, add_todo, output_f
         if len(paths) > 1:
             raise click.UsageError("- (stdin) cannot be combined with other paths")
         source = sys.stdin.buffer.read()
-        report = rewrite_one("-", source, {}, settings)
+        name = stdin_filename or "-"
+        if stdin_filename and PathFilter([*config.exclude, *exclude], config.root).excluded(stdin_filename):
+            if not check and not diff:
+                sys.stdout.buffer.write(source)  # excluded: passed through as it came
+            sys.exit(EXIT_OK)
+        report = rewrite_one(name, source, {}, settings)
         if diff:
-            click.echo(unified_diff("-", source, report.new_source, use_color(color, sys.stdout)), nl=False)
+            click.echo(unified_diff(name, source, report.new_source, use_color(color, sys.stdout)), nl=False)
         elif not check:
             sys.stdout.buffer.write(report.new_source)
         if output_format == "json":
-            click.echo(findings_json([("-", report.findings)], [("-", report.edits)]), err=True)
+            click.echo(findings_json([(name, report.findings)], [(name, report.edits)]), err=True)
         else:
             _echo_findings(report, output_format, err=True)  # stdout holds the code
         if report.reason:

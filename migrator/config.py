@@ -61,7 +61,9 @@ def load_config(paths: Iterable[str] = (), explicit: str | None = None) -> Confi
         pyproject = Path(explicit)
     else:
         first = next((Path(p) for p in paths if p != "-"), Path.cwd())
-        pyproject = find_pyproject(first if first.exists() else Path.cwd())
+        # A path not on disk (a --stdin-filename) is looked up from its folder, if that exists.
+        start = first if first.exists() else first.parent if first.parent.exists() else Path.cwd()
+        pyproject = find_pyproject(start)
     if pyproject is None:
         return Config()
     tomllib = _toml()

@@ -128,3 +128,19 @@ def test_an_unread_file_is_a_row_of_the_json_output(tmp_path):
     result = CliRunner().invoke(main, ["rewrite", "--check", "--output-format", "json", str(path)])
     rows = json.loads(result.stdout)
     assert result.exit_code == 2 and [(r["code"], r["line"]) for r in rows] == [("E001", 2)]
+
+
+def test_stdin_filename_names_the_code_and_finds_its_configuration(tmp_path, monkeypatch):
+    project = tmp_path / "shop"
+    (project / "vendor").mkdir(parents=True)
+    (project / "pyproject.toml").write_text('[tool.aftership-migrate]\nexclude = ["vendor/"]\nignore = ["AS102"]\n')
+    monkeypatch.chdir(tmp_path)
+    code = 'import requests\nrequests.get("https://api.aftership.com/v4/trackings", headers={"aftership-api-key": k})\n'
+    named = CliRunner().invoke(main, ["rewrite", "-", "--stdin-filename", "shop/client.py"], input=code)
+    assert named.exit_code == 1 and "tracking/2025-01" in named.stdout
+    assert '"aftership-api-key"' in named.stdout  # AS102 ignored by the project's configuration
+    diff = CliRunner().invoke(main, ["rewrite", "-", "--diff", "--stdin-filename", "shop/client.py"], input=code)
+    assert "--- a/shop/client.py" in diff.stdout
+    excluded = CliRunner().invoke(main, ["rewrite", "-", "--stdin-filename", "shop/vendor/x.py"], input=code)
+    assert excluded.exit_code == 0 and excluded.stdout == code
+    assert invoke("rewrite", tmp_path, "--stdin-filename", "x.py").exit_code == 2
