@@ -144,3 +144,21 @@ def test_stdin_filename_names_the_code_and_finds_its_configuration(tmp_path, mon
     excluded = CliRunner().invoke(main, ["rewrite", "-", "--stdin-filename", "shop/vendor/x.py"], input=code)
     assert excluded.exit_code == 0 and excluded.stdout == code
     assert invoke("rewrite", tmp_path, "--stdin-filename", "x.py").exit_code == 2
+
+
+@pytest.mark.parametrize("parallel", [False, True])
+def test_in_place_leaves_a_jsonl_or_array_file_with_nothing_to_translate_untouched(tmp_path, monkeypatch, parallel):
+    from migrator.payload import run as archive_run
+
+    if parallel:
+        monkeypatch.setattr(archive_run, "PARALLEL_BYTES", 1)
+    lines = tmp_path / "current.jsonl"
+    lines.write_text('{"meta": {"code": 200}, "data": {"id": "x", "tracking_number": "1"}}\n\nnot json\n')
+    array = tmp_path / "current.json"
+    array.write_text('[\n    {"meta": {"code": 200}, "data": {"id": "x", "tracking_number": "1"}}\n]\n')
+    before = {p: (p.stat().st_ino, p.stat().st_mtime_ns, p.read_bytes()) for p in (lines, array)}
+    invoke("translate", "--in-place", "--jobs", "2", lines, array)
+    assert {p: (p.stat().st_ino, p.stat().st_mtime_ns, p.read_bytes()) for p in (lines, array)} == before
+    v4 = tmp_path / "v4.jsonl"
+    v4.write_text('{"meta": {"code": 200}, "data": {"tracking": {"tracking_number": "1"}}}\n')
+    assert invoke("translate", "--in-place", v4).exit_code == 0 and '"tracking"' not in v4.read_text()

@@ -324,6 +324,7 @@ class _Writes:
     def __init__(self, text: IO[str], target: Path) -> None:
         self.text, self.target = text, target
         self.buffer = text.buffer
+        self.discard = False  # set by the caller: drop the output, keep the input (_keep_input_if)
 
     def write(self, data: str) -> int:
         try:
@@ -342,6 +343,17 @@ class _Writes:
             raise WriteError(f"cannot write {self.target}: {error.strerror or error}") from error
 
 
+def _keep_input_if(handle, nothing_converted: bool) -> None:
+    """--in-place over a file none of whose bodies changed: the input stays as it is (not
+    re-encoded, not re-indented, its inode and times kept); the output written is dropped."""
+    if nothing_converted and isinstance(handle, _Writes):
+        handle.discard = True
+
+
+class _Discarded(Exception):
+    """Raised inside the atomic writer to drop its temporary file instead of renaming it."""
+
+
 @contextmanager
 def _destination(target: Path | None, stdout: IO[str], expected: os.stat_result | None = None) -> Iterator[IO[str]]:
     """`expected`: the stat of the input, when the output replaces it (--in-place)."""
@@ -356,15 +368,21 @@ def _destination(target: Path | None, stdout: IO[str], expected: os.stat_result 
             # surrogateescape: a line that failed for a byte that is not UTF-8 is written back as it was.
             text = io.TextIOWrapper(io.BufferedWriter(binary, WRITE_BUFFER), encoding="utf-8",
                                     errors="surrogateescape", newline="")
+            writes = _Writes(text, target)
             try:
-                yield _Writes(text, target)
+                yield writes
             except BaseException:
                 from_body = True
                 raise
+            if writes.discard:
+                text.detach()
+                raise _Discarded
             text.flush()
             text.detach().detach()
             if binary is not raw:
                 binary.close()
+    except _Discarded:
+        return
     except (NotWritten, WriteError):
         raise
     except OSError as error:
@@ -552,15 +570,19 @@ class ArchiveConverter:
                 if layout == "document":
                     self._convert_single(records, target, stdout, expected, source)
                 elif layout == "lines" and self._parallel(source):
+                    converted = self.summary.converted
                     with _destination(target, stdout, expected) as handle:
                         self._convert_lines_parallel(source, stream, handle)
+                        _keep_input_if(handle, expected is not None and self.summary.converted == converted)
                 else:
+                    converted = self.summary.converted
                     with _destination(target, stdout, expected) as handle:
                         sink = Sink(handle, layout)
                         for record in records:
                             sink.write(self.apply(convert_record(self.translator, self.options, record, layout)),
                                        record)
                         sink.close()
+                        _keep_input_if(handle, expected is not None and self.summary.converted == converted)
         except MalformedInput as error:
             self.apply(_failed(Record(source), f"{error}; nothing was written for this file"))
         except UnicodeDecodeError as error:
