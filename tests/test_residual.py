@@ -189,3 +189,16 @@ def test_a_wrapped_body_read_to_be_updated_is_resolved_by_the_unwrap():
                      '    return requests.post(API + "/trackings", json=body).json()["data"]["tracking"]\n')
     result = rewrite_code(source)
     assert "body.update(extra)" in result.code and result.findings == []
+
+
+def test_a_migrated_structured_read_is_quiet_but_a_v4_key_so_read_is_not():
+    """`(t.get("shipment_weight") or {}).get("value")` is how AS320's fix reads 2025-01's object;
+    the same form around a v4-only key is still v4 (the envelope `tracking` here)."""
+    from migrator.codemod.engine import rewrite_source
+    from migrator.codemod.runner import Settings, _rules
+
+    head = 'import requests\nAPI = "https://api.aftership.com/tracking/2025-01"\n\ndef f(t, data):\n'
+    quiet = rewrite_source((head + '    return (t.get("shipment_weight") or {}).get("value")\n').encode(), _rules(Settings()))
+    assert [f.code for f in quiet.findings] == []
+    loud = rewrite_source((head + '    return (data.get("tracking") or {}).get("slug")\n').encode(), _rules(Settings()))
+    assert [f.code for f in loud.findings] == ["AS402"]

@@ -218,7 +218,7 @@ class ResidualScanner:
         name = dotted(func) or ""
         method = func.attr.value if isinstance(func, cst.Attribute) else ""
         if method in KEY_METHODS and node.args and node.args[0].keyword is None:
-            if self._structured_read(node):
+            if string_key(node.args[0].value) in self.retyped and self._structured_read(node):
                 self._handled.add(id(node.args[0].value))  # 2025-01's key: no residue as a key or a string
             else:
                 self._key(node.args[0].value, written=method == "setdefault")
@@ -240,9 +240,9 @@ class ResidualScanner:
             self._string_expression(node)
 
     def _structured_read(self, node: cst.Call) -> bool:
-        """`(x.get(K) or {}).get("value")`: how a migrated read looks (the rules' read templates),
-        where K is 2025-01's key (`shipment_weight`, an object there); reported again, a fixed
-        read would never pass --check."""
+        """`(x.get(K) or {}).get("value")`: how a migrated read of a key 2025-01 keeps with another
+        type looks (`shipment_weight`, an object there; the rules' read templates). Reported again,
+        a fixed read would never pass --check; a v4-only key so read (`tracking`) stays reported."""
         operation = self.parents.get(id(node))
         if not (isinstance(operation, cst.BooleanOperation) and isinstance(operation.operator, cst.Or)
                 and operation.left is node and isinstance(operation.right, cst.Dict) and not operation.right.elements):
