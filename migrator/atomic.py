@@ -4,7 +4,8 @@ The file is replaced as it was: a symlink keeps pointing where it did (its targe
 mode, owner and group are kept, and a file with other hard links is refused (a new file renamed
 over one name would split it from the others). A caller that read the file first passes what it
 read: a file changed or deleted since is left alone. Temporary files carry the writer's process
-id, so a run killed before it could clean up has its leftovers removed by the next write there.
+id, so a run killed before it could clean up has its leftovers removed by the next run writing
+in that folder (or walking it: discovery).
 """
 
 from __future__ import annotations
@@ -34,7 +35,9 @@ def atomic_writer(path: str | os.PathLike, mode: str = "wb", expected: bytes | o
     if before is not None and before.st_nlink > 1:
         raise NotWritten(f"{path} has {before.st_nlink} hard links; replacing it would split them: left alone")
     _check_unchanged(path, target, expected)
-    remove_stale_temporaries(target.parent, target.name)
+    if target.parent not in _CLEANED:  # once a folder a run: not a listing per file written
+        _CLEANED.add(target.parent)
+        remove_stale_temporaries(target.parent)
     fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=f"{TEMP_MARK}{os.getpid()}.tmp", dir=target.parent)
     try:
         with os.fdopen(fd, mode) as handle:
@@ -90,12 +93,13 @@ def _keep_owner(path, temp: str, before: os.stat_result) -> None:
                          f"left alone") from None
 
 
-_TEMP_NAME = re.compile(rf"\.(?P<name>.+)\.[^.]+{re.escape(TEMP_MARK)}(?P<pid>\d+)\.tmp")
+_CLEANED: set[Path] = set()  # folders this process has rid of dead writers' temporary files
+_TEMP_NAME = re.compile(rf"\..+\.[^.]+{re.escape(TEMP_MARK)}(?P<pid>\d+)\.tmp")
 
 
-def remove_stale_temporaries(folder: Path, name: str | None = None) -> None:
-    """Remove temporary files of writers that died (killed before they could clean up), for
-    `name` only or for any file of `folder`."""
+def remove_stale_temporaries(folder: Path) -> None:
+    """Remove the temporary files of writers that died in `folder` (killed before they could
+    clean up)."""
     try:
         entries = os.listdir(folder)
     except OSError:
@@ -104,7 +108,7 @@ def remove_stale_temporaries(folder: Path, name: str | None = None) -> None:
         if TEMP_MARK not in entry:
             continue
         match = _TEMP_NAME.fullmatch(entry)
-        if match and (name is None or match["name"] == name) and not process_alive(int(match["pid"])):
+        if match and not process_alive(int(match["pid"])):
             try:
                 os.unlink(os.path.join(folder, entry))
             except OSError:

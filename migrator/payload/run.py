@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Iterator
 
-from migrator.atomic import NotWritten, atomic_writer, remove_stale_temporaries
+from migrator.atomic import NotWritten, atomic_writer
 from migrator.payload import jsonlib
 from migrator.payload.engine import Refused, Translator
 from migrator.payload.kinds import Unrecognised, recognise
@@ -510,7 +510,6 @@ class ArchiveConverter:
         self.options, self.report = options, report
         self.stderr = sys.stderr
         self.written: set[Path] = set()
-        self.cleaned: set[Path] = set()  # output folders rid of dead runs' temporary files
         self.translator = translator_for(options)
         self.jobs = jobs or os.cpu_count() or 1
         self.summary = Summary()
@@ -554,9 +553,6 @@ class ArchiveConverter:
 
     def convert_file(self, source: str, target: Path | None, stdout: IO[str]) -> None:
         self.summary.files += 1
-        if target is not None and target.parent not in self.cleaned:  # what killed runs left there
-            self.cleaned.add(target.parent)
-            remove_stale_temporaries(target.parent)
         try:
             stream = open_text(source)
             # Replacing the input: it must be as it was when read, or it is left alone.
