@@ -82,7 +82,7 @@ def test_in_place_leaves_an_unchanged_or_failed_document_untouched_and_o_copies_
     current = tmp_path / "current.json"
     current.write_text('{"tracking_number": "1", "title": "t", "customers": []}\n')
     failed = tmp_path / "failed.json"
-    failed.write_text('{"meta": {"code": 200}, "data": {}}\n')
+    failed.write_text('{"meta": {"code": 200}, "data": {"mystery": 1}}\n')  # no known body
     before = {p: (p.stat().st_ino, p.stat().st_mtime_ns) for p in (current, failed)}
     invoke("translate", "--in-place", "--kind", "create-tracking-request", current)
     invoke("translate", "--in-place", failed)

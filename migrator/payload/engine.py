@@ -90,6 +90,7 @@ class Translator:
             # Nothing of either version in it, and what `{"tracking": {}}` becomes: translating
             # a translation must change nothing, not fail.
             return Translation("empty-object", "2025-01", document)
+        recognised = kind is None
         kind = kind or recognise(document)
         if kind in REMOVED_KINDS:
             rule = self.catalogue[REMOVED_KINDS[kind]]
@@ -101,6 +102,8 @@ class Translator:
         ctx = Context()
         result = self._apply(self.kinds[kind], document, (), ctx)
         errors = enforce_2025_01(kind, result, ctx) if self.validate else []
+        if recognised and ctx.applied and not errors:
+            errors = _reads_back_as_another_kind(kind, result)
         if not ctx.changed:
             version = "2025-01"
         else:
@@ -143,6 +146,22 @@ def _compile(node: Node, by_scope: dict[str, list[tuple[str, Change]]]) -> _Plan
                  frozenset().union(*(change.triggers for _, change in changes)),
                  tuple((key, _compile(child, by_scope)) for key, child in node.children.items()))
     return _Plan((), frozenset(), (), each=plan) if node.each else plan
+
+
+def _reads_back_as_another_kind(kind: str, result: Any) -> list[str]:
+    """A translation must translate again to itself: one the recogniser reads as another kind (or
+    none) came from an ambiguous body, and a second run would treat it otherwise (a bare request
+    left with only detection keys, say). Such a body fails, with the way out: --kind."""
+    if isinstance(result, dict) and not result:
+        return []
+    try:
+        again = recognise(result)
+    except Unrecognised as error:
+        again = f"no kind ({error})"
+    if again == kind:
+        return []
+    return [f"read as {kind}, but its translation reads as {again}: the body is ambiguous; "
+            f"pass --kind to say what it is"]
 
 
 def _has_post_v4_key(document: Any) -> bool:

@@ -26,7 +26,7 @@ from typing import IO, Any, Iterator
 from migrator.atomic import NotWritten, atomic_writer
 from migrator.payload import jsonlib
 from migrator.payload.engine import Refused, Translator
-from migrator.payload.kinds import Unrecognised, recognise
+from migrator.payload.kinds import Unrecognised
 from migrator.payload.sources import (
     Layout, MalformedInput, Record, is_json_input, line_record, open_text, read_records,
 )
@@ -178,8 +178,6 @@ def _converted(translator: Translator, options: Options, record: Record, layout:
     except Refused as error:
         return _failed(record, f"refused: {error}", rule=error.rule)
     errors = list(result.errors)
-    if options.kind is None and result.changed and not errors:
-        errors += _reads_back_as_another_kind(result)
     if options.strict and result.lossy_events:
         errors += [f"--strict: {e.rule} {e.action} {e.path}" for e in result.lossy_events]
     status = "failed" if errors else "converted" if result.changed else "unchanged"
@@ -198,23 +196,6 @@ def _converted(translator: Translator, options: Options, record: Record, layout:
     keep = not result.changed and layout == "lines" and record.raw is not None
     text = record.raw if keep else _dumps(result.document, layout, record.raw)
     return Outcome(text, status, entry, [(e.rule, e.action) for e in result.events])
-
-
-def _reads_back_as_another_kind(result) -> list[str]:
-    """A translation must translate again to itself: one whose output the recogniser reads as
-    another kind (or none) came from an ambiguous body, and a second run would treat it
-    otherwise (a bare request left with only detection keys, say). Such a body fails with the
-    way out, --kind."""
-    if isinstance(result.document, dict) and not result.document:
-        return []
-    try:
-        again = recognise(result.document)
-    except Unrecognised as error:
-        again = f"no kind ({error})"
-    if again == result.kind:
-        return []
-    return [f"read as {result.kind}, but its translation reads as {again}: the body is ambiguous; "
-            f"pass --kind to say what it is"]
 
 
 def _place(record: Record) -> dict:
