@@ -82,10 +82,7 @@ def dumps_line(value: Any) -> str:
             return orjson.dumps(value).decode("utf-8")
         except TypeError:
             pass
-    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    if not text.isascii() and _SURROGATE.search(text):
-        text = json.dumps(value, separators=(",", ":"), allow_nan=False)
-    return text
+    return strict_dumps(value, separators=(",", ":"))
 
 
 def dumps_pretty(value: Any, indent: int | str = 2) -> str:
@@ -96,18 +93,16 @@ def dumps_pretty(value: Any, indent: int | str = 2) -> str:
             return orjson.dumps(value, option=orjson.OPT_INDENT_2).decode("utf-8")
         except TypeError:
             pass
-    text = json.dumps(value, ensure_ascii=False, indent=indent, allow_nan=False)
+    return strict_dumps(value, indent=indent)
+
+
+def strict_dumps(value: Any, **options) -> str:
+    """json.dumps as strict JSON any UTF-8 reader takes: NaN and Infinity refused (ValueError),
+    non-ASCII kept as it is, unless the text holds a lone surrogate: then written in escapes."""
+    text = json.dumps(value, ensure_ascii=False, allow_nan=False, **options)
     if not text.isascii() and _SURROGATE.search(text):
-        text = json.dumps(value, indent=indent, allow_nan=False)
+        text = json.dumps(value, allow_nan=False, **options)
     return text
-
-
-def ascii_if_surrogates(text: str, value: Any) -> str:
-    """`text` (json.dumps of `value`, ensure_ascii=False), or `value` written with ASCII escapes
-    when the text holds a lone surrogate, which UTF-8 cannot carry."""
-    if text.isascii() or not _SURROGATE.search(text):
-        return text
-    return json.dumps(value, default=str)
 
 
 def compact_bytes(value: Any) -> bytes:

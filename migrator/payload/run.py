@@ -123,12 +123,11 @@ def entry_text(entry: dict) -> str:
     """A report entry as strict JSON whatever its values hold: a lone surrogate escaped, a value
     too deep to write replaced by a note saying so (the entry keeps its place and path)."""
     try:
-        text = json.dumps(entry, ensure_ascii=False, default=str, allow_nan=False)
+        return jsonlib.strict_dumps(entry, default=str)
     except (RecursionError, ValueError):
         entry = {**entry, "events": [{**event, "value": "(too deeply nested to be written in the report)"}
                                      for event in entry.get("events", ())]}
-        text = json.dumps(entry, ensure_ascii=False, default=str)
-    return jsonlib.ascii_if_surrogates(text, entry)
+        return jsonlib.strict_dumps(entry, default=str)
 
 
 def _dumps(document: Any, layout: Layout, raw: str | None = None) -> str:
