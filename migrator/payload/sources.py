@@ -165,27 +165,30 @@ _EXPONENT = re.compile(r"[:,\[][ \t\r\n]*-?[\d.]+[eE]-")
 
 def parse_body(text: str) -> Any:
     """The JSON value of one body's text; ValueError saying why when it cannot be carried exactly."""
-    _refuse_bad_bytes(text)
     try:
-        value = loads(text)
-        written, raw = jsonlib.compact_bytes(value), text.encode("utf-8", "surrogateescape")
-        # Text that reads back as it is written (but for spaces: numbers and keys hold none)
-        # holds each number exactly and each key once: the common case, proven in a few
-        # microseconds. Otherwise both are checked.
-        if written != raw and written.translate(None, b" ") != raw.translate(None, b" "):
-            if _number_at_risk(text, raw):
-                value = strict_loads(text)
-                written = jsonlib.compact_bytes(value)
-            if text.count(":") > written.count(b":"):
-                _refuse_duplicate_keys(text)
+        return checked(text, loads(text), numbers_exact=jsonlib.orjson is None)
     except RecursionError:
         raise ValueError("nested too deeply to be read") from None
+
+
+def checked(text: str, value: Any, numbers_exact: bool) -> Any:
+    """`value`, read quickly from `text`, made sure of: no byte that was not UTF-8, each key once,
+    and (unless the reading was the strict one) each number exact, re-read strictly if need be.
+    Text that reads back as it is written (but for spaces: numbers and keys hold none) is proven
+    both at once, in a few microseconds; otherwise each is checked."""
+    _refuse_bad_bytes(text)
+    written, raw = jsonlib.compact_bytes(value), text.encode("utf-8", "surrogateescape")
+    if written == raw or written.translate(None, b" ") == raw.translate(None, b" "):
+        return value
+    if not numbers_exact and _number_at_risk(text, raw):
+        value = strict_loads(text)
+        written = jsonlib.compact_bytes(value)
+    if text.count(":") > written.count(b":"):
+        _refuse_duplicate_keys(text)
     return value
 
 
 def _number_at_risk(text: str, raw: bytes) -> bool:
-    if jsonlib.orjson is None:
-        return False  # json's reading is the strict one already
     view = raw.translate(_VIEW, b" \t\r\n")
     if _LONG_NUMBER[0] in view or _LONG_NUMBER[1] in view:
         return True
@@ -343,9 +346,7 @@ def _element(buffer: "_Buffer", location: str, part: int, index: int | None) -> 
         return Record(location, error=why, raw=buffer.skip_value(location), index=index, part=part,
                       in_array=index is not None)
     try:
-        _refuse_bad_bytes(raw)
-        if raw.count(":") > jsonlib.compact_bytes(value).count(b":"):
-            _refuse_duplicate_keys(raw)
+        value = checked(raw, value, numbers_exact=True)  # the array's decoder reads numbers strictly
     except RecursionError:
         return Record(location, error="nested too deeply to be read", raw=raw, index=index, part=part,
                       in_array=index is not None)
