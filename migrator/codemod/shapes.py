@@ -1084,13 +1084,14 @@ CONNECTIONS = frozenset({"HTTPSConnection", "HTTPConnection"})  # http.client: t
 def base_url_argument(value: cst.BaseExpression) -> cst.BaseExpression | None:
     """The `base_url=` of a client constructor call (httpx.Client, AsyncClient), or the host of
     an http.client connection (`HTTPSConnection("api.aftership.com")`), if any."""
-    if isinstance(value, cst.Call):
-        for arg in value.args:
-            if arg.keyword is not None and arg.keyword.value in ("base_url", "host"):
-                return arg.value if arg.keyword.value == "base_url" or is_connection(value) else None
-        if is_connection(value) and value.args and value.args[0].keyword is None:
-            return value.args[0].value
-    return None
+    if not isinstance(value, cst.Call):
+        return None
+    connection = is_connection(value)
+    keyword = "host" if connection else "base_url"
+    found = next((arg.value for arg in value.args if arg.keyword is not None and arg.keyword.value == keyword), None)
+    if found is None and connection and value.args and value.args[0].keyword is None:
+        found = value.args[0].value  # HTTPSConnection("api.aftership.com"): the host comes first
+    return found
 
 
 def is_connection(value: cst.BaseExpression) -> bool:
