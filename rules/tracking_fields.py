@@ -505,6 +505,12 @@ emails or phone numbers); writes are reported.
                 {"email": "b@x.io"}, {"email": "c@x.io"}]},
             reported=("dropped:$.tracking.emails[3]",),
         ),
+        PayloadExample(  # no recipient in it: reported, never dropped in silence
+            kind="tracking",
+            before={"tracking_number": "TN2", "customer_name": "Bo", "emails": 5, "smses": " "},
+            after={"tracking_number": "TN2", "customers": [{"name": "Bo"}]},
+            reported=("dropped:$.emails", "dropped:$.smses"),
+        ),
         CodeExample(
             before='import requests\n\ndef who(tid):\n'
                    '    t = requests.get(f"https://api.aftership.com/v4/trackings/{tid}").json()["data"]["tracking"]\n'
@@ -671,6 +677,12 @@ numbers differ by a day); arithmetic or comparisons on the value are reported.
             before={"tracking_number": "T", "delivery_time": 3},
             after={"tracking_number": "T", "transit_time": 2},
             reported=("approximated:$.delivery_time",),
+        ),
+        PayloadExample(  # 0 was v4's "no data"
+            kind="tracking",
+            before={"tracking_number": "T", "delivery_time": 0},
+            after={"tracking_number": "T", "transit_time": None},
+            reported=("coerced:$.delivery_time",),
         ),
         CodeExample(
             before='import requests\nr = requests.get("https://api.aftership.com/v4/trackings", params={"delivery_time": 3})\n',
