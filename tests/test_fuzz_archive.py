@@ -221,11 +221,14 @@ def _accounted(path, value, out_values, out_strings, events) -> bool:
     if isinstance(value, str) and value in VALUE_RENAMES:
         value = VALUE_RENAMES[value]
     if isinstance(value, str):
-        # Carried as it is, or as a rule reshapes it: a comma list split into its parts (AS303,
-        # AS307), a date rewritten with its digits kept (AS308), a number read from its text (AS301).
+        # Carried as it is, or as a rule reshapes it: trimmed, a comma list split into its parts
+        # (AS303, AS307), a date rewritten with its digits kept (AS308), a number read from its
+        # text (AS301).
         digits = "".join(c for c in value if c.isdigit())
-        parts = [part.strip() for part in value.split(",") if part.strip()]
-        return value in out_strings or (len(parts) > 1 and all(part in out_strings for part in parts)) or bool(
+        # A comma list's parts keep their places: a part not carried is reported at `where[i]`.
+        parts = [(i, part.strip()) for i, part in enumerate(value.split(",")) if part.strip()]
+        return value in out_strings or value.strip() in out_strings or (len(parts) > 1 and all(
+            part in out_strings or f"{where}[{i}]" in events for i, part in parts)) or bool(
             digits and any("".join(c for c in s if c.isdigit()) == digits for s in out_strings)) or (
             _as_number(value) is not None and (False, _as_number(value)) in out_values)
     return (type(value) is bool, value) in out_values
