@@ -11,6 +11,7 @@ import itertools
 import os
 import sys
 from collections import Counter
+from pathlib import Path
 
 import click
 
@@ -235,10 +236,14 @@ def _checked_codes(select: list[str], ignore: list[str]) -> tuple[list[str], lis
 @click.option("--max-file-size", type=click.FloatRange(min=0), default=DEFAULT_MAX_MB, show_default=True,
               help="Skip (and list) files larger than this many MB, 0 for no limit: libcst takes ~5 s and "
                    "500 MB a MB, and such files are generated data.")
+@click.option("--project-root", type=click.Path(exists=True, file_okay=False),
+              help="The project whose AfterShip constants and helpers the files use (default: the nearest "
+                   "folder above the first path with pyproject.toml, setup.cfg, setup.py or .git).")
+@click.option("--no-cache", is_flag=True, help="Read every file of the project again, and keep no cache.")
 @click.option("-q", "--quiet", is_flag=True, help="Print findings only, no summary.")
 @click.option("-v", "--verbose", is_flag=True, help="Also list every file changed or skipped.")
 def rewrite(paths, diff, check, unsafe_fixes, select, ignore, add_todo, output_format, exclude, config_path,
-            jobs, color, show_fixes, stdin_filename, max_file_size, quiet, verbose) -> None:
+            jobs, color, show_fixes, stdin_filename, max_file_size, project_root, no_cache, quiet, verbose) -> None:
     """Rewrite Python code that calls AfterShip's v4 API (files, directories, or - for stdin).
 
     Exit status: 0 nothing to do; 1 files changed (or would change) or findings remain;
@@ -248,8 +253,8 @@ def rewrite(paths, diff, check, unsafe_fixes, select, ignore, add_todo, output_f
 
     from migrator.codemod.discovery import PathFilter, discover
     from migrator.codemod.output import Progress, findings_json, unified_diff, write_summary
-    from migrator.codemod.runner import PARALLEL_THRESHOLD, Settings, Workers, rewrite_files, rewrite_one, \
-        select_candidates, tune_gc
+    from migrator.codemod.runner import PARALLEL_THRESHOLD, Settings, Workers, rewrite_files, \
+        tune_gc
     from migrator.config import ConfigError, load_config
 
     tune_gc()
@@ -268,16 +273,17 @@ def rewrite(paths, diff, check, unsafe_fixes, select, ignore, add_todo, output_f
                         max_bytes=int(max_file_size * (1 << 20)))
     if diff and output_format == "json":
         raise click.UsageError("--diff and --output-format json exclude each other: stdout holds one JSON document")
+    path_filter = PathFilter([*config.exclude, *exclude], config.root)
     if "-" in paths:
         if len(paths) > 1:
             raise click.UsageError("- (stdin) cannot be combined with other paths")
         source = sys.stdin.buffer.read()
         name = stdin_filename or "-"
-        if stdin_filename and PathFilter([*config.exclude, *exclude], config.root).excluded(stdin_filename):
+        if stdin_filename and path_filter.excluded(stdin_filename):
             if not check and not diff:
                 sys.stdout.buffer.write(source)  # excluded: passed through as it came
             sys.exit(EXIT_OK)
-        report = rewrite_one(name, source, {}, settings)
+        report = _rewrite_stdin(name, source, settings, project_root, no_cache, path_filter)
         if diff:
             click.echo(unified_diff(name, source, report.new_source, use_color(color, sys.stdout)), nl=False)
         elif not check:
@@ -292,15 +298,17 @@ def rewrite(paths, diff, check, unsafe_fixes, select, ignore, add_todo, output_f
 
     big_run = len(paths) >= PARALLEL_THRESHOLD or any(os.path.isdir(p) for p in paths)
     workers = Workers(settings, jobs, worth_it=big_run)
-    files = list(discover(paths, PathFilter([*config.exclude, *exclude], config.root)))
-    sources, imported, unreadable = select_candidates(files)
-    counts = {"scanned": len(files), "candidates": len(sources), "changed": 0, "skipped": 0, "error": 0}
+    files = list(discover(paths, path_filter))
+    project, outside, sources, imported, unreadable = _first_pass(paths, files, project_root, no_cache, path_filter)
+    unreadable = [report for report in unreadable if report.path not in outside]
+    rewritten = len(sources) - len(outside.intersection(sources))
+    counts = {"scanned": len(files), "candidates": rewritten, "changed": 0, "skipped": 0, "error": 0}
     fixes, found, with_findings, with_edits = Counter(), Counter(), [], []
     colored = use_color(color, sys.stdout)
-    progress = Progress(len(sources), sys.stderr, enabled=not quiet)
+    progress = Progress(rewritten, sys.stderr, enabled=not quiet)
     with workers:
         for report in itertools.chain(unreadable, _with_progress(
-                rewrite_files(sources, imported, settings, workers), progress)):
+                rewrite_files(sources, imported, settings, workers, project, outside), progress)):
             # A line printed now starts at its own beginning, not after the bar (which comes back).
             if report.status != "unchanged" or report.findings or report.edits:
                 progress.clear()
@@ -343,6 +351,35 @@ def rewrite(paths, diff, check, unsafe_fixes, select, ignore, add_todo, output_f
     if not quiet:
         write_summary(sys.stderr, counts, fixes, found, time.perf_counter() - started)
     sys.exit(_exit_status(bool(counts["error"]), bool(counts["changed"]), bool(found)))
+
+
+def _first_pass(paths, files, project_root: str | None, no_cache: bool, path_filter, given=None):
+    """(project, paths of its files read for context only, candidates, imported constants,
+    unreadable files): files handed one by one (pre-commit) still use the constants and helpers
+    of the whole project."""
+    from migrator.codemod.discovery import discover
+    from migrator.codemod.project import context_files, covers, find_project
+    from migrator.codemod.runner import select_candidates
+
+    project = find_project(paths, project_root)
+    context = []
+    if project.found and not covers(paths, project):
+        context = context_files(project, files, lambda: discover([project.root], path_filter), not no_cache)
+    sources, imported, unreadable = select_candidates(files + context, project, given)
+    return project, {str(path) for path in context}, sources, imported, unreadable
+
+
+def _rewrite_stdin(name: str, source: bytes, settings, project_root: str | None, no_cache: bool, path_filter):
+    """The report of code read from stdin, known as `name` (with --stdin-filename, inside its project)."""
+    from migrator.codemod.runner import FileReport, rewrite_files, rewrite_one
+
+    if name == "-":
+        return rewrite_one(name, source, {}, settings)
+    project, outside, sources, imported, _ = _first_pass((name,), [Path(name)], project_root, no_cache,
+                                                          path_filter, {name: source})
+    reports = [report for report in rewrite_files(sources, imported, settings, None, project, outside)
+               if report.path == name]
+    return reports[0] if reports else FileReport(name, "unchanged", source, source)
 
 
 UNREAD_CODE = "E001"  # an AfterShip file libcst could not read or print back: not checked

@@ -14,10 +14,12 @@ nothing; an importer that holds no AfterShip data gives it something else.
 from __future__ import annotations
 
 import ast
+import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from migrator.codemod.index import IMPORTED_ELSEWHERE, imported_functions, imported_names, module_keys, parse_quietly
+from migrator.codemod.index import IMPORTED_ELSEWHERE, imported_functions, imported_names, parse_quietly
+from migrator.codemod.project import Project
 from migrator.codemod.templates import ast_dotted
 from migrator.codemod.urls import HOST
 
@@ -36,12 +38,14 @@ class Link:
 ROUNDS = 5  # module chains (main -> shop -> client): each round carries what is known one module further
 
 
-def gather(sources: dict[str, bytes], imported: dict[str, dict[str, str]], settings) -> dict[str, "Across"]:
+def gather(sources: dict[str, bytes], imported: dict[str, dict[str, str]], settings,
+           project: Project | None = None, focus: set[str] | None = None) -> dict[str, "Across"]:
     """An `Across` for every module of `sources` that another module of the run tells something:
     what the functions it imports return, which classes it imports hold AfterShip data, what its
     own functions are given; none when no module imports another."""
     trees: dict[str, ast.Module | None] = {}  # Python's trees of the modules, parsed once for the links and the calls
-    links = _links(sources, trees)
+    project = project or Project(os.getcwd())
+    links = _links(sources, trees, project, focus)
     if not links:
         return {}
     from migrator.codemod.flow import Across
@@ -143,22 +147,26 @@ def _calls_aftership(source: bytes, constants: dict[str, str]) -> bool:
     return HOST.encode() in source.lower() or any(HOST in value.lower() for value in constants.values())
 
 
-def _links(sources: dict[str, bytes], trees: dict[str, ast.Module | None]) -> dict[str, dict[str, Link]]:
+def _links(sources: dict[str, bytes], trees: dict[str, ast.Module | None], project: Project,
+           focus: set[str] | None) -> dict[str, dict[str, Link]]:
     """For each module, the call names that stand for top-level functions (and classes) of other
     modules; the trees it parses are kept in `trees`."""
     by_key: dict[str, str] = {}
     for path in sources:
-        for key in module_keys(path):
+        for key in project.keys(path):
             by_key.setdefault(key, path)
+    # A byte test first: most modules import nothing of the run, and need no parse.
+    edges = {path: {by_key[name] for name in imported_names(source, project.module_path(path)) if name in by_key} - {path}
+             for path, source in sources.items()}
+    near = _near(edges, focus) if focus is not None else set(sources)
     links: dict[str, dict[str, Link]] = {}
-    for path, source in sources.items():
-        # A byte test first: most modules import nothing of the run, and need no parse.
-        if by_key.keys().isdisjoint(imported_names(source, path)):
+    for path in sources:
+        if not edges[path] or path not in near:
             continue
         tree = _tree(trees, path, sources)
         if tree is None:
             continue
-        for name, (module, function) in imported_functions(tree, path).items():
+        for name, (module, function) in imported_functions(tree, project.module_path(path)).items():
             # `from pkg import mod` names a module when the run has pkg/mod.py.
             if function is not None and f"{module}.{function}" in by_key:
                 module, function = f"{module}.{function}", None
@@ -171,6 +179,21 @@ def _links(sources: dict[str, bytes], trees: dict[str, ast.Module | None]) -> di
                 elif defined == function:
                     links.setdefault(path, {})[name] = Link(target, defined)
     return links
+
+
+def _near(edges: dict[str, set[str]], focus: set[str]) -> set[str]:
+    """The modules whose links can tell the focus modules something within ROUNDS rounds: those
+    ROUNDS imports away or fewer, in either direction (a pre-commit run links its staged files and
+    their neighbours, not the whole project)."""
+    neighbours: dict[str, set[str]] = {path: set(targets) for path, targets in edges.items()}
+    for path, targets in edges.items():
+        for target in targets:
+            neighbours[target].add(path)
+    near, frontier = set(focus), set(focus)
+    for _ in range(ROUNDS):
+        frontier = {other for path in frontier for other in neighbours.get(path, ())} - near
+        near |= frontier
+    return near
 
 
 def _tree(trees: dict[str, ast.Module | None], path: str, sources: dict[str, bytes]) -> ast.Module | None:

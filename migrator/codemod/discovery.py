@@ -19,6 +19,7 @@ from migrator.atomic import TEMP_MARK, remove_stale_temporaries
 SKIP_DIRS = frozenset({
     ".git", ".hg", ".svn", "__pycache__", ".venv", "venv", ".tox", ".nox", "site-packages",
     "node_modules", "build", "dist", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".eggs",
+    ".aftership-migrate-cache",
 })
 PYTHON_SUFFIXES = (".py", ".pyi")
 

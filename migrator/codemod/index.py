@@ -115,7 +115,8 @@ class ProjectIndex:
         return out
 
 
-_IMPORT_LINE = re.compile(rb"^[ \t]*(?:from[ \t]+([\w.]+)[ \t]+import[ \t(]+([\w., \t]+)|import[ \t]+([\w., \t]+))",
+# The names after `import` may be on later lines (`from pkg import (`): the module still counts.
+_IMPORT_LINE = re.compile(rb"^[ \t]*(?:from[ \t]+([\w.]+)[ \t]+import\b[ \t(]*([\w., \t]*)|import[ \t]+([\w., \t]+))",
                           re.MULTILINE)
 
 

@@ -19,8 +19,9 @@ from typing import Iterator
 from migrator.codemod.index import (
     IMPORTED_BY_AFTERSHIP, IMPORTED_ELSEWHERE, IMPORTS_AFTERSHIP, PROJECT_VERSIONS, ProjectIndex, has_marker,
     imported_modules,
-    imported_names, module_keys, names_on_import_lines, parse_quietly,
+    imported_names, names_on_import_lines, parse_quietly,
 )
+from migrator.codemod.project import Project
 
 PARALLEL_THRESHOLD = 16  # fewer candidates than this are faster in-process than with a pool
 BATCH_FILES = 8  # the most files sent to a worker as one task
@@ -72,15 +73,20 @@ def read_bytes(path: str) -> bytes:
         os.close(fd)
 
 
-def select_candidates(files: list[Path]) -> tuple[dict[str, bytes], dict[str, dict[str, str]], list[FileReport]]:
-    """(candidate sources, constants each one imports, reports of unreadable files)."""
+def select_candidates(files: list[Path], project: Project | None = None, given: dict[str, bytes] | None = None
+                      ) -> tuple[dict[str, bytes], dict[str, dict[str, str]], list[FileReport]]:
+    """(candidate sources, constants each one imports, reports of unreadable files). Module names
+    are read from the files' paths below the project's root (the working directory by default).
+    `given`: sources already read, by path (stdin under its --stdin-filename)."""
+    project = project or Project(os.getcwd())
+    given = given or {}
     sources: dict[str, bytes] = {}
     rest: list[tuple[Path, bytes | None]] = []
     unreadable: list[FileReport] = []
     kept = 0  # bytes of non-candidate files held for the import check below
     for path in files:
         try:
-            data = read_bytes(str(path))
+            data = given[str(path)] if str(path) in given else read_bytes(str(path))
         except OSError as error:
             unreadable.append(FileReport(str(path), "skipped", reason=f"cannot read: {error.strerror or error}"))
             continue
@@ -100,11 +106,11 @@ def select_candidates(files: list[Path]) -> tuple[dict[str, bytes], dict[str, di
         tree = parse_quietly(data)
         if tree is not None:
             trees[path] = tree
-            index.add(path, tree)
+            index.add(project.module_path(path), tree)
     names = index.names
     # A module importing a module that calls AfterShip's API (its functions may hand it data).
     aftership_modules = {key for path, data in sources.items() if b"api.aftership.com" in data.lower()
-                         for key in module_keys(path)}
+                         for key in project.keys(path)}
     last_parts = {key.rsplit(".", 1)[-1].encode() for key in aftership_modules}
     importing: list[tuple[Path, bytes | None, set]] = []  # files left out that import something
     if names or aftership_modules:
@@ -119,19 +125,19 @@ def select_candidates(files: list[Path]) -> tuple[dict[str, bytes], dict[str, di
             if on_import_lines:
                 importing.append((path, held, on_import_lines))
             imports_aftership = not last_parts.isdisjoint(on_import_lines) \
-                and not aftership_modules.isdisjoint(imported_names(data, str(path)))
+                and not aftership_modules.isdisjoint(imported_names(data, project.module_path(str(path))))
             if imports_aftership or any(name in data for name in names):
                 tree = parse_quietly(data)
-                constants = index.imported(tree, str(path)) if tree is not None else None
+                constants = index.imported(tree, project.module_path(str(path))) if tree is not None else None
                 if constants or (imports_aftership and tree is not None):
                     sources[str(path)], imported[str(path)] = data, constants or {}
                     trees[str(path)] = tree
                     if imports_aftership:
                         imported[str(path)][IMPORTS_AFTERSHIP] = "yes"
     for path, tree in trees.items():
-        imported[path] = index.imported(tree, path) if path not in imported else imported[path]
-    _add_imported_modules(sources, imported, trees, rest)
-    _mark_imported_elsewhere(sources, imported, importing)
+        imported[path] = index.imported(tree, project.module_path(path)) if path not in imported else imported[path]
+    _add_imported_modules(sources, imported, trees, rest, project)
+    _mark_imported_elsewhere(sources, imported, importing, project)
     if index.versions:
         for constants in imported.values():
             constants[PROJECT_VERSIONS] = ",".join(sorted(index.versions))
@@ -139,16 +145,16 @@ def select_candidates(files: list[Path]) -> tuple[dict[str, bytes], dict[str, di
 
 
 def _add_imported_modules(sources: dict[str, bytes], imported: dict[str, dict[str, str]],
-                          trees: dict[str, ast.Module], rest: list[tuple[Path, bytes | None]]) -> None:
+                          trees: dict[str, ast.Module], rest: list[tuple[Path, bytes | None]], project: Project) -> None:
     """Make candidates of the run's modules that AfterShip code imports (marked as such)."""
-    wanted = set().union(*(imported_modules(tree, path) for path, tree in trees.items())) if trees else set()
+    wanted = set().union(*(imported_modules(tree, project.module_path(path)) for path, tree in trees.items())) if trees else set()
     if not wanted:
         return
     last_parts = {name.rsplit(".", 1)[-1] for name in wanted}
     for path, data in [*((Path(p), None) for p in sources), *rest]:
         # The module's own name first: module_keys for every file of a big run costs.
         stem = path.parent.name if path.name == "__init__.py" else path.stem
-        if stem not in last_parts or not wanted.intersection(module_keys(str(path))):
+        if stem not in last_parts or not wanted.intersection(project.keys(str(path))):
             continue
         if str(path) not in sources:
             try:
@@ -159,9 +165,9 @@ def _add_imported_modules(sources: dict[str, bytes], imported: dict[str, dict[st
 
 
 def _mark_imported_elsewhere(sources: dict[str, bytes], imported: dict[str, dict[str, str]],
-                             importing: list[tuple[Path, bytes | None, set]]) -> None:
+                             importing: list[tuple[Path, bytes | None, set]], project: Project) -> None:
     """Mark the candidates a file left out of the rewrite imports (crossmodule._passed)."""
-    keys = {key: path for path in sources for key in module_keys(path)}
+    keys = {key: path for path in sources for key in project.keys(path)}
     last_parts = {key.rsplit(".", 1)[-1].encode() for key in keys}
     for path, data, on_import_lines in importing:
         if str(path) in sources or last_parts.isdisjoint(on_import_lines):
@@ -170,7 +176,7 @@ def _mark_imported_elsewhere(sources: dict[str, bytes], imported: dict[str, dict
             data = data if data is not None else read_bytes(str(path))
         except OSError:
             continue
-        for name in imported_names(data, str(path)) & keys.keys():
+        for name in imported_names(data, project.module_path(str(path))) & keys.keys():
             imported.setdefault(keys[name], {})[IMPORTED_ELSEWHERE] = "yes"
 
 
@@ -279,12 +285,14 @@ def tune_gc() -> None:
 
 
 def rewrite_files(sources: dict[str, bytes], imported: dict[str, dict[str, str]], settings: Settings,
-                  workers: Workers | None = None) -> Iterator[FileReport]:
-    """Rewrite the candidates, yielding reports in path order."""
+                  workers: Workers | None = None, project: Project | None = None,
+                  context: set[str] = frozenset()) -> Iterator[FileReport]:
+    """Rewrite the candidates, yielding reports in path order. `context`: candidates of the project
+    outside the run, read for what they tell the others and not rewritten."""
     from migrator.codemod.crossmodule import gather
 
-    items = list(sources.items())
-    across = gather(sources, imported, settings)
+    items = [(path, source) for path, source in sources.items() if path not in context]
+    across = gather(sources, imported, settings, project, {path for path, _ in items} if context else None)
     pool = workers.pool if workers is not None else None
     if pool is None or len(items) < PARALLEL_THRESHOLD:
         for path, source in items:
