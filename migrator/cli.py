@@ -357,16 +357,16 @@ def _first_pass(paths, files, project_root: str | None, no_cache: bool, path_fil
     """(project, paths of its files read for context only, candidates, imported constants,
     unreadable files): files handed one by one (pre-commit) still use the constants and helpers
     of the whole project."""
-    from migrator.codemod.discovery import discover
-    from migrator.codemod.project import context_files, covers, find_project
+    from migrator.codemod.discovery import walk
+    from migrator.codemod.project import Context, context_files, covers, find_project
     from migrator.codemod.runner import select_candidates
 
     project = find_project(paths, project_root)
-    context = []
+    context = Context([], set())
     if project.found and not covers(paths, project):
-        context = context_files(project, files, lambda: discover([project.root], path_filter), not no_cache)
-    sources, imported, unreadable = select_candidates(files + context, project, given)
-    return project, {str(path) for path in context}, sources, imported, unreadable
+        context = context_files(project, files, walk(project.root, path_filter), not no_cache)
+    sources, imported, unreadable = select_candidates(files + context.files, project, given, context.versions)
+    return project, {str(path) for path in context.files}, sources, imported, unreadable
 
 
 def _rewrite_stdin(name: str, source: bytes, settings, project_root: str | None, no_cache: bool, path_filter):

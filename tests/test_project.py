@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from migrator.cli import main
-from migrator.codemod.project import CACHE_DIR, find_project
+from migrator.codemod.project import CACHE_DIR, CACHE_FILE, find_project
 
 REPO = Path(__file__).resolve().parents[1]
 CLIENTS = REPO / "fixtures" / "clients"
@@ -104,10 +104,10 @@ def test_the_index_follows_changes_of_the_other_modules(tmp_path):
     config = tmp_path / "src" / "shop" / "config.py"
     config.write_text('AFTERSHIP_URL = "https://example.com/v4"\nHEADERS = {}\n')  # no longer AfterShip's
     assert diff(staged, tmp_path) == ""
-    (tmp_path / CACHE_DIR / "index-v1.json").write_text("{not json")  # a cache a killed run broke
+    (tmp_path / CACHE_DIR / CACHE_FILE).write_text("{not json")  # a cache a killed run broke
     config.write_text('AFTERSHIP_URL = "https://api.aftership.com/v4"\nHEADERS = {}\n')
     assert "+    return r.json()[\"data\"][\"tag\"]" in diff(staged, tmp_path)
-    json.loads((tmp_path / CACHE_DIR / "index-v1.json").read_text())
+    json.loads((tmp_path / CACHE_DIR / CACHE_FILE).read_text())
 
 
 def test_no_cache_reads_the_project_and_writes_nothing(tmp_path):

@@ -94,8 +94,13 @@ def discover(paths: Iterable[str], filter: PathFilter | None = None) -> Iterator
             if not filter.excluded(given):
                 yield Path(given)
             continue
-        root = os.path.abspath(given)
-        yield from (Path(p) for p in _walk(given, root, _inherited_gitignores(root), filter))
+        yield from (Path(p) for p in walk(given, filter))
+
+
+def walk(folder: str, filter: PathFilter | None = None) -> Iterator[str]:
+    """The Python files under one folder as `discover` finds them, as strings (no Path per file)."""
+    root = os.path.abspath(folder)
+    return _walk(folder, root, _inherited_gitignores(root), filter or PathFilter())
 
 
 def _walk(directory: str, root: str, specs: list, filter: PathFilter) -> Iterator[str]:

@@ -24,7 +24,7 @@ from migrator.codemod.index import has_marker, imported_names, module_keys
 
 ROOT_MARKERS = ("pyproject.toml", "setup.cfg", "setup.py", ".git")
 CACHE_DIR = ".aftership-migrate-cache"
-_CACHE_FILE = "index-v1.json"  # the version changes when what is stored changes meaning
+CACHE_FILE = "index-v2.json"  # the version changes when what is stored changes meaning
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,7 @@ class Project:
 
     def module_path(self, path: str) -> str:
         """The path that names a module: below the root when inside it, absolute otherwise."""
-        absolute = os.path.abspath(path)
+        absolute = path if path.startswith(self.root) else os.path.abspath(path)  # a walk's paths are absolute
         if absolute.startswith(self.root + os.sep):
             return absolute[len(self.root) + 1:]
         return absolute
@@ -76,7 +76,8 @@ class Facts:
     """What the first pass needs of a file it does not rewrite, stored between runs."""
 
     marker: bool  # mentions AfterShip
-    imports: frozenset[str]  # the dotted names its import lines name (index.imported_names)
+    imports: list[str]  # the dotted names its import lines name (index.imported_names), sorted
+    versions: list[str]  # the API versions its AfterShip strings name (index.ProjectIndex.versions)
 
 
 class FactsCache:
@@ -91,7 +92,7 @@ class FactsCache:
 
     def _load(self) -> dict[str, list]:
         try:
-            with open(os.path.join(self.folder, _CACHE_FILE), encoding="utf-8") as handle:
+            with open(os.path.join(self.folder, CACHE_FILE), encoding="utf-8") as handle:
                 data = json.load(handle)
             return data["files"] if isinstance(data, dict) and isinstance(data.get("files"), dict) else {}
         except (OSError, ValueError, KeyError):
@@ -104,18 +105,19 @@ class FactsCache:
             stat = os.stat(path)
         except OSError:
             return None
-        stamp = [stat.st_mtime_ns, stat.st_size, stat.st_ino]
         entry = self.entries.get(name)
-        if entry is not None and entry[:3] == stamp:
-            return Facts(bool(entry[3]), frozenset(entry[4]))
+        if entry is not None and entry[0] == stat.st_mtime_ns and entry[1] == stat.st_size and entry[2] == stat.st_ino:
+            return Facts(bool(entry[3]), entry[4], entry[5])
+        stamp = [stat.st_mtime_ns, stat.st_size, stat.st_ino]
         from migrator.codemod.runner import read_bytes
 
         try:
             data = read_bytes(path)
         except OSError:
             return None
-        found = Facts(has_marker(data), frozenset(imported_names(data, name)))
-        self.entries[name] = [*stamp, int(found.marker), sorted(found.imports)]
+        marker = has_marker(data)
+        found = Facts(marker, sorted(imported_names(data, name)), sorted(_versions(data)) if marker else [])
+        self.entries[name] = [*stamp, int(found.marker), found.imports, found.versions]
         self.changed = True
         return found
 
@@ -132,30 +134,86 @@ class FactsCache:
             ignore = os.path.join(self.folder, ".gitignore")
             if not os.path.exists(ignore):
                 write_bytes_atomic(ignore, b"# Created by aftership-migrate: a cache, never committed.\n*\n")
-            write_bytes_atomic(os.path.join(self.folder, _CACHE_FILE),
+            write_bytes_atomic(os.path.join(self.folder, CACHE_FILE),
                                json.dumps({"files": entries}, separators=(",", ":")).encode())
         except OSError:
             pass
 
 
-def context_files(project: Project, run_files: list[Path], discover_project, use_cache: bool = True) -> list[Path]:
-    """The project's files outside the run that the run's rewrite may need to know: those that
-    mention AfterShip (constants, API calls), and those that import a module of the run or one of
-    those (callers, and chains of helpers). `discover_project()` walks the project with the run's
-    filters."""
+def _versions(data: bytes) -> set[str]:
+    from migrator.codemod.index import ProjectIndex, parse_quietly
+
+    tree = parse_quietly(data)
+    index = ProjectIndex()
+    if tree is not None:
+        index.add("", tree)
+    return index.versions
+
+
+@dataclass
+class Context:
+    """What a run learns from the project around it."""
+
+    files: list[Path]  # read with the run's files, not rewritten
+    versions: set[str]  # the API versions the project's other AfterShip files name
+
+
+def context_files(project: Project, run_files: list[Path], project_files: Iterable[str],
+                  use_cache: bool = True) -> Context:
+    """The project's files outside the run that the run's rewrite may need to know, and the API
+    versions of the others. Read with the run: the files a few imports away from a run file (in
+    either direction: what it imports, what imports it) that mention AfterShip or import such a
+    file or a run file; each of the others only tells which API versions it names.
+    `project_files`: the project's walk (absolute paths, the run's filters)."""
+    from migrator.codemod.crossmodule import ROUNDS
+
     run = {os.path.abspath(p) for p in run_files}
     cache = FactsCache(project, use_cache)
-    known: list[tuple[Path, Facts]] = []
-    seen: set[str] = set()
-    for path in discover_project():
-        absolute = os.path.abspath(path)
-        if absolute in run:
-            continue
-        facts = cache.facts(str(path))
-        if facts is not None:
-            known.append((path, facts))
-            seen.add(project.module_path(str(path)))
-    cache.save(seen | {project.module_path(str(p)) for p in run_files})
-    wanted = {key for path in run_files for key in project.keys(str(path))}
-    wanted |= {key for path, facts in known if facts.marker for key in project.keys(str(path))}
-    return [path for path, facts in known if facts.marker or not wanted.isdisjoint(facts.imports)]
+    known: dict[str, Facts] = {}
+    for path in project_files:
+        if path not in run:
+            facts = cache.facts(path)
+            if facts is not None:
+                known[path] = facts
+    cache.save({project.module_path(path) for path in known} | {project.module_path(p) for p in run})
+    near = _near(project, run, known, ROUNDS + 1)
+    wanted = {key for path in near for key in project.keys(path)
+              if path in run or known[path].marker}
+    files = [Path(path) for path in sorted(near - run)
+             if known[path].marker or not wanted.isdisjoint(known[path].imports)]
+    versions = {version for path, facts in known.items() if path not in near for version in facts.versions}
+    return Context(files, versions)
+
+
+def _near(project: Project, run: set[str], known: dict[str, Facts], hops: int) -> set[str]:
+    """The run's files and the project's files at most `hops` imports away from one."""
+    by_stem: dict[str, list[str]] = {}  # a module's last name -> its files
+    importers: dict[str, list[str]] = {}  # a dotted name -> the files importing it
+    for path, facts in known.items():
+        base = os.path.basename(path)
+        stem = os.path.basename(os.path.dirname(path)) if base == "__init__.py" else base.rpartition(".")[0]
+        by_stem.setdefault(stem, []).append(path)
+        for name in facts.imports:
+            importers.setdefault(name, []).append(path)
+    near, frontier = set(run), set(run)
+    for _ in range(hops):
+        found = set()
+        for path in frontier:
+            for key in project.keys(path):  # what imports it
+                found.update(importers.get(key, ()))
+            imports = known[path].imports if path in known else _run_imports(path, project)
+            for name in imports:  # what it imports
+                found.update(other for other in by_stem.get(name.rpartition(".")[2], ())
+                             if name in project.keys(other))
+        frontier = found - near
+        near |= frontier
+    return near
+
+
+def _run_imports(path: str, project: Project) -> list[str]:
+    from migrator.codemod.runner import read_bytes
+
+    try:
+        return sorted(imported_names(read_bytes(path), project.module_path(path)))
+    except OSError:
+        return []

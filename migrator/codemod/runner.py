@@ -73,11 +73,12 @@ def read_bytes(path: str) -> bytes:
         os.close(fd)
 
 
-def select_candidates(files: list[Path], project: Project | None = None, given: dict[str, bytes] | None = None
-                      ) -> tuple[dict[str, bytes], dict[str, dict[str, str]], list[FileReport]]:
+def select_candidates(files: list[Path], project: Project | None = None, given: dict[str, bytes] | None = None,
+                      versions: set[str] = frozenset()) -> tuple[dict[str, bytes], dict[str, dict[str, str]], list[FileReport]]:
     """(candidate sources, constants each one imports, reports of unreadable files). Module names
     are read from the files' paths below the project's root (the working directory by default).
-    `given`: sources already read, by path (stdin under its --stdin-filename)."""
+    `given`: sources already read, by path (stdin under its --stdin-filename); `versions`: the
+    API versions the project's files outside the run name."""
     project = project or Project(os.getcwd())
     given = given or {}
     sources: dict[str, bytes] = {}
@@ -99,7 +100,7 @@ def select_candidates(files: list[Path], project: Project | None = None, given: 
             keep = kept + len(data) <= KEEP_BYTES
             kept += len(data) if keep else 0
             rest.append((path, data if keep else None))
-    index = ProjectIndex()
+    index = ProjectIndex(versions=set(versions))
     trees = {}
     imported: dict[str, dict[str, str]] = {}
     for path, data in sources.items():
