@@ -222,6 +222,9 @@ def _checked_codes(select: list[str], ignore: list[str]) -> tuple[list[str], lis
 @click.option("--select", multiple=True, help="Only these rule codes or prefixes (comma-separated).")
 @click.option("--ignore", multiple=True, help="Skip these rule codes or prefixes (comma-separated).")
 @click.option("--add-todo", is_flag=True, help="Leave a `# TODO(aftership-migrate): CODE` comment at each finding.")
+@click.option("--accept-todos", is_flag=True,
+              help="Count a `# TODO(aftership-migrate): CODE` comment above a statement as acknowledging that "
+                   "finding there: not reported, so --check passes (default: a TODO is work left, still reported).")
 @click.option("--output-format", type=click.Choice(OUTPUT_FORMATS), default=None,
               help="How findings are printed (default: text).")
 @click.option("--exclude", multiple=True, help="Skip paths matching these gitignore-style patterns.")
@@ -242,7 +245,7 @@ def _checked_codes(select: list[str], ignore: list[str]) -> tuple[list[str], lis
 @click.option("--no-cache", is_flag=True, help="Read every file of the project again, and keep no cache.")
 @click.option("-q", "--quiet", is_flag=True, help="Print findings only, no summary.")
 @click.option("-v", "--verbose", is_flag=True, help="Also list every file changed or skipped.")
-def rewrite(paths, diff, check, unsafe_fixes, select, ignore, add_todo, output_format, exclude, config_path,
+def rewrite(paths, diff, check, unsafe_fixes, select, ignore, add_todo, accept_todos, output_format, exclude, config_path,
             jobs, color, show_fixes, stdin_filename, max_file_size, project_root, no_cache, quiet, verbose) -> None:
     """Rewrite Python code that calls AfterShip's v4 API (files, directories, or - for stdin).
 
@@ -270,7 +273,7 @@ def rewrite(paths, diff, check, unsafe_fixes, select, ignore, add_todo, output_f
     select, ignore = _checked_codes(_codes(select) or list(config.select), _codes(ignore) or list(config.ignore))
     output_format = output_format or config.output_format
     settings = Settings(tuple(select), tuple(ignore), unsafe_fixes or config.unsafe_fixes, add_todo, show_fixes,
-                        max_bytes=int(max_file_size * (1 << 20)))
+                        accept_todos=accept_todos or config.accept_todos, max_bytes=int(max_file_size * (1 << 20)))
     if diff and output_format == "json":
         raise click.UsageError("--diff and --output-format json exclude each other: stdout holds one JSON document")
     path_filter = PathFilter([*config.exclude, *exclude], config.root)

@@ -30,6 +30,7 @@ class Config:
     ignore: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
     unsafe_fixes: bool = False
+    accept_todos: bool = False
     output_format: str = "text"
     root: Path = field(default_factory=Path.cwd)
 
@@ -43,6 +44,7 @@ def _strings(value: Any, key: str, path: Path) -> tuple[str, ...]:
 
 
 _LIST_KEYS = ("select", "ignore", "exclude")
+_FLAG_KEYS = ("unsafe-fixes", "accept-todos")
 
 
 def find_pyproject(start: Path) -> Path | None:
@@ -81,15 +83,15 @@ def load_config(paths: Iterable[str] = (), explicit: str | None = None) -> Confi
     for key, value in section.items():
         if key in _LIST_KEYS:
             values[key] = _strings(value, key, pyproject)
-        elif key == "unsafe-fixes":
+        elif key in _FLAG_KEYS:
             if not isinstance(value, bool):
-                raise ConfigError(f"{pyproject}: [tool.{SECTION}] unsafe-fixes must be true or false")
-            values["unsafe_fixes"] = value
+                raise ConfigError(f"{pyproject}: [tool.{SECTION}] {key} must be true or false")
+            values[key.replace("-", "_")] = value
         elif key == "output-format":
             if value not in OUTPUT_FORMATS:
                 raise ConfigError(f"{pyproject}: [tool.{SECTION}] output-format must be one of {', '.join(OUTPUT_FORMATS)}")
             values["output_format"] = value
         else:
-            known = ", ".join(sorted([*_LIST_KEYS, "unsafe-fixes", "output-format"]))
+            known = ", ".join(sorted([*_LIST_KEYS, *_FLAG_KEYS, "output-format"]))
             raise ConfigError(f"{pyproject}: unknown key {key!r} in [tool.{SECTION}] (known: {known})")
     return Config(**values, root=pyproject.parent)

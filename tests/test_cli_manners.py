@@ -162,3 +162,42 @@ def test_in_place_leaves_a_jsonl_or_array_file_with_nothing_to_translate_untouch
     v4 = tmp_path / "v4.jsonl"
     v4.write_text('{"meta": {"code": 200}, "data": {"tracking": {"tracking_number": "1"}}}\n')
     assert invoke("translate", "--in-place", v4).exit_code == 0 and '"tracking"' not in v4.read_text()
+
+
+SLUG_CALL = ('import requests\nAPI = "https://api.aftership.com/tracking/2025-01"\n\n\ndef get(slug, number):\n'
+             '    return requests.get(f"{API}/trackings/{slug}/{number}"){comment}\n')
+
+
+@pytest.mark.parametrize(("comment", "reported"), [
+    ("", True),
+    ("  # noqa: AS201", False),
+    ("  # noqa: E501, AS201", False),
+    ("  # NOQA:AS201", False),
+    ("  # noqa: AS202", True),  # another code
+    ("  # noqa", True),  # a bare noqa was written for another linter
+    ("  # noqa: E501", True),
+    ("  # aftership-migrate: ignore[AS201]", False),
+])
+def test_noqa_with_this_tools_code_silences_the_finding(tmp_path, comment, reported):
+    path = tmp_path / "client.py"
+    path.write_text(SLUG_CALL.replace("{comment}", comment))
+    result = invoke("rewrite", "--check", path)
+    assert ("AS201" in result.output) is reported
+    assert result.exit_code == (1 if reported else 0), result.output
+
+
+def test_todo_markers_acknowledge_findings_only_when_asked(tmp_path):
+    path = tmp_path / "client.py"
+    path.write_text(SLUG_CALL.replace("{comment}", ""))
+    assert invoke("rewrite", "--add-todo", path).exit_code == 1
+    marked = path.read_text()
+    assert "# TODO(aftership-migrate): AS201" in marked
+    assert invoke("rewrite", "--check", path).exit_code == 1  # a TODO is work left
+    accepted = invoke("rewrite", "--check", "--accept-todos", path)
+    assert accepted.exit_code == 0 and "AS201" not in accepted.output, accepted.output
+    (tmp_path / "pyproject.toml").write_text("[tool.aftership-migrate]\naccept-todos = true\n")
+    assert invoke("rewrite", "--check", path).exit_code == 0
+    # A marker for another rule acknowledges nothing here.
+    path.write_text(marked.replace("AS201", "AS202", 1))
+    assert invoke("rewrite", "--check", path).exit_code == 1
+    assert path.read_text() == marked.replace("AS201", "AS202", 1)

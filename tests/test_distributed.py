@@ -27,3 +27,43 @@ def test_dask_bag_matches_the_serial_translation(tmp_path):
     bag.from_sequence(lines, npartitions=2).map(convert_line).pluck(0).to_textfiles(str(tmp_path / "*.jsonl"))
     written = [line for part in sorted(tmp_path.glob("*.jsonl")) for line in part.read_text().splitlines()]
     assert written == [text for text, _ in serial]
+
+
+def readme_block(heading: str, language: str = "python") -> str:
+    """The first fenced block of `language` under a README heading."""
+    text = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    section = text.split(f"\n{heading}\n", 1)[1]
+    return section.split(f"```{language}\n", 1)[1].split("```", 1)[0]
+
+
+def test_the_readme_dask_script_runs_and_names_each_part_and_line(tmp_path):
+    import gzip
+    import subprocess
+    import sys
+
+    pytest.importorskip("dask.bag", reason="dask is an optional extra")
+    lines = ARCHIVE.read_text().splitlines(keepends=True)
+    (tmp_path / "archive").mkdir()
+    parts = [lines[:3], lines[3:]]  # the bad line (3) in the first part
+    for number, part in enumerate(parts):
+        with gzip.open(tmp_path / "archive" / f"part-{number:04d}.jsonl.gz", "wt", encoding="utf-8") as handle:
+            handle.writelines(part)
+    script = tmp_path / "translate_archive.py"
+    script.write_text(readme_block("## Archives larger than one machine"))
+    done = subprocess.run([sys.executable, str(script)], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    entries = [json.loads(line) for line in (tmp_path / "report.jsonl").read_text().splitlines()]
+    failed = [entry for entry in entries if entry["status"] == "failed"]
+    assert [(entry["document"], entry["line"]) for entry in failed] == [("archive/part-0000.jsonl.gz:3", 3)]
+    # Every other entry names its part and its line within it, as the CLI's report does.
+    for entry in entries:
+        part, line = entry["document"].rsplit(":", 1)
+        assert int(line) == entry["line"] and 1 <= entry["line"] <= len(parts[int(part[-13:-9])])
+    for number, part in enumerate(parts):
+        with gzip.open(tmp_path / "archive-2025-01" / f"part-{number:04d}.jsonl.gz", "rt", encoding="utf-8") as handle:
+            written = handle.read().splitlines()
+        assert len(written) == len(part)
+        for line, original in zip(written, part):
+            if original.rstrip("\n") == line:  # written as it was: the line that failed
+                continue
+            assert "tracking" not in json.loads(line)["data"]

@@ -13,7 +13,7 @@ from typing import Mapping
 
 from migrator.codemod.findings import Finding, printed_with_positions
 from migrator.codemod.ruleset import CodeRules
-from migrator.codemod.suppress import Suppressions
+from migrator.codemod.suppress import Suppressions, may_suppress
 
 
 @dataclass
@@ -33,7 +33,8 @@ class SourceResult:
 
 
 def rewrite_source(source: bytes, rules: CodeRules, constants: Mapping[str, str] | None = None,
-                   add_todo: bool = False, across=None, show_fixes: bool = False) -> SourceResult:
+                   add_todo: bool = False, across=None, show_fixes: bool = False,
+                   accept_todos: bool = False) -> SourceResult:
     """Apply the code rules to `source` (bytes: the encoding and line endings are kept)."""
     import libcst as cst
     from libcst.metadata import MetadataWrapper, PositionProvider
@@ -52,7 +53,8 @@ def rewrite_source(source: bytes, rules: CodeRules, constants: Mapping[str, str]
                             unread_line=1)
     # Decoding the whole file only to find no suppression comment is the common, wasted case.
     suppressions = (Suppressions.scan(source.decode(module.encoding, errors="replace"))
-                    if b"aftership-migrate:" in source else Suppressions())
+                    if may_suppress(source) else Suppressions())
+    suppressions.accept_todos = accept_todos
     if suppressions.skips_file():
         return SourceResult("unchanged", source, source, reason="ignore-file comment")
     try:

@@ -44,12 +44,17 @@ class Said(Protocol):
     guide: str
 
 
+def todo_codes(lines: Sequence[cst.EmptyLine]) -> set[str]:
+    """The rule codes of the TODO markers among a statement's leading lines."""
+    return {line.comment.value.split()[2] for line in lines
+            if line.comment and line.comment.value.startswith(f"# {TODO_TAG}: ")
+            and len(line.comment.value.split()) > 2}
+
+
 def with_todo(statement: Statement, said: Sequence[Said]) -> Statement:
     """One marker comment per rule above the statement; a marker already there is kept, not doubled."""
     lines = list(statement.leading_lines)
-    present = {line.comment.value.split()[2] for line in lines
-               if line.comment and line.comment.value.startswith(f"# {TODO_TAG}: ")
-               and len(line.comment.value.split()) > 2}
+    present = todo_codes(lines)
     for report in said:
         if report.code not in present:
             present.add(report.code)

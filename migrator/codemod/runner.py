@@ -37,6 +37,7 @@ class Settings:
     unsafe_fixes: bool = False
     add_todo: bool = False
     show_fixes: bool = False  # report where each fix was made, and by which rule
+    accept_todos: bool = False  # a `# TODO(aftership-migrate): CODE` marker acknowledges its finding
     max_bytes: int = 2 << 20  # larger files are skipped and listed (0: no limit)
 
     def enabled(self) -> set[str]:
@@ -213,7 +214,8 @@ def rewrite_one(path: str, source: bytes, constants: dict[str, str], settings: S
         from migrator.codemod.engine import rewrite_source
 
         rules = _rules(settings)
-        result = rewrite_source(source, rules, constants, settings.add_todo, across, settings.show_fixes)
+        result = rewrite_source(source, rules, constants, settings.add_todo, across, settings.show_fixes,
+                                settings.accept_todos)
         return FileReport(path, result.status, source, result.new_source, result.findings,
                           dict(result.fixes), result.reason, result.edits, result.unread_line)
     except Exception as error:  # noqa: BLE001 - one file's bug must not stop the run

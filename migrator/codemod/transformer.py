@@ -23,7 +23,7 @@ from migrator.codemod import urls
 from migrator.codemod.bodies import is_dict_literal, literal_items
 from migrator.codemod.declared import DeclaredChangesFixer
 from migrator.codemod.edits import KeyAccess
-from migrator.codemod.findings import Report, with_todo
+from migrator.codemod.findings import Report, todo_codes, with_todo
 from migrator.codemod.flow import Across, summarise
 from migrator.codemod.index import IMPORTS_AFTERSHIP, PROJECT_VERSIONS
 from migrator.codemod.residual import Residue, residual_sites
@@ -96,12 +96,20 @@ class MigrationTransformer(cst.CSTTransformer):
         return not self.suppressions.covers(line, code)
 
     def report(self, node: cst.CSTNode, rule: Rule, detail: str = "", residual: bool = False) -> None:
-        if not self.allowed(rule.code, node):
+        if not self.allowed(rule.code, node) or self._acknowledged(rule.code):
             return
         report = Report(node, rule.code, detail or rule.title, guide_ref(rule), residual)
         self.reports.append(report)
         if self.statements and all(r.code != report.code for r in self.statements[-1]):
             self.statements[-1].append(report)
+
+    def _acknowledged(self, code: str) -> bool:
+        """With --accept-todos: whether the statement being reported on carries a TODO marker
+        for `code` (one `--add-todo` left, or one written by hand in the same form)."""
+        if not (self.suppressions.accept_todos and self.open_statements):
+            return False
+        statement = self.open_statements[-1]
+        return code in todo_codes(getattr(statement, "leading_lines", ()))
 
     def fix(self, node: cst.CSTNode, rule: Rule) -> bool:
         """Whether to apply `rule`'s rewrite at `node`; reports the site when it may not."""
