@@ -249,8 +249,12 @@ def rewrite(paths, diff, check, unsafe_fixes, select, ignore, add_todo, accept_t
             jobs, color, show_fixes, stdin_filename, max_file_size, project_root, no_cache, quiet, verbose) -> None:
     """Rewrite Python code that calls AfterShip's v4 API (files, directories, or - for stdin).
 
+    Silence a finding that is right as it is with `# aftership-migrate: ignore[AS201]` or
+    `# noqa: AS201` on its line, or `# aftership-migrate: ignore-file[AS201]` anywhere in the
+    file; see also --accept-todos.
+
     Exit status: 0 nothing to do; 1 files changed (or would change) or findings remain;
-    2 usage or internal error.
+    2 usage or internal error (under --check, also an AfterShip file that cannot be read: E001).
     """
     import time
 

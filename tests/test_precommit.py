@@ -74,3 +74,61 @@ def test_check_hook_fails_and_writes_nothing(project, tmp_path):
     result = _try_repo(project, "aftership-migrate-check", _env(tmp_path))
     assert result.returncode == 1
     assert (project / "client.py").read_text() == V4_FILE
+
+
+def readme_precommit_config(repo: str, rev: str) -> str:
+    """The README's pre-commit block, with its two values replaced as the README says to."""
+    text = (REPO / "README.md").read_text()
+    block = text.split("## pre-commit and CI\n", 1)[1].split("```yaml\n", 1)[1].split("```", 1)[0]
+    lines = []
+    for line in block.splitlines(keepends=True):
+        key = line.strip().split(":", 1)[0].lstrip("- ")
+        if key in ("repo", "rev"):
+            indent = line[: len(line) - len(line.lstrip())]
+            line = f"{indent}{'- ' if line.lstrip().startswith('-') else ''}{key}: {repo if key == 'repo' else rev}\n"
+        lines.append(line)
+    return "".join(lines)
+
+
+CONSTANTS = 'AFTERSHIP_API = "https://api.aftership.com/v4"\nHEADERS = {"aftership-api-key": "KEY"}\n'
+STAGED = '''import requests
+
+from shop.settings import AFTERSHIP_API, HEADERS
+
+
+def tag(tracking_id):
+    body = requests.get(f"{AFTERSHIP_API}/trackings/{tracking_id}", headers=HEADERS).json()
+    return body["data"]["tracking"]["tag"]
+'''
+
+
+def test_the_readme_snippet_works_in_a_commit_of_one_staged_file(tmp_path):
+    """The README's block as written (repo and rev filled in), installed as a git hook; the staged
+    file's AfterShip URL lives in a module that is not staged."""
+    pre_commit = _pre_commit()
+    env = _env(tmp_path)
+    if subprocess.run(["git", "status", "--porcelain", "--", "migrator", "rules", ".pre-commit-hooks.yaml",
+                       "pyproject.toml"], cwd=REPO, capture_output=True, text=True).stdout.strip():
+        pytest.skip("the checkout has uncommitted changes to the tool: pre-commit installs the committed one")
+    rev = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO, capture_output=True, text=True, check=True).stdout.strip()
+    root = tmp_path / "shop-project"
+    (root / "shop").mkdir(parents=True)
+    _git(root, "init", "-q")
+    (root / "pyproject.toml").write_text('[project]\nname = "shop"\n')
+    (root / "shop" / "__init__.py").write_text("")
+    (root / "shop" / "settings.py").write_text(CONSTANTS)
+    (root / ".pre-commit-config.yaml").write_text(readme_precommit_config(str(REPO), rev))
+    _git(root, "add", ".")
+    subprocess.run(["git", "commit", "-q", "-m", "before the hook", "--no-verify"], cwd=root, env=env, check=True)
+    subprocess.run([pre_commit, "install"], cwd=root, env=env, check=True, capture_output=True)
+    (root / "shop" / "orders.py").write_text(STAGED)
+    _git(root, "add", "shop/orders.py")
+    first = subprocess.run(["git", "commit", "-m", "orders"], cwd=root, env=env, capture_output=True, text=True,
+                           timeout=600)
+    assert first.returncode != 0 and "files were modified by this hook" in first.stdout, first.stdout + first.stderr
+    assert 'return body["data"]["tag"]' in (root / "shop" / "orders.py").read_text()
+    assert (root / "shop" / "settings.py").read_text() == CONSTANTS  # not staged: not rewritten
+    _git(root, "add", "shop/orders.py")
+    second = subprocess.run(["git", "commit", "-m", "orders"], cwd=root, env=env, capture_output=True, text=True,
+                            timeout=600)
+    assert second.returncode == 0, second.stdout + second.stderr
