@@ -125,7 +125,9 @@ def test_the_readme_snippet_works_in_a_commit_of_one_staged_file(tmp_path):
     _git(root, "add", "shop/orders.py")
     first = subprocess.run(["git", "commit", "-m", "orders"], cwd=root, env=env, capture_output=True, text=True,
                            timeout=600)
-    assert first.returncode != 0 and "files were modified by this hook" in first.stdout, first.stdout + first.stderr
+    output = first.stdout + first.stderr
+    assert first.returncode != 0 and "files were modified by this hook" in output, output
+    assert "AS402: 1 fixed" in output  # the URL and header are in shop/settings.py, not staged
     assert 'return body["data"]["tag"]' in (root / "shop" / "orders.py").read_text()
     assert (root / "shop" / "settings.py").read_text() == CONSTANTS  # not staged: not rewritten
     _git(root, "add", "shop/orders.py")
