@@ -1,0 +1,145 @@
+"""Every command and block of the README, run (issue 11, point 4): what it shows is what the tool
+does, and its examples lead to a green `--check` once the work is done. The pre-commit block is
+run by test_precommit.py, the Dask script by test_distributed.py."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from migrator.api import rewrite_code, translate_document
+
+REPO = Path(__file__).resolve().parents[1]
+README = (REPO / "README.md").read_text()
+TOOL = str(Path(sys.executable).with_name("aftership-migrate"))
+
+
+def blocks(language: str, text: str = README) -> list[str]:
+    """The fenced blocks of `language` ("" for a bare fence), in order."""
+    found, current, opened = [], [], None
+    for line in text.splitlines(keepends=True):
+        if line.startswith("```"):
+            if opened is None:
+                opened, current = line[3:].strip(), []
+            else:
+                if opened == language:
+                    found.append("".join(current))
+                opened = None
+        elif opened is not None:
+            current.append(line)
+    return found
+
+
+def section(heading: str) -> str:
+    return README.split(f"\n## {heading}\n", 1)[1].split("\n## ", 1)[0]
+
+
+def tool(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([TOOL, *args], cwd=cwd, capture_output=True, text=True, timeout=300)
+
+
+def test_the_first_command_shows_the_bundled_example():
+    first = blocks("sh")[0]
+    commands = [part.strip() for chunk in first.split("&&") for part in chunk.split(";")]
+    ours = [command.split() for command in commands if command.startswith("aftership-migrate ")]
+    assert len(ours) == 2
+    diff = tool(*ours[0][1:], cwd=REPO)
+    assert diff.returncode == 1 and "+++ b/fixtures/example/shop_client.py" in diff.stdout, diff.stderr
+    translated = tool(*ours[1][1:], cwd=REPO)
+    assert translated.returncode in (0, 1), translated.stderr
+    documents = [json.loads(line) for line in translated.stdout.splitlines() if line]
+    assert len(documents) == 2 and not any("tracking" in document.get("data", document) for document in documents)
+
+
+def test_code_before_and_after():
+    before, after = blocks("python", section("Code: before and after"))
+    result = rewrite_code(before, unsafe_fixes=False)
+    strip = lambda code: "\n".join(line for line in code.splitlines() if not line.startswith("# "))  # noqa: E731
+    assert strip(result.code) == strip(after)
+
+
+def test_the_finding_shown_is_the_one_printed():
+    shown = blocks("", section("Code: before and after"))[0].strip()
+    done = tool("rewrite", "--check", "shop_client.py", cwd=REPO / "fixtures" / "example")
+    assert shown in done.stdout.splitlines(), done.stdout
+
+
+def test_json_before_and_after():
+    before, after = blocks("json", section("JSON: before and after"))
+    assert translate_document(json.loads(before)).document == json.loads(after)
+
+
+def test_python_api_block():
+    source = (REPO / "fixtures" / "example" / "shop_client.py").read_text()
+    body = json.loads((REPO / "fixtures" / "example" / "orders-v4.jsonl").read_text().splitlines()[0])
+    namespace = {"source": source, "body": body}
+    exec(blocks("python", section("Python API"))[0], namespace)  # noqa: S102 - the README's own code
+    assert namespace["result"].changed and namespace["translation"].kind
+
+
+@pytest.fixture
+def finished_project(tmp_path) -> Path:
+    """The bundled example after the work: the README's configuration, `rewrite --unsafe-fixes`,
+    and each remaining finding silenced at its line with the README's own comment form."""
+    root = tmp_path / "shop"
+    shutil.copytree(REPO / "fixtures" / "example", root)
+    (root / "pyproject.toml").write_text(blocks("toml", section("Configuration"))[0])
+    assert tool("rewrite", "--unsafe-fixes", ".", cwd=root).returncode == 1
+    left = json.loads(tool("rewrite", "--check", "--output-format", "json", ".", cwd=root).stdout)
+    for path in {row["path"] for row in left}:
+        lines = (root / path).read_text().splitlines(keepends=True)
+        for row in left:
+            if row["path"] == path:
+                number = row["line"] - 1
+                lines[number] = lines[number].rstrip("\n") + f"  # noqa: {row['code']}\n"
+        (root / path).write_text("".join(lines))
+    return root
+
+
+def test_the_configuration_and_silencing_lead_to_a_green_check(finished_project):
+    done = tool("rewrite", "--check", ".", cwd=finished_project)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_every_inline_command_runs(finished_project):
+    """`aftership-migrate ...` in the README's text; a synopsis (PATH..., INPUT...) is not a command."""
+    commands = sorted(set(re.findall(r"`(aftership-migrate [^`]*)`", README)))
+    runnable = [command for command in commands if not re.search(r"\b[A-Z]{3,}\b|\.\.\.|\[", command)]
+    assert "aftership-migrate rewrite --check --output-format github ." in runnable
+    for command in runnable:
+        done = tool(*command.split()[1:], cwd=finished_project)
+        if command.split()[1:2] == ["translate"]:
+            assert done.returncode == 2 and "Missing argument" in done.stderr  # shown as a command name
+        else:
+            assert done.returncode == 0, (command, done.stdout, done.stderr)
+
+
+def test_silencing_block(tmp_path):
+    lines = blocks("python", section("Silencing a finding"))[0].splitlines()
+    code = 'import requests\nAPI = "https://api.aftership.com/tracking/2025-01"\nslug = number = "x"\n'
+    (tmp_path / "a.py").write_text(code + "\n".join(lines[:2]) + "\n")
+    assert tool("rewrite", "--check", "a.py", cwd=tmp_path).returncode == 0
+    unsilenced = code + 'r = requests.get(f"{API}/trackings/{slug}/{number}")\n'
+    (tmp_path / "a.py").write_text(unsilenced)
+    assert tool("rewrite", "--check", "a.py", cwd=tmp_path).returncode == 1
+    file_level = lines[2].split("(")[0].rstrip()
+    assert file_level == "# aftership-migrate: ignore-file[AS104]"
+    (tmp_path / "a.py").write_text(unsilenced + lines[3].split("(")[0].rstrip() + "\n")
+    assert tool("rewrite", "--check", "a.py", cwd=tmp_path).returncode == 0
+
+
+
+def test_the_configuration_is_green_on_code_written_for_2025_01(tmp_path):
+    """No rule the README's configuration turns on fires on migrated code forever."""
+    after = blocks("python", section("Code: before and after"))[1]
+    (tmp_path / "pyproject.toml").write_text(blocks("toml", section("Configuration"))[0])
+    (tmp_path / "client.py").write_text("import requests\nKEY = 'k'\n" + after)
+    done = tool("rewrite", "--check", ".", cwd=tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
