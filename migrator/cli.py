@@ -259,7 +259,8 @@ def rewrite(paths, diff, check, unsafe_fixes, select, ignore, add_todo, accept_t
     import time
 
     from migrator.codemod.discovery import PathFilter, discover
-    from migrator.codemod.output import Progress, findings_json, unified_diff, write_summary
+    from migrator.codemod.output import JsonReport, Progress, unified_diff, write_summary
+    from migrator.codemod.relocate import relocate
     from migrator.codemod.runner import PARALLEL_THRESHOLD, Settings, Workers, rewrite_files, \
         tune_gc
     from migrator.config import ConfigError, load_config
@@ -276,7 +277,9 @@ def rewrite(paths, diff, check, unsafe_fixes, select, ignore, add_todo, accept_t
         raise click.UsageError(str(error)) from error
     select, ignore = _checked_codes(_codes(select) or list(config.select), _codes(ignore) or list(config.ignore))
     output_format = output_format or config.output_format
-    settings = Settings(tuple(select), tuple(ignore), unsafe_fixes or config.unsafe_fixes, add_todo, show_fixes,
+    # JSON names each file's edits whatever --show-fixes says: a CI job has nothing else to show.
+    settings = Settings(tuple(select), tuple(ignore), unsafe_fixes or config.unsafe_fixes, add_todo,
+                        show_fixes or output_format == "json",
                         accept_todos=accept_todos or config.accept_todos, max_bytes=int(max_file_size * (1 << 20)))
     if diff and output_format == "json":
         raise click.UsageError("--diff and --output-format json exclude each other: stdout holds one JSON document")
@@ -296,7 +299,9 @@ def rewrite(paths, diff, check, unsafe_fixes, select, ignore, add_todo, accept_t
         elif not check:
             sys.stdout.buffer.write(report.new_source)
         if output_format == "json":
-            click.echo(findings_json([(name, report.findings)], [(name, report.edits)]), err=True)
+            document = JsonReport()
+            document.add(report, "would change" if check and report.status == "changed" else report.status)
+            click.echo(document.dumps(), err=True)
         else:
             _echo_findings(report, output_format, err=True)  # stdout holds the code
         if report.reason:
@@ -310,7 +315,7 @@ def rewrite(paths, diff, check, unsafe_fixes, select, ignore, add_todo, accept_t
     unreadable = [report for report in unreadable if report.path not in outside]
     rewritten = len(sources) - len(outside.intersection(sources))
     counts = {"scanned": len(files), "candidates": rewritten, "changed": 0, "skipped": 0, "error": 0}
-    fixes, found, with_findings, with_edits = Counter(), Counter(), [], []
+    fixes, found, document = Counter(), Counter(), JsonReport()
     colored = use_color(color, sys.stdout)
     progress = Progress(rewritten, sys.stderr, enabled=not quiet)
     with workers:
@@ -324,37 +329,44 @@ def rewrite(paths, diff, check, unsafe_fixes, select, ignore, add_todo, accept_t
                 counts["error"] += 1
                 unread = _unread_finding(report)
                 if output_format == "json":
-                    with_findings.append((report.path, [unread]))
+                    report.findings = [unread]
+                    document.add(report, "not checked")
                 else:
                     click.echo(_unread_line(report, unread, output_format))
                 continue
-            if report.status in ("skipped", "error"):
-                counts[report.status] += 1
+            status = report.status
+            if status in ("skipped", "error"):
+                counts[status] += 1
                 _echo_problem(report)
+                if output_format == "json":
+                    document.add(report, status)
                 continue
-            if report.status == "changed":
+            if status == "changed":
                 counts["changed"] += 1
                 if diff:
                     click.echo(unified_diff(report.path, report.source, report.new_source, colored), nl=False)
                 elif check:
+                    status = "would change"
                     _echo_would_rewrite(report, output_format)
                 else:
                     written = _write(report, verbose, paths)
-                    if written is not True:
+                    if written is True:  # the user opens the new file: its lines are the ones to name
+                        report.findings = relocate(report.findings, report.source, report.new_source)
+                        report.edits = relocate(report.edits, report.source, report.new_source)
+                    else:
                         counts["changed"] -= 1
                         counts[written] += 1
+                        status = f"not written ({written})"
             fixes.update(report.fixes)
             found.update(finding.code for finding in report.findings)
             if output_format == "json":
-                if report.findings:
-                    with_findings.append((report.path, report.findings))
-                if report.edits:
-                    with_edits.append((report.path, report.edits))
+                if status != "unchanged" or report.findings:
+                    document.add(report, status)
             else:
                 _echo_findings(report, output_format, err=False)
     progress.close()
     if output_format == "json":
-        click.echo(findings_json(with_findings, with_edits))
+        click.echo(document.dumps(counts, fixes, found))
     if not quiet:
         write_summary(sys.stderr, counts, fixes, found, time.perf_counter() - started)
     sys.exit(_exit_status(bool(counts["error"]), bool(counts["changed"]), bool(found)))

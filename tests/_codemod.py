@@ -19,3 +19,15 @@ def rewrite_all(sources, imported, settings, jobs: int = 1) -> list:
         with runner.Workers(settings, jobs, True) as workers:
             return list(runner.rewrite_files(sources, imported, settings, workers))
     return list(runner.rewrite_files(sources, imported, settings))
+
+
+def json_rows(stdout: str) -> list[dict]:
+    """`rewrite --output-format json` as rows, one per finding (`fixed` false) and per edit
+    (`fixed` true), each with its file's `path` and `status`."""
+    import json
+
+    document = json.loads(stdout)
+    assert document["version"] == 2 and isinstance(document["files"], list)
+    return [{"path": record["path"], "status": record["status"], **row, "fixed": fixed}
+            for record in document["files"]
+            for fixed, rows in ((False, record["findings"]), (True, record["edits"])) for row in rows]

@@ -126,8 +126,9 @@ def test_an_unread_file_is_a_row_of_the_json_output(tmp_path):
     path = tmp_path / "py2.py"
     path.write_text('import requests\nprint "https://api.aftership.com/v4/trackings"\n')
     result = CliRunner().invoke(main, ["rewrite", "--check", "--output-format", "json", str(path)])
-    rows = json.loads(result.stdout)
-    assert result.exit_code == 2 and [(r["code"], r["line"]) for r in rows] == [("E001", 2)]
+    [record] = json.loads(result.stdout)["files"]
+    assert result.exit_code == 2 and record["status"] == "not checked"
+    assert [(r["code"], r["line"]) for r in record["findings"]] == [("E001", 2)]
 
 
 def test_stdin_filename_names_the_code_and_finds_its_configuration(tmp_path, monkeypatch):

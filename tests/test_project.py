@@ -12,6 +12,7 @@ from click.testing import CliRunner
 
 from migrator.cli import main
 from migrator.codemod.project import CACHE_DIR, CACHE_FILE, find_project
+from _codemod import json_rows
 
 REPO = Path(__file__).resolve().parents[1]
 CLIENTS = REPO / "fixtures" / "clients"
@@ -29,7 +30,7 @@ def check(*args, cwd: Path) -> dict[str, dict]:
     finally:
         os.chdir(before)
     assert result.exit_code in (0, 1), result.output
-    rows = json.loads(result.stdout)
+    rows = json_rows(result.stdout)
     by_file: dict[str, list] = {}
     for row in rows:
         by_file.setdefault(str((cwd / row["path"]).resolve()), []).append(

@@ -15,6 +15,7 @@ from click.testing import CliRunner
 
 from conftest import REPO, console_script
 from migrator.cli import main
+from _codemod import json_rows
 
 FIXTURES = REPO / "fixtures" / "code"
 # Cases where every change is fixable in a safe run (no .findings file): a second run is clean.
@@ -290,7 +291,7 @@ def test_stdin_diff_prints_a_diff():
 
 def test_stdin_json_findings():
     result = rewrite("-", "--output-format", "json", input=fixture(WITH_FINDINGS))
-    rows = json.loads(result.stderr)
+    rows = [row for row in json_rows(result.stderr) if not row["fixed"]]
     assert sorted((r["line"], r["code"]) for r in rows) == expected_findings(WITH_FINDINGS)
 
 
@@ -299,7 +300,7 @@ def test_stdin_json_findings():
 def test_json_output(project):
     result = rewrite(project, "--check", "--output-format", "json")
     assert result.exit_code == 1
-    rows = json.loads(result.stdout)
+    rows = [row for row in json_rows(result.stdout) if not row["fixed"]]
     assert {Path(r["path"]).name for r in rows} == {"endpoints.py"}
     assert sorted((r["line"], r["code"]) for r in rows) == expected_findings(WITH_FINDINGS)
     for row in rows:
@@ -312,7 +313,7 @@ def test_json_output_is_an_empty_list_when_clean(tmp_path, monkeypatch):
     (tmp_path / "a.py").write_bytes(fixture("httpx_clients", ".after.py"))
     result = rewrite(tmp_path, "--check", "--output-format", "json")
     assert result.exit_code == 0
-    assert json.loads(result.stdout) == []
+    assert json.loads(result.stdout)["files"] == []
 
 
 def test_github_output(project):
@@ -392,7 +393,7 @@ def test_show_fixes_says_why_each_changed_line_changed(tmp_path, monkeypatch):
         'import requests\nAPI = "https://api.aftership.com/v4"\n\n\ndef get(tid):\n'
         '    return requests.get(f"{API}/trackings/{tid}").json()["data"]["tracking"]["origin_country_iso3"]\n')
     result = rewrite(tmp_path, "--check", "--show-fixes", "--output-format", "json")
-    rows = json.loads(result.stdout)
+    rows = json_rows(result.stdout)
     assert sorted((r["line"], r["code"], r["fixed"]) for r in rows) == [(2, "AS101", True), (6, "AS311", True),
                                                                         (6, "AS402", True)]
     assert all(r["message"].startswith("fixed: ") for r in rows)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import IO, Iterable
+from typing import IO
 
 
 def finding_line(path: str, finding, fmt: str, fixed: bool = False) -> str:
@@ -15,13 +15,36 @@ def finding_line(path: str, finding, fmt: str, fixed: bool = False) -> str:
     return f"{path}:{finding.line}:{finding.column}: {finding.code} {finding.message} ({finding.guide})"
 
 
-def findings_json(findings_by_path: Iterable[tuple[str, list]],
-                  edits_by_path: Iterable[tuple[str, list]] = ()) -> str:
-    """Findings (`"fixed": false`) and, with --show-fixes, fixes (`"fixed": true`), in path order."""
-    rows = [{"path": path, **f.as_dict(), "fixed": False} for path, findings in findings_by_path for f in findings]
-    rows += [{"path": path, **e.as_dict(), "fixed": True} for path, edits in edits_by_path for e in edits]
-    rows.sort(key=lambda r: (r["path"], r["line"], r["column"], r["code"]))
-    return json.dumps(rows, indent=2)
+class JsonReport:
+    """`--output-format json`: one document on stdout, a record per file with something to say:
+    its status, each edit (rule code, line, column) and each finding; then the run's summary.
+    Positions are those of the file as it is on disk after the run (the new file once written)."""
+
+    VERSION = 2  # 1 was a flat list of rows
+
+    def __init__(self) -> None:
+        self.files: list[dict] = []
+
+    def add(self, report, status: str) -> None:
+        record = {"path": report.path, "status": status,
+                  "edits": [_position(edit) for edit in report.edits],
+                  "findings": [finding.as_dict() for finding in report.findings]}
+        if report.reason and status not in ("changed", "would change", "unchanged"):
+            record["reason"] = report.reason
+        self.files.append(record)
+
+    def dumps(self, counts: dict | None = None, fixes: dict | None = None, findings: dict | None = None) -> str:
+        self.files.sort(key=lambda record: record["path"])
+        document: dict = {"version": self.VERSION, "files": self.files}
+        if counts is not None:
+            document["summary"] = {**counts, "fixed": dict(sorted((fixes or {}).items())),
+                                   "reported": dict(sorted((findings or {}).items()))}
+        return json.dumps(document, indent=2)
+
+
+def _position(edit) -> dict:
+    """An edit as JSON: where, and which rule (its message is the rule's title)."""
+    return {"code": edit.code, "line": edit.line, "column": edit.column, "message": edit.message}
 
 
 def unified_diff(path: str, old: bytes, new: bytes, color: bool = False) -> str:

@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass, field
 
 _COMMENT = re.compile(r"#\s*aftership-migrate:\s*(ignore-file|ignore)(?:\[([A-Za-z0-9,\s]*)\])?")
-# ruff's form, for this tool's codes only: a bare `# noqa` (or one naming other tools' codes)
+# ruff's form, for this tool's codes only: a bare noqa comment (or one naming other tools' codes)
 # was written for another linter and must not hide a v4 site.
 _NOQA = re.compile(r"#\s*noqa\s*:\s*([A-Za-z]+[0-9]+(?:[\s,]+[A-Za-z]+[0-9]+)*)", re.IGNORECASE)
 _NOQA_BYTES = re.compile(rb"(?i)#\s*noqa\s*:[^\n]*\bAS[0-9]")

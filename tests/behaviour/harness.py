@@ -70,14 +70,11 @@ class After:
 
     mode: str
     run: Run
-    findings: list[dict]  # lines are those of the source before the rewrite (the codemod reports so)
+    findings: list[dict]  # lines are those of the rewritten files (the tool names them after a write)
     frames: list[tuple[str, int]]  # (file relative to the client folder, line) of the traceback, if any
     code_diff: str = ""
-    # (file, line before the rewrite) of each frame: the lines the frames' rewritten lines came from
-    frame_sites: set[tuple[str, int]] = field(default_factory=set)
-    # (file, lines before the rewrite) of the innermost frame alone: where the program failed
-    innermost: tuple[str, set[int]] = ("", set())
     fixes: list[dict] = field(default_factory=list)  # the fixes applied (--show-fixes rows)
+    sources: dict[str, str] = field(default_factory=dict)  # the rewritten files' text
 
     def equivalent_to(self, before: Run) -> bool:
         return self.run.stdout == before.stdout and self.run.returncode == before.returncode
@@ -134,23 +131,22 @@ class Outcome:
                 return False, "the run ended in a traceback with no frame in the program's files"
             if not self._explains_traceback(after, found):
                 frames = ", ".join(f"{p}:{n}" for p, n in after.frames)
-                sites = ", ".join(f"{p}:{n}" for p, n in sorted(after.frame_sites))
-                return False, f"no finding at or before the failing line ({frames}; before the rewrite: {sites})"
+                return False, f"no finding at or before the failing line ({frames})"
         return True, f"differs, explained by {len(found)} finding(s)"
 
     def _explains_traceback(self, after: "After", found: list[dict]) -> bool:
-        if any((f["file"], f["line"]) in after.frame_sites for f in found):
+        if any((f["file"], f["line"]) in after.frames for f in found):
             return True
         missing = re.findall(r"^KeyError: '([^']+)'", after.run.stderr, re.MULTILINE)
         if missing and any(f"`{missing[-1]}`" in f["message"] for f in found):
             return True
         # The innermost frame of the program: a finding above it in the same function is where
         # the value that failed was made (a request, a URL, a read).
-        name, lines = after.innermost
-        if name not in self.sources or not lines:
+        name, line = after.frames[-1]
+        if name not in after.sources:
             return False
-        start = enclosing_function_start(self.sources[name], max(lines))
-        return any(f["file"] == name and start <= f["line"] <= max(lines) for f in found)
+        start = enclosing_function_start(after.sources[name], line)
+        return any(f["file"] == name and start <= f["line"] <= line for f in found)
 
     def output_diff(self, mode: str) -> str:
         after = self.afters[mode].run
@@ -236,9 +232,9 @@ def rewrite(folder: Path, unsafe: bool) -> tuple[list[dict], list[dict]]:
                           stdin=subprocess.DEVNULL)
     if done.returncode not in (0, 1):
         raise RewriteError(f"aftership-migrate rewrite exited {done.returncode} in {folder}:\n{done.stderr}")
-    rows = json.loads(done.stdout or "[]")
-    for row in rows:
-        row["file"] = _relative(folder, row["path"])
+    document = json.loads(done.stdout)
+    rows = [{**row, "file": _relative(folder, record["path"]), "fixed": fixed} for record in document["files"]
+            for fixed, rows in ((False, record["findings"]), (True, record["edits"])) for row in rows]
     return [r for r in rows if not r["fixed"]], [r for r in rows if r["fixed"]]
 
 
@@ -264,40 +260,6 @@ def traceback_frames(stderr: str, folder: Path) -> list[tuple[str, int]]:
             if frame not in frames:
                 frames.append(frame)
     return frames
-
-
-def original_lines(old: str, new: str) -> dict[int, set[int]]:
-    """Line of the rewritten text -> the line(s) of the original it came from (1-based).
-
-    The codemod reports findings at lines of the source it was given, while a traceback names
-    lines of the rewritten file; --unsafe-fixes inserts lines (an id lookup) and unwrapping a
-    multi-line body removes some. Unchanged lines and same-size edited blocks map one to one,
-    other edited blocks to the whole original block, inserted lines to the line they precede.
-    """
-    a, b = old.splitlines(), new.splitlines()
-    mapping: dict[int, set[int]] = {}
-    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
-        for j in range(j1, j2):
-            if tag == "equal" or (tag == "replace" and i2 - i1 == j2 - j1):
-                mapping[j + 1] = {i1 + (j - j1) + 1}
-            elif tag == "replace":
-                mapping[j + 1] = set(range(i1 + 1, i2 + 1))
-            else:  # insert
-                mapping[j + 1] = {i1 + 1}
-    return mapping
-
-
-def frame_sites(frames: list[tuple[str, int]], old: dict[str, str], new_folder: Path) -> set[tuple[str, int]]:
-    """The (file, original line) pairs the rewritten traceback frames stand for."""
-    sites = set()
-    for name, line in frames:
-        if name in old:
-            new_text = (new_folder / name).read_text(encoding="utf-8", errors="replace")
-            lines = original_lines(old[name], new_text).get(line, {line})
-        else:
-            lines = {line}
-        sites.update((name, n) for n in lines)
-    return sites
 
 
 def _python_files(folder: Path) -> dict[str, str]:
@@ -327,11 +289,8 @@ def compare(folder: Path) -> Outcome:
             findings, fixes = rewrite(copy, unsafe=mode == "unsafe")
             run = run_with_fresh_fake(copy)
             frames = traceback_frames(run.stderr, copy) if run.traceback else []
-            innermost = frames[-1:]
-            outcome.afters[mode] = After(mode, run, findings, frames, _code_diff(sources, copy),
-                                         frame_sites(frames, sources, copy),
-                                         (innermost[0][0], {n for _, n in frame_sites(innermost, sources, copy)})
-                                         if innermost else ("", set()), fixes)
+            outcome.afters[mode] = After(mode, run, findings, frames, _code_diff(sources, copy), fixes,
+                                         _python_files(copy))
     return outcome
 
 
@@ -366,7 +325,6 @@ def _print_outcome(outcome: Outcome, show_code: bool) -> None:
             if after.frames:
                 print("traceback frames in the program (rewritten lines):",
                       ", ".join(f"{f}:{n}" for f, n in after.frames))
-                print("  = lines before the rewrite:", ", ".join(f"{f}:{n}" for f, n in sorted(after.frame_sites)))
         for finding in after.findings:
             print(f"  {finding['file']}:{finding['line']}:{finding['column']}: {finding['code']} {finding['message']}")
 
