@@ -202,3 +202,30 @@ def test_todo_markers_acknowledge_findings_only_when_asked(tmp_path):
     path.write_text(marked.replace("AS201", "AS202", 1))
     assert invoke("rewrite", "--check", path).exit_code == 1
     assert path.read_text() == marked.replace("AS201", "AS202", 1)
+
+
+RESPONSE = {"meta": {"code": 200}, "data": {"tracking": {"id": "abc", "slug": "ups", "origin_country_iso3": "USA"}}}
+
+
+@pytest.mark.parametrize("indent", [None, 2, 4, "\t"])
+@pytest.mark.parametrize("shape", ["document", "array"])
+def test_output_keeps_the_inputs_indentation_from_files_and_stdin(tmp_path, indent, shape):
+    import json
+
+    value = RESPONSE if shape == "document" else [RESPONSE, RESPONSE]
+    text = json.dumps(value, indent=indent, separators=(",", ":") if indent is None else None) + "\n"
+    source = tmp_path / "in.json"
+    source.write_text(text)
+    from_file = invoke("translate", "-q", source)
+    from_stdin = CliRunner().invoke(main, ["translate", "-q", "--kind", "tracking-response", "-"], input=text)
+    assert from_file.exit_code == 0 and from_stdin.exit_code == 0, from_file.output + from_stdin.output
+    assert from_file.stdout == from_stdin.stdout
+    out = from_file.stdout
+    translated = json.loads(out)
+    assert "origin_country_region" in json.dumps(translated)
+    lines = out.rstrip("\n").split("\n")
+    if indent is None:
+        assert len(lines) == 1
+    else:
+        unit = indent if isinstance(indent, str) else " " * indent
+        assert lines[1].startswith(unit) and not lines[1][len(unit)].isspace(), lines[:3]

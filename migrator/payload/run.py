@@ -135,8 +135,8 @@ def _dumps(document: Any, layout: Layout, raw: str | None = None) -> str:
     (one line stays one line, four spaces or a tab stay so)."""
     if layout == "lines":
         return jsonlib.dumps_line(document)
-    if layout == "document" and raw is not None:
-        indent = _indent_of(raw)
+    if raw is not None:  # a document, or an element of an array (in its array's style)
+        indent = _indent_of(_dedent(raw) if layout == "array" else raw)
         return jsonlib.dumps_line(document) if indent is None else jsonlib.dumps_pretty(document, indent)
     return jsonlib.dumps_pretty(document)
 
@@ -228,6 +228,7 @@ class Sink:
         self.handle, self.layout, self.count = handle, layout, 0
         self.part: int | None = None
         self.in_array = False
+        self.unit: str | None = "  "  # the array's indentation, as its first element had it (None: one line)
 
     def write(self, text: str, record: Record | None = None) -> None:
         if self.layout != "array":
@@ -236,11 +237,14 @@ class Sink:
         if record is None or record.part != self.part:
             self._close_part()
             self.part, self.in_array, self.count = (record.part, record.in_array, 0) if record else (0, True, 0)
+            self.unit = record.indent if record is not None and not record.empty_array else "  "
         if record is not None and record.empty_array:
             return
-        if self.in_array:
+        if self.in_array and self.unit is None:  # `[{...},{...}]` stays on one line
+            self.handle.write(("[" if not self.count else ",") + text)
+        elif self.in_array:
             # Lines end at "\n" only: str.splitlines would also cut at U+2028 and U+0085 inside strings.
-            indented = "\n".join("  " + line for line in _dedent(text).split("\n"))
+            indented = "\n".join(self.unit + line for line in _dedent(text).split("\n"))
             self.handle.write(("[\n" if not self.count else ",\n") + indented)
         else:
             self.handle.write(text)
@@ -250,7 +254,7 @@ class Sink:
         if self.part is None:
             return
         if self.in_array:
-            self.handle.write("\n]\n" if self.count else "[]\n")
+            self.handle.write(("]\n" if self.unit is None else "\n]\n") if self.count else "[]\n")
         else:
             self.handle.write("\n")
 

@@ -39,6 +39,7 @@ class Record:
     in_array: bool = False  # an element of a top-level array
     blank: bool = False  # a blank JSONL line: written back, not a document
     empty_array: bool = False  # stands for a top-level `[]`, which has no element to carry it
+    indent: str | None = None  # an array element: the whitespace before it on its line (None: not first on it)
 
 
 def inner_name(path: str) -> str:
@@ -253,6 +254,13 @@ class _Buffer:
             if not self.refill():
                 return None
 
+    def indent(self) -> str | None:
+        """The whitespace before the next value on its line; None when something else precedes
+        it there (a `[` or `,`: a compact array)."""
+        start = self.text.rfind("\n", 0, self.pos) + 1
+        before = self.text[start:self.pos]
+        return before if start and not before.strip() else None
+
     def decode(self, decoder: json.JSONDecoder, where: str) -> tuple[Any, str]:
         """The next JSON value and its text; reads more until the value is complete."""
         while True:
@@ -329,7 +337,10 @@ def _sequence(name: str, stream: IO[str], head: str) -> Iterator[Record]:
                     buffer.pos += 1
                     if buffer.peek() is None:
                         raise MalformedInput(f"{prefix}: the array is not closed")
-                yield _element(buffer, f"{prefix}[{index}]", part, index)
+                indent = buffer.indent()
+                element = _element(buffer, f"{prefix}[{index}]", part, index)
+                element.indent = indent
+                yield element
                 index += 1
             if not index:
                 yield Record(prefix, part=part, in_array=True, empty_array=True)
