@@ -209,13 +209,20 @@ WEBHOOK_VERSION = Rule(
     summary="""
 2025-01 deliveries carry `as-webhook-version: 2025-01` and a 2025-01 `msg`. A handler that
 verifies `aftership-hmac-sha256` is reported so it can branch on the version while webhook URLs
-are switched over in the admin.
+are switched over in the admin; a module that reads `as-webhook-version` does so already.
 """,
     examples=(
         CodeExample(
             before='def hook(request):\n    sig = request.headers["aftership-hmac-sha256"]\n',
             after='def hook(request):\n    sig = request.headers["aftership-hmac-sha256"]\n',
             findings=("AS104",),
+        ),
+        CodeExample(
+            before='def hook(request):\n    sig = request.headers["aftership-hmac-sha256"]\n'
+                   '    version = request.headers.get("as-webhook-version")\n',
+            after='def hook(request):\n    sig = request.headers["aftership-hmac-sha256"]\n'
+                  '    version = request.headers.get("as-webhook-version")\n',
+            findings=(),
         ),
     ),
 )
@@ -224,7 +231,8 @@ are switched over in the admin.
 @fixes(WEBHOOK_VERSION)
 class WebhookVersionFixer(Fixer):
     def visit_SimpleString(self, node) -> None:
-        if (shapes.string_key(node) or "").lower() in urls.WEBHOOK_SIGNATURE_NAMES:
+        if (shapes.string_key(node) or "").lower() in urls.WEBHOOK_SIGNATURE_NAMES \
+                and not self.file.scanner.reads_webhook_version:
             self.report(node, "webhook handler: 2025-01 deliveries send `as-webhook-version` and a 2025-01 `msg`")
 
 RATE_LIMITS = Rule(

@@ -420,6 +420,7 @@ class ScopeScanner:
         self._keys = keys
         self._signature_constants: set[str] = set()  # module names holding the webhook header
         self.names_aftership = False  # a string literal of the module mentions AfterShip
+        self.reads_webhook_version = False  # a string literal names the `as-webhook-version` header
         self.api_versions: set[str] = set()  # API versions its AfterShip URLs name (urls.api_versions)
         self.version_sites: dict[str, cst.CSTNode] = {}  # the first string naming each version
         self.preorder: list[tuple[cst.CSTNode, cst.CSTNode | None]] = []
@@ -512,6 +513,8 @@ class ScopeScanner:
             self._versions(node, value)
         if value.lower() in urls.WEBHOOK_SIGNATURE_NAMES:
             self._stack[-1].mentions_webhook_signature = True
+        elif value.lower() in urls.WEBHOOK_VERSION_NAMES:
+            self.reads_webhook_version = True
         self._mark(value)
 
     def visit_FormattedStringText(self, node: cst.FormattedStringText) -> None:

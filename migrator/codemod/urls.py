@@ -14,6 +14,8 @@ HEADER_OLD, HEADER_NEW = "aftership-api-key", "as-api-key"
 WEBHOOK_SIGNATURE_HEADER = "aftership-hmac-sha256"
 # How handlers spell it: the header, or Django's request.META key for it (lower-cased here).
 WEBHOOK_SIGNATURE_NAMES = frozenset({WEBHOOK_SIGNATURE_HEADER, "http_aftership_hmac_sha256"})
+# The header 2025-01 deliveries carry (and the WSGI name Django gives it).
+WEBHOOK_VERSION_NAMES = frozenset({"as-webhook-version", "http_as_webhook_version"})
 
 # The v4 base in any spelling: https, http, protocol-relative or no scheme; "/v4" ends at a
 # slash, quote, query or end of string.
