@@ -22,20 +22,57 @@ README = (REPO / "README.md").read_text()
 TOOL = str(Path(sys.executable).with_name("aftership-migrate"))
 
 
-def blocks(language: str, text: str = README) -> list[str]:
-    """The fenced blocks of `language` ("" for a bare fence), in order."""
-    found, current, opened = [], [], None
+def all_blocks(text: str = README) -> list[tuple[str, str, str]]:
+    """(section heading, language, text) of every fenced block, in order; a block indented in a
+    list item is read without its indentation."""
+    found, current, opened, heading, indent = [], [], None, "", 0
     for line in text.splitlines(keepends=True):
-        if line.startswith("```"):
+        if line.startswith("## "):
+            heading = line[3:].strip()
+        if line.lstrip().startswith("```"):
             if opened is None:
-                opened, current = line[3:].strip(), []
+                opened, current, indent = line.strip()[3:], [], len(line) - len(line.lstrip())
             else:
-                if opened == language:
-                    found.append("".join(current))
+                found.append((heading, opened, "".join(current)))
                 opened = None
         elif opened is not None:
-            current.append(line)
+            current.append(line[indent:] if not indent or line[:indent].isspace() else line.lstrip(" "))
     return found
+
+
+def blocks(language: str, text: str = README) -> list[str]:
+    """The fenced blocks of `language` ("" for a bare fence), in order."""
+    return [block for _, fence, block in all_blocks(text) if fence == language]
+
+
+# Every block of the README and the test that runs it: a block added without a test fails below.
+RUN_BY = {
+    ("", "sh"): "test_the_first_command_shows_the_bundled_example, test_ci_runs_the_readme_test_command",
+    ("Code: before and after", "python"): "test_code_before_and_after",
+    ("Code: before and after", ""): "test_the_finding_shown_is_the_one_printed",
+    ("JSON: before and after", "json"): "test_json_before_and_after",
+    ("Migrating a deployment, in order", "python"): "test_the_webhook_bridge",
+    ("Configuration", "toml"): "test_the_configuration_and_silencing_lead_to_a_green_check",
+    ("Silencing a finding", "python"): "test_silencing_block",
+    ("pre-commit and CI", "yaml"): "test_precommit.py::test_the_readme_snippet_works_in_a_commit_of_one_staged_file",
+    ("Archives larger than one machine", "python"): "test_distributed.py::test_the_readme_dask_script_runs_...",
+    ("Python API", "python"): "test_python_api_block",
+    ("Rules", ""): "none needed: the rules table is generated (test_readme_rules_table_is_current)",
+}
+
+
+def test_every_block_is_run_by_a_test():
+    unknown = {(heading, fence) for heading, fence, _ in all_blocks()} - RUN_BY.keys()
+    assert not unknown, f"README blocks no test runs: {sorted(unknown)}"
+
+
+def test_the_webhook_bridge():
+    namespace: dict = {}
+    exec(blocks("python", section("Migrating a deployment, in order"))[0], namespace)  # noqa: S102
+    v4 = json.loads((REPO / "fixtures" / "json" / "v4" / "webhook.tracking_update.json").read_text())
+    bridged = namespace["delivery_body"]({}, v4)
+    assert bridged != v4 and "tracking" not in json.dumps(bridged["msg"])[:20]
+    assert namespace["delivery_body"]({"as-webhook-version": "2025-01"}, bridged) is bridged
 
 
 def section(heading: str) -> str:
@@ -91,6 +128,8 @@ def finished_project(tmp_path) -> Path:
     and each remaining finding silenced at its line with the README's own comment form."""
     root = tmp_path / "shop"
     shutil.copytree(REPO / "fixtures" / "example", root)
+    (root / "tests" / "fixtures").mkdir(parents=True)  # a JSON fixture, for the README's translate command
+    shutil.copy(REPO / "fixtures" / "json" / "v4" / "webhook.tracking_update.json", root / "tests" / "fixtures")
     (root / "pyproject.toml").write_text(blocks("toml", section("Configuration"))[0])
     assert tool("rewrite", "--unsafe-fixes", ".", cwd=root).returncode == 1
     left = [row for row in json_rows(tool("rewrite", "--check", "--output-format", "json", ".", cwd=root).stdout)
@@ -117,7 +156,7 @@ def test_every_inline_command_runs(finished_project):
     assert "aftership-migrate rewrite --check --output-format github ." in runnable
     for command in runnable:
         done = tool(*command.split()[1:], cwd=finished_project)
-        if command.split()[1:2] == ["translate"]:
+        if command == "aftership-migrate translate":
             assert done.returncode == 2 and "Missing argument" in done.stderr  # shown as a command name
         else:
             assert done.returncode == 0, (command, done.stdout, done.stderr)
