@@ -331,38 +331,6 @@ code's to choose); a value given by an expression is taken for a string.
     ),
 )
 
-LEGACY_SDK = Rule(
-    code="AS107",
-    name="legacy-sdk",
-    title="The v4 `aftership` SDK is replaced by `aftership-tracking-sdk` (package `tracking`)",
-    guide="§3 New SDK",
-    engines=frozenset({"code"}),
-    safety="manual",
-    summary="""
-The v4 Python SDK (`import aftership`) calls the removed API and returns v4 dicts; the 2025-01
-SDK returns typed models with other method names, so calls are reported, not rewritten.
-""",
-    examples=(
-        CodeExample(
-            before='import aftership\n\naftership.api_key = KEY\nt = aftership.tracking.get_tracking(tracking_id=tid)\n',
-            after='import aftership\n\naftership.api_key = KEY\nt = aftership.tracking.get_tracking(tracking_id=tid)\n',
-            findings=("AS107",),
-        ),
-    ),
-)
-
-
-@fixes(LEGACY_SDK)
-class LegacySdkFixer(Fixer):
-    def visit_Import(self, node) -> None:
-        if any((shapes.dotted(alias.name) or "").split(".")[0] == "aftership" for alias in node.names):
-            self.report(node)
-
-    def visit_ImportFrom(self, node) -> None:
-        if node.module is not None and not node.relative and \
-                (shapes.dotted(node.module) or "").split(".")[0] == "aftership":
-            self.report(node)
-
 OTHER_VERSION = Rule(
     code="AS108",
     name="other-api-version",
@@ -407,5 +375,4 @@ class OtherVersionFixer(Fixer):
             self.report(site, f"AfterShip API {version} is retired: move this code to 2025-01 by hand "
                               "(this tool migrates v4)")
 
-RULES = (BASE_URL, API_KEY_HEADER, LEGACY_ONLY_KEYS, WEBHOOK_VERSION, RATE_LIMITS, STRICT_FIELD_TYPES, LEGACY_SDK,
-         OTHER_VERSION)
+RULES = (BASE_URL, API_KEY_HEADER, LEGACY_ONLY_KEYS, WEBHOOK_VERSION, RATE_LIMITS, STRICT_FIELD_TYPES, OTHER_VERSION)

@@ -41,7 +41,8 @@ from migrator.codemod.suppress import Suppressions
 HOOKS = frozenset({
     "visit_Module", "visit_SimpleString", "leave_SimpleString", "leave_FormattedStringText", "leave_FormattedString",
     "visit_BinaryOperation", "leave_BinaryOperation", "leave_ConcatenatedString", "visit_Comparison",
-    "leave_Comparison", "visit_Import", "visit_ImportFrom", "leave_Assign", "visit_Call", "leave_Call",
+    "leave_Comparison", "visit_Import", "visit_ImportFrom", "visit_Assign", "leave_Assign", "visit_Call", "leave_Call",
+    "visit_ExceptHandler",
     "visit_request", "leave_request", "leave_access", "leave_body", "leave_body_item", "plan_request", "plan_body",
 })
 
@@ -181,13 +182,14 @@ class MigrationTransformer(cst.CSTTransformer):
                     self.residues_in.setdefault(function, []).append(residue)
                 if self.add_todo:
                     holding.update(residue.functions)
+        legacy_sdk = _imports_legacy_sdk(module)  # its clients live in any function: walk them all
         for scope in scopes:
             tracer, outer = tracers[id(scope.node)], tracers.get(id(scope.parent.node)) if scope.parent else None
             tracer.connected = bool(tracer.calls_aftership or tracer.params or scope.mentions_webhook_signature
                                     or (outer is not None and (outer.calls_aftership or outer.params))
                                     or any(tracer.shape_of(call) is not None or self._calls_aftership_helper(tracer, call)
                                            for call in scope.calls))
-            tracer.quiet = not (scope.marked or tracer.connected or id(scope.node) in holding)
+            tracer.quiet = not (scope.marked or tracer.connected or id(scope.node) in holding or legacy_sdk)
         return tracers
 
     def _calls_aftership_helper(self, tracer: Tracer, call: cst.Call) -> bool:
@@ -444,6 +446,10 @@ class MigrationTransformer(cst.CSTTransformer):
     def visit_Assign(self, node: cst.Assign) -> None:
         self.write_targets.update(id(t.target) for t in node.targets)
         self.assigned.update((id(t.target), node.value) for t in node.targets)
+        self._visit("visit_Assign", node)
+
+    def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
+        self._visit("visit_ExceptHandler", node)
 
     def leave_Assign(self, original: cst.Assign, updated: cst.Assign) -> cst.Assign:
         return self._leave("leave_Assign", original, updated)
@@ -606,6 +612,29 @@ class MigrationTransformer(cst.CSTTransformer):
 # The walk ignores libcst's attribute hooks (on_visit_attribute): a method written as one would never run.
 if any(re.fullmatch(r"(visit|leave)_[A-Z]\w*?_[a-z]\w*", name) for name in vars(MigrationTransformer)):
     raise TypeError("MigrationTransformer defines a libcst attribute hook, which its walk does not call")
+
+
+LEGACY_SDK_PACKAGES = frozenset({"aftership", "pyaftership"})
+
+
+def _imports_legacy_sdk(module: cst.Module) -> bool:
+    """Whether the module imports a legacy AfterShip SDK at its top level (or in an if/try there)."""
+    pending = list(module.body)
+    while pending:
+        statement = pending.pop()
+        if isinstance(statement, (cst.If, cst.Try)):
+            pending.extend(statement.body.body)
+            pending.extend(getattr(statement.orelse, "body", None) and statement.orelse.body.body or ())
+            for handler in getattr(statement, "handlers", ()):
+                pending.extend(handler.body.body)
+        elif isinstance(statement, cst.SimpleStatementLine):
+            for small in statement.body:
+                names = [dotted(a.name) for a in small.names] if isinstance(small, cst.Import) else (
+                    [dotted(small.module)] if isinstance(small, cst.ImportFrom) and small.module is not None
+                    and not small.relative else [])
+                if any((name or "").split(".")[0] in LEGACY_SDK_PACKAGES for name in names):
+                    return True
+    return False
 
 
 @lru_cache(maxsize=None)

@@ -1,0 +1,97 @@
+"""Code on the legacy SDKs (issue 12): every import, client, call and `except` of `aftership`
+(0.x and 1.x) and `pyaftership` is reported at its line with what replaces it on the official
+2025-01 SDK; the tables behind the messages are checked against the real packages."""
+
+from __future__ import annotations
+
+import inspect
+
+import pytest
+
+from migrator.api import rewrite_code
+from migrator.rules import legacy_sdks
+
+
+def findings(source: str) -> list[tuple[int, str, str]]:
+    return [(f.line, f.code, f.message) for f in rewrite_code(source).findings]
+
+
+def test_the_module_api_table_names_the_real_functions_of_aftership_1_x():
+    aftership = pytest.importorskip("aftership")
+    for operation in legacy_sdks.MODULE_API:
+        module, function = operation.split(".")
+        assert inspect.isfunction(getattr(getattr(aftership, module), function)), operation
+    public = {f"{module}.{name}" for module in ("tracking", "courier", "notification", "estimated_delivery_date")
+              for name, value in vars(getattr(aftership, module)).items()
+              if inspect.isfunction(value) and value.__module__ == f"aftership.{module}" and not name.startswith("_")}
+    assert public == set(legacy_sdks.MODULE_API)
+
+
+def test_the_pyaftership_table_names_its_real_methods():
+    pyaftership = pytest.importorskip("pyaftership")
+    from pyaftership.couriers import AfterShipCouriers
+    from pyaftership.trackings import AfterShipTrackings
+
+    real = {f"trackings.{name}" for name in vars(AfterShipTrackings) if not name.startswith("_")}
+    real |= {f"couriers.{name}" for name in vars(AfterShipCouriers) if not name.startswith("_")}
+    assert real == set(legacy_sdks.PYAFTERSHIP)
+    assert inspect.iscoroutinefunction(AfterShipTrackings.list) and "AfterShip" in dir(pyaftership)
+
+
+def test_the_error_table_names_real_exceptions_on_both_sides():
+    aftership = pytest.importorskip("aftership")
+    pyaftership = pytest.importorskip("pyaftership")
+    import tracking.exceptions
+
+    legacy = {name for module in (aftership.exception, pyaftership.exceptions) for name, value in vars(module).items()
+              if inspect.isclass(value) and issubclass(value, Exception)}
+    assert legacy <= set(legacy_sdks.ERRORS), legacy - set(legacy_sdks.ERRORS)
+    for replacement in legacy_sdks.ERRORS.values():
+        assert inspect.isclass(getattr(tracking.exceptions, replacement.split()[0].rsplit(".", 1)[1]))
+
+
+@pytest.mark.parametrize("operation", sorted(legacy_sdks.MODULE_API))
+def test_each_module_api_call_is_reported_with_its_replacement(operation):
+    source = f"import aftership\n\n\ndef run(x):\n    return aftership.{operation}(x)\n"
+    found = [(line, message) for line, code, message in findings(source) if code == "AS107"]
+    assert (5, found[-1][1]) == found[-1] and legacy_sdks.MODULE_API[operation].split("(")[0] in found[-1][1]
+
+
+def test_calls_through_imported_names_and_aliases():
+    source = ("from aftership import tracking as t\nfrom aftership.courier import detect_courier\n\n\n"
+              "def run(slug, number):\n    t.retrack(slug=slug, tracking_number=number)\n"
+              "    return detect_courier({'tracking_number': number})\n")
+    lines = {line for line, code, _ in findings(source) if code == "AS107"}
+    assert {1, 2, 6, 7} <= lines
+
+
+def test_pyaftership_clients_held_by_an_object_are_followed_into_its_methods():
+    source = ("from pyaftership import AfterShip\n\n\nclass Shipments:\n    def __init__(self, session, key):\n"
+              "        self._api = AfterShip(api_key=key, session=session)\n\n"
+              "    async def count(self):\n        data = await self._api.trackings.list()\n"
+              "        return len(data['trackings'])\n\n"
+              "    async def add(self, number):\n        return await self._api.trackings.add(number)\n")
+    said = {line: message for line, code, message in findings(source) if code == "AS107"}
+    assert set(said) == {1, 6, 9, 13}
+    assert "asyncio.to_thread(client.tracking.get_trackings)" in said[9]
+    assert "asyncio.to_thread(client.tracking.create_tracking" in said[13]
+
+
+def test_apiv4_paths_and_errors():
+    source = ("import aftership\n\napi = aftership.APIv4('KEY')\ntry:\n"
+              "    api.trackings.post(tracking={'tracking_number': 'x'})\n    api.last_checkpoint.get('ups', 'x')\n"
+              "except aftership.APIv4RequestException as error:\n    print(error)\n")
+    said = {line: message for line, code, message in findings(source) if code == "AS107"}
+    assert set(said) == {1, 3, 5, 6, 7}
+    assert "create_tracking" in said[5] and "is removed" in said[6] and "ApiException" in said[7]
+
+
+@pytest.mark.parametrize("source", [
+    # A class of the project's own called AfterShip, and the official SDK's package `tracking`.
+    "class AfterShip:\n    def list(self):\n        return []\n\n\nclient = AfterShip()\nclient.trackings = client.list()\n",
+    "import tracking\n\nclient = tracking.Client(tracking.Configuration(api_key='k'))\n"
+    "client.tracking.get_tracking_by_id('abc')\n",
+    "from myshop import aftership\n\naftership.tracking.get_tracking(tracking_id='x')\n",
+])
+def test_code_not_on_a_legacy_sdk_is_not_reported(source):
+    assert not [f for f in findings(source) if f[1] == "AS107"]
