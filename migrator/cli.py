@@ -384,7 +384,8 @@ def _first_pass(paths, files, project_root: str | None, no_cache: bool, path_fil
     context = Context([], set())
     if project.found and not covers(paths, project):
         context = context_files(project, files, walk(project.root, path_filter), not no_cache)
-    sources, imported, unreadable = select_candidates(files + context.files, project, given, context.versions)
+    sources, imported, unreadable = select_candidates(files + context.files, project, given, context.versions,
+                                                      context.legacy)
     return project, {str(path) for path in context.files}, sources, imported, unreadable
 
 

@@ -12,6 +12,7 @@ from migrator.catalogue import CodeExample, Fixer, Rule, fixes
 from migrator.lazy import lazy_module
 
 cst = lazy_module("libcst")
+requirements = lazy_module("migrator.codemod.requirements")
 shapes = lazy_module("migrator.codemod.shapes")
 
 CLIENT = "client = tracking.Client(tracking.Configuration(api_key=KEY))"
@@ -241,4 +242,83 @@ class LegacySdkFixer(Fixer):
                 self.report(expr, f"`{name}` becomes {ERRORS[name]}")
 
 
-RULES = (LEGACY_SDK,)
+LEGACY_REQUIREMENT = Rule(
+    code="AS109",
+    name="legacy-sdk-requirement",
+    title="Requirements on `aftership` or `pyaftership` become `aftership-tracking-sdk>=5.0.1,<6`",
+    guide="§3 New SDK",
+    engines=frozenset({"code"}),
+    safety="safe",
+    summary="""
+In `requirements*.txt`, `pyproject.toml` (`[project]` dependencies and extras, Poetry's
+dependency tables), `setup.cfg` (`install_requires`, `extras_require`, `tests_require`) and the
+`install_requires`/`extras_require`/`tests_require` of a `setup(...)` call, a requirement on a
+legacy SDK becomes one on the official 2025-01 SDK, its environment marker kept (a second one in
+the same file is dropped). Only once no Python file of the project imports the legacy package:
+until then the line is reported with the first file still importing it (AS107 lists what to
+move). A requirement installed from a URL, a path or in editable mode is reported.
+""",
+    examples=(
+        CodeExample(
+            before='from setuptools import setup\n\nsetup(name="shop", install_requires=["requests", "aftership>=1.0"])\n',
+            after='from setuptools import setup\n\n'
+                  'setup(name="shop", install_requires=["requests", "aftership-tracking-sdk>=5.0.1,<6"])\n',
+        ),
+        CodeExample(
+            before='import aftership\nfrom setuptools import setup\n\nsetup(install_requires=["aftership==1.4.1"])\n',
+            after='import aftership\nfrom setuptools import setup\n\nsetup(install_requires=["aftership==1.4.1"])\n',
+            findings=("AS107", "AS109"),
+        ),
+    ),
+)
+
+REQUIREMENT_KEYWORDS = frozenset({"install_requires", "extras_require", "tests_require", "setup_requires"})
+
+
+@fixes(LEGACY_REQUIREMENT)
+class LegacyRequirementFixer(Fixer):
+    """The requirement strings of a `setup(...)` call (the other files are `requirements.py`'s)."""
+
+    def __init__(self, file) -> None:
+        super().__init__(file)
+        self.requirements: set[int] = set()
+
+    def visit_Call(self, node) -> None:
+        for arg in node.args:
+            if arg.keyword is not None and arg.keyword.value in REQUIREMENT_KEYWORDS:
+                for string in _strings(arg.value):
+                    text = shapes.string_value(string)
+                    if text and requirements.legacy_requirement(text):
+                        self._decide(string, text)
+
+    def _decide(self, string, text: str) -> None:
+        importers = self.file.legacy_importers
+        if not requirements.judged(text):
+            self.report(string, f"`{text}` installs the legacy SDK from a URL: require "
+                                f"{requirements.NEW_NAME}{requirements.NEW_SPEC} instead")
+        elif importers:
+            self.report(string, f"`{text}` is the legacy SDK: it becomes {requirements.NEW_NAME}"
+                                f"{requirements.NEW_SPEC} once no code imports it (still imported at {importers[0]})")
+        else:
+            self.requirements.add(id(string))
+
+    def leave_SimpleString(self, original, updated):
+        if id(original) in self.requirements and self.fix(original):
+            quote = updated.quote
+            text = requirements.replacement(shapes.string_value(original))
+            return updated.with_changes(value=f"{updated.prefix}{quote}{text}{quote}")
+        return updated
+
+
+def _strings(value) -> list:
+    """The string literals of a requirement list, tuple or extras dict (`{"ha": [...]}`)."""
+    if isinstance(value, cst.SimpleString):
+        return [value]
+    if isinstance(value, (cst.List, cst.Tuple)):
+        return [s for element in value.elements for s in _strings(element.value)]
+    if isinstance(value, cst.Dict):
+        return [s for element in value.elements if isinstance(element, cst.DictElement) for s in _strings(element.value)]
+    return []
+
+
+RULES = (LEGACY_SDK, LEGACY_REQUIREMENT)

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from migrator.atomic import TEMP_MARK, remove_stale_temporaries
+from migrator.codemod.requirements import is_dependency_file
 
 SKIP_DIRS = frozenset({
     ".git", ".hg", ".svn", "__pycache__", ".venv", "venv", ".tox", ".nox", "site-packages",
@@ -130,7 +131,7 @@ def _walk(directory: str, root: str, specs: list, filter: PathFilter) -> Iterato
                         or (specs and _ignored(specs, os.path.abspath(path), True))):
                     continue
                 folders.append(path)
-            elif entry.name.endswith(PYTHON_SUFFIXES) and entry.is_file():
+            elif (entry.name.endswith(PYTHON_SUFFIXES) or is_dependency_file(path)) and entry.is_file():
                 if not filter.excluded(path) and not (specs and _ignored(specs, os.path.abspath(path), False)):
                     yield path
         except OSError:  # gone since the listing, or unreadable: nothing to rewrite

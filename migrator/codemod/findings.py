@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import re
 from contextlib import contextmanager, nullcontext
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Protocol, Sequence, Union
 
 import libcst as cst
 from libcst._nodes.internal import CodegenState
+
+from migrator.codemod.sites import Finding  # noqa: F401 - where the codemod's callers import it from
 
 TODO_TAG = "TODO(aftership-migrate)"
 Statement = Union[cst.SimpleStatementLine, cst.BaseCompoundStatement]
@@ -24,18 +26,6 @@ class Report:
     message: str
     guide: str
     residual: bool = False  # found by the residual pass: dropped where the pass reported its rule
-
-
-@dataclass(frozen=True)
-class Finding:
-    line: int
-    column: int
-    code: str
-    message: str
-    guide: str
-
-    def as_dict(self) -> dict:
-        return asdict(self)
 
 
 class Said(Protocol):

@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
 from migrator.codemod.index import has_marker, imported_names, module_keys
+from migrator.codemod.requirements import LEGACY
 
 ROOT_MARKERS = ("pyproject.toml", "setup.cfg", "setup.py", ".git")
 CACHE_DIR = ".aftership-migrate-cache"
@@ -156,6 +157,7 @@ class Context:
 
     files: list[Path]  # read with the run's files, not rewritten
     versions: set[str]  # the API versions the project's other AfterShip files name
+    legacy: list[str] = field(default_factory=list)  # the other files that import a legacy SDK
 
 
 def context_files(project: Project, run_files: list[Path], project_files: Iterable[str],
@@ -182,7 +184,9 @@ def context_files(project: Project, run_files: list[Path], project_files: Iterab
     files = [Path(path) for path in sorted(near - run)
              if known[path].marker or not wanted.isdisjoint(known[path].imports)]
     versions = {version for path, facts in known.items() if path not in near for version in facts.versions}
-    return Context(files, versions)
+    legacy = sorted(project.module_path(path) for path, facts in known.items() if path not in near and any(
+        name.split(".")[0] in LEGACY for name in facts.imports))
+    return Context(files, versions, legacy)
 
 
 def _near(project: Project, run: set[str], known: dict[str, Facts], hops: int) -> set[str]:

@@ -11,10 +11,11 @@ from __future__ import annotations
 import ast
 import gc
 import os
+import re
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Sequence
 
 from migrator.codemod.index import (
     IMPORTED_BY_AFTERSHIP, IMPORTED_ELSEWHERE, IMPORTS_AFTERSHIP, PROJECT_VERSIONS, ProjectIndex, has_marker,
@@ -22,6 +23,7 @@ from migrator.codemod.index import (
     imported_names, names_on_import_lines, parse_quietly,
 )
 from migrator.codemod.project import Project
+from migrator.codemod.requirements import LEGACY_IMPORTERS, is_dependency_file, rewrite_dependencies
 
 PARALLEL_THRESHOLD = 16  # fewer candidates than this are faster in-process than with a pool
 BATCH_FILES = 8  # the most files sent to a worker as one task
@@ -75,14 +77,17 @@ def read_bytes(path: str) -> bytes:
 
 
 def select_candidates(files: list[Path], project: Project | None = None, given: dict[str, bytes] | None = None,
-                      versions: set[str] = frozenset()) -> tuple[dict[str, bytes], dict[str, dict[str, str]], list[FileReport]]:
+                      versions: set[str] = frozenset(), legacy: Sequence[str] = ()
+                      ) -> tuple[dict[str, bytes], dict[str, dict[str, str]], list[FileReport]]:
     """(candidate sources, constants each one imports, reports of unreadable files). Module names
     are read from the files' paths below the project's root (the working directory by default).
-    `given`: sources already read, by path (stdin under its --stdin-filename); `versions`: the
-    API versions the project's files outside the run name."""
+    `given`: sources already read, by path (stdin under its --stdin-filename); `versions` and
+    `legacy`: the API versions the project's files outside the run name, and those of them that
+    import a legacy SDK ("path:line")."""
     project = project or Project(os.getcwd())
     given = given or {}
     sources: dict[str, bytes] = {}
+    dependencies: dict[str, bytes] = {}  # requirements files, pyproject.toml, setup.cfg naming AfterShip
     rest: list[tuple[Path, bytes | None]] = []
     unreadable: list[FileReport] = []
     kept = 0  # bytes of non-candidate files held for the import check below
@@ -95,7 +100,9 @@ def select_candidates(files: list[Path], project: Project | None = None, given: 
         if data.find(b"\0", 0, 8192) != -1:
             unreadable.append(FileReport(str(path), "skipped", reason="binary file"))
         elif has_marker(data):
-            sources[str(path)] = data
+            (dependencies if is_dependency_file(str(path)) else sources)[str(path)] = data
+        elif is_dependency_file(str(path)):
+            continue
         else:
             # Held up to a budget, so the import check need not read the file a second time.
             keep = kept + len(data) <= KEEP_BYTES
@@ -143,7 +150,28 @@ def select_candidates(files: list[Path], project: Project | None = None, given: 
     if index.versions:
         for constants in imported.values():
             constants[PROJECT_VERSIONS] = ",".join(sorted(index.versions))
+    _add_dependency_files(sources, imported, dependencies, legacy)
     return dict(sorted(sources.items())), imported, unreadable
+
+
+NEWLINE = b"\n"
+_LEGACY_IMPORT = re.compile(rb"(?m)^[ \t]*(?:from|import)[ \t]+(?:py)?aftership\b")
+
+
+def _add_dependency_files(sources: dict[str, bytes], imported: dict[str, dict[str, str]],
+                          dependencies: dict[str, bytes], legacy: Sequence[str]) -> None:
+    """Dependency files, and `setup(...)` scripts, learn where the project still imports a legacy
+    SDK: their requirement on it is replaced only when nowhere."""
+    setups = [path for path, data in sources.items() if b"_require" in data and b"aftership" in data.lower()]
+    if not dependencies and not setups:
+        return
+    found = {path: _LEGACY_IMPORT.search(data) for path, data in sources.items()}
+    places = sorted(f"{path}:{sources[path].count(NEWLINE, 0, match.start()) + 1}"
+                    for path, match in found.items() if match)
+    places += [place for place in legacy if place.rsplit(":", 1)[0] not in sources]
+    for path in [*dependencies, *setups]:
+        imported.setdefault(path, {})[LEGACY_IMPORTERS] = "\n".join(places)
+    sources.update(dependencies)
 
 
 def _add_imported_modules(sources: dict[str, bytes], imported: dict[str, dict[str, str]],
@@ -205,6 +233,8 @@ def analyse(path: str, source: bytes, constants: dict[str, str], settings: Setti
 def rewrite_one(path: str, source: bytes, constants: dict[str, str], settings: Settings,
                 across=None) -> FileReport:
     """The unit of work (picklable, for worker processes). Never raises."""
+    if is_dependency_file(path):
+        return _rewrite_dependency_file(path, source, constants, settings)
     if settings.max_bytes and len(source) > settings.max_bytes:
         # Measured: a generated 5 MB module took libcst 27 s and 2.7 GB to parse.
         return FileReport(path, "skipped", source, source,
@@ -221,6 +251,19 @@ def rewrite_one(path: str, source: bytes, constants: dict[str, str], settings: S
     except Exception as error:  # noqa: BLE001 - one file's bug must not stop the run
         detail = traceback.format_exception_only(type(error), error)[-1].strip()
         return FileReport(path, "error", source, source, reason=f"internal error: {detail}")
+
+
+def _rewrite_dependency_file(path: str, source: bytes, constants: dict[str, str], settings: Settings) -> FileReport:
+    from migrator.rules.legacy_sdks import LEGACY_REQUIREMENT
+
+    if LEGACY_REQUIREMENT.code not in settings.enabled():
+        return FileReport(path, "unchanged", source, source)
+    importers = [place for place in constants.get(LEGACY_IMPORTERS, "").split("\n") if place]
+    result = rewrite_dependencies(path, source, importers, LEGACY_REQUIREMENT)
+    changed = result.new_source != source
+    return FileReport(path, "changed" if changed else "unchanged", source, result.new_source, result.findings,
+                      {LEGACY_REQUIREMENT.code: len(result.edits)} if changed else {}, "",
+                      result.edits if settings.show_fixes else [])
 
 
 _RULES_CACHE: dict = {}
@@ -295,7 +338,8 @@ def rewrite_files(sources: dict[str, bytes], imported: dict[str, dict[str, str]]
     from migrator.codemod.crossmodule import gather
 
     items = [(path, source) for path, source in sources.items() if path not in context]
-    across = gather(sources, imported, settings, project, {path for path, _ in items} if context else None)
+    python = {path: source for path, source in sources.items() if not is_dependency_file(path)}
+    across = gather(python, imported, settings, project, {path for path, _ in items} if context else None)
     pool = workers.pool if workers is not None else None
     if pool is None or len(items) < PARALLEL_THRESHOLD:
         for path, source in items:

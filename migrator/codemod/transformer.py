@@ -24,6 +24,7 @@ from migrator.codemod.bodies import is_dict_literal, literal_items
 from migrator.codemod.declared import DeclaredChangesFixer
 from migrator.codemod.edits import KeyAccess
 from migrator.codemod.findings import Report, todo_codes, with_todo
+from migrator.codemod.requirements import LEGACY_IMPORTERS
 from migrator.codemod.flow import Across, summarise
 from migrator.codemod.index import IMPORTS_AFTERSHIP, PROJECT_VERSIONS
 from migrator.codemod.residual import Residue, residual_sites
@@ -63,6 +64,7 @@ class MigrationTransformer(cst.CSTTransformer):
         self.held: set[int] = set()  # residues held until the module's end (hold_residues)
         self.waiting: list[Residue] = []
         self.positions = positions
+        self.imports_legacy_sdk = False  # set before the walk (_imports_legacy_sdk)
         self.reports: list[Report] = []
         self.fixes: Counter = Counter()
         self.tracers: list[Tracer] = []
@@ -87,6 +89,12 @@ class MigrationTransformer(cst.CSTTransformer):
         for fixer in self.fixers:
             for name in _hook_names(type(fixer)):
                 self.hooks.setdefault(name, []).append(getattr(fixer, name))
+
+    @property
+    def legacy_importers(self) -> list[str]:
+        """Where the project still imports a legacy SDK (this file first): its requirement stays."""
+        listed = [place for place in self.constants.get(LEGACY_IMPORTERS, "").split("\n") if place]
+        return ["this file", *listed] if self.imports_legacy_sdk else listed
 
     # Reporting ---------------------------------------------------------------------------------
     def allowed(self, code: str, node: cst.CSTNode) -> bool:
@@ -182,7 +190,7 @@ class MigrationTransformer(cst.CSTTransformer):
                     self.residues_in.setdefault(function, []).append(residue)
                 if self.add_todo:
                     holding.update(residue.functions)
-        legacy_sdk = _imports_legacy_sdk(module)  # its clients live in any function: walk them all
+        self.imports_legacy_sdk = legacy_sdk = _imports_legacy_sdk(module)  # its clients live anywhere: walk all
         for scope in scopes:
             tracer, outer = tracers[id(scope.node)], tracers.get(id(scope.parent.node)) if scope.parent else None
             tracer.connected = bool(tracer.calls_aftership or tracer.params or scope.mentions_webhook_signature
