@@ -94,8 +94,10 @@ replaces it; the official SDK is synchronous, so `pyaftership`'s awaited calls n
 """,
     examples=(
         CodeExample(
-            before='import aftership\n\naftership.api_key = KEY\nt = aftership.tracking.get_tracking(tracking_id=tid)\n',
-            after='import aftership\n\naftership.api_key = KEY\nt = aftership.tracking.get_tracking(tracking_id=tid)\n',
+            before='import aftership\n\naftership.api_key = KEY\n'
+                   't = aftership.tracking.update_tracking(tracking_id=tid, tracking={"title": "Order 1"})\n',
+            after='import aftership\n\naftership.api_key = KEY\n'
+                  't = aftership.tracking.update_tracking(tracking_id=tid, tracking={"title": "Order 1"})\n',
             findings=("AS107",),
         ),
         CodeExample(
@@ -159,7 +161,8 @@ class LegacySdkFixer(Fixer):
             if name.split(".")[0] in PACKAGES:
                 local = shapes.dotted(alias.asname.name) if alias.asname else name.split(".")[0]
                 self.bound[local] = (name.split(".")[0], ".".join(name.split(".")[1:]) if alias.asname else "")
-                self.report(node, f"`import {name}`: install aftership-tracking-sdk and {CLIENT}")
+                if not self._rewritten_away(name):
+                    self.report(node, f"`import {name}`: install aftership-tracking-sdk and {CLIENT}")
 
     def visit_ImportFrom(self, node) -> None:
         module = shapes.dotted(node.module) if node.module is not None and not node.relative else None
@@ -170,7 +173,14 @@ class LegacySdkFixer(Fixer):
             for alias in node.names:
                 local = alias.asname.name.value if alias.asname else alias.name.value
                 self.bound[local] = (package, ".".join(filter(None, (inside, alias.name.value))))
-        self.report(node, f"`from {module} import ...`: install aftership-tracking-sdk and {CLIENT}")
+        if not self._rewritten_away(module):
+            self.report(node, f"`from {module} import ...`: install aftership-tracking-sdk and {CLIENT}")
+
+    def _rewritten_away(self, module: str) -> bool:
+        """Whether AS110 rewrites every call of the 1.x module API here (the import then goes,
+        or stays for what AS107 reports at its own line, such as an `except`)."""
+        return module.split(".")[0] == "aftership" and getattr(self.file, "legacy_calls_left", None) == 0 \
+            and bool(self.file.tracer.sdk_calls)
 
     def visit_Assign(self, node) -> None:
         if isinstance(node.value, cst.Call):
@@ -180,9 +190,9 @@ class LegacySdkFixer(Fixer):
                     name = shapes.dotted(target.target)
                     if name:
                         self.clients[name] = package
-        for target in node.targets:  # aftership 1.x: `aftership.api_key = KEY`
+        for target in node.targets:  # aftership 1.x: `aftership.api_key = KEY` (AS110 moves it when it can)
             path = self._resolved(target.target)
-            if path and path[1] == "api_key":
+            if path and path[1] == "api_key" and not self._rewritten_away("aftership"):
                 self.report(target.target, f"the 1.x module's key: {CLIENT}")
 
     def _constructed(self, call) -> str | None:
@@ -201,6 +211,8 @@ class LegacySdkFixer(Fixer):
         return package, ".".join(filter(None, (inside, *parts[1:])))
 
     def visit_Call(self, node) -> None:
+        if id(node) in self.file.tracer.sdk_calls:
+            return  # AS110 rewrites it
         replacement = self._replacement(node)
         if replacement:
             self.report(node, replacement)
@@ -321,4 +333,204 @@ def _strings(value) -> list:
     return []
 
 
-RULES = (LEGACY_SDK, LEGACY_REQUIREMENT)
+# aftership 1.x operations rewritten (the others stay reported by AS107): the official SDK's
+# group and method, the endpoint family whose `data` the call returns (its reads then follow the
+# REST rules), and the keyword arguments that carry over. Calls addressed by slug and tracking
+# number, paging by `page`, or passing anything else are left to AS107.
+SDK_REWRITES = {
+    "tracking.get_tracking": ("tracking", "get_tracking_by_id", "tracking", "get", {"tracking_id", "fields", "lang"}),
+    "tracking.delete_tracking": ("tracking", "delete_tracking_by_id", "tracking", "delete", {"tracking_id"}),
+    "tracking.retrack": ("tracking", "retrack_tracking_by_id", "tracking-action", "post", {"tracking_id"}),
+    "tracking.list_trackings": ("tracking", "get_trackings", "trackings", "get", {
+        "limit", "keyword", "tracking_numbers", "slug", "origin", "destination", "tag", "created_at_min",
+        "created_at_max", "updated_at_min", "updated_at_max", "fields", "return_to_sender",
+        "courier_destination_country_iso3"}),
+    "courier.list_couriers": ("courier", "get_user_couriers", "couriers", "get", set()),
+    "courier.list_all_couriers": ("courier", "get_all_couriers", "couriers", "get", set()),
+}
+SDK_PARAM_RENAMES = {"courier_destination_country_iso3": "courier_destination_country_region"}
+SDK_ALIAS = "aftership_sdk"  # `import tracking as ...`: AfterShip code names its own variables `tracking`
+SDK_CLIENT = "aftership_tracking_client"
+KEY_VARIABLE = "AFTERSHIP_TRACKING_SDK_API_KEY"  # the official SDK's Configuration reads it by default
+SDK_CLIENT_DEFINITION = f'''def {SDK_CLIENT}() -> {SDK_ALIAS}.Client:
+    """aftership-tracking-sdk's client, with the key the v4 SDK read: aftership.api_key (now
+    ${KEY_VARIABLE}), else $AFTERSHIP_API_KEY."""
+    return {SDK_ALIAS}.Client({SDK_ALIAS}.Configuration(
+        api_key=os.environ.get("{KEY_VARIABLE}") or os.environ.get("AFTERSHIP_API_KEY")))
+'''
+
+MODULE_API_CALLS = Rule(
+    code="AS110",
+    name="legacy-sdk-module-calls",
+    title="`aftership` 1.x module calls become `aftership-tracking-sdk` calls",
+    guide="§3 New SDK",
+    engines=frozenset({"code"}),
+    safety="safe",
+    summary=f"""
+`aftership.tracking.get_tracking(tracking_id=...)`, `delete_tracking`, `retrack`,
+`list_trackings(...)` and `aftership.courier.list_couriers()` / `list_all_couriers()` become
+`{SDK_CLIENT}().tracking.get_tracking_by_id(tracking_id=...)` and the like, on a client function
+inserted once per module. The result is bridged with `.model_dump(exclude_unset=True)`: a dict
+holding exactly what the 2025-01 API returned, so the reads of it keep working and are migrated
+by the REST rules (`t["tracking"]["title"]` becomes `t["title"]`, renamed fields follow).
+`aftership.api_key = KEY` becomes `os.environ["{KEY_VARIABLE}"] = KEY` (kept as well while other
+legacy calls still need it). Calls addressed by slug and tracking number, paging by `page`,
+creating, updating and detecting stay reported by AS107.
+""",
+    examples=(
+        CodeExample(
+            before='import aftership\n\naftership.api_key = KEY\n\n\ndef title(tid):\n'
+                   '    return aftership.tracking.get_tracking(tracking_id=tid)["tracking"]["title"]\n',
+            after=f'import os\nimport tracking as {SDK_ALIAS}\n\n\n{SDK_CLIENT_DEFINITION}\n\n'
+                  f'os.environ["{KEY_VARIABLE}"] = KEY\n\n\ndef title(tid):\n'
+                  f'    return {SDK_CLIENT}().tracking.get_tracking_by_id(tracking_id=tid).model_dump(exclude_unset=True)["title"]\n',
+        ),
+        CodeExample(
+            before='from aftership import courier, tracking\n\n\ndef overview():\n'
+                   '    couriers = [c["slug"] for c in courier.list_couriers()["couriers"]]\n'
+                   '    page = tracking.list_trackings(slug="ups", limit=50)\n'
+                   '    return couriers, [t["origin_country_iso3"] for t in page["trackings"]]\n',
+            after=f'import os\nimport tracking as {SDK_ALIAS}\n\n\n{SDK_CLIENT_DEFINITION}\n\n'
+                  f'def overview():\n'
+                  f'    couriers = [c["slug"] for c in {SDK_CLIENT}().courier.get_user_couriers().model_dump(exclude_unset=True)["couriers"]]\n'
+                  f'    page = {SDK_CLIENT}().tracking.get_trackings(slug="ups", limit=50).model_dump(exclude_unset=True)\n'
+                  f'    return couriers, [t["origin_country_region"] for t in page["trackings"]]\n',
+        ),
+        CodeExample(
+            before='import aftership\n\n\ndef tag(slug, number):\n'
+                   '    return aftership.tracking.get_tracking(slug=slug, tracking_number=number)["tracking"]["tag"]\n',
+            after='import aftership\n\n\ndef tag(slug, number):\n'
+                  '    return aftership.tracking.get_tracking(slug=slug, tracking_number=number)["tracking"]["tag"]\n',
+            findings=("AS107", "AS402"),  # the call stays (by slug and number), and so does its v4 read
+        ),
+    ),
+)
+
+
+def legacy_names(module) -> dict[str, str]:
+    """Names the module's top-level imports bind to `aftership` 1.x: local name -> dotted path
+    inside the package ("" for the package itself)."""
+    bound: dict[str, str] = {}
+    for statement in module.body:
+        for small in statement.body if isinstance(statement, cst.SimpleStatementLine) else ():
+            if isinstance(small, cst.Import):
+                for alias in small.names:
+                    name = shapes.dotted(alias.name) or ""
+                    if name.split(".")[0] == "aftership":
+                        bound[alias.asname.name.value if alias.asname else "aftership"] = (
+                            ".".join(name.split(".")[1:]) if alias.asname else "")
+            elif isinstance(small, cst.ImportFrom) and small.module is not None and not small.relative \
+                    and not isinstance(small.names, cst.ImportStar):
+                module_name = shapes.dotted(small.module) or ""
+                if module_name.split(".")[0] == "aftership":
+                    inside = ".".join(module_name.split(".")[1:])
+                    for alias in small.names:
+                        local = alias.asname.name.value if alias.asname else alias.name.value
+                        bound[local] = ".".join(filter(None, (inside, alias.name.value)))
+    return bound
+
+
+@fixes(MODULE_API_CALLS)
+class ModuleApiCallsFixer(Fixer):
+    """Plans before the walk which calls it rewrites (they become sources of AfterShip data for
+    the tracer), then rewrites them and the key assignment."""
+
+    def __init__(self, file) -> None:
+        super().__init__(file)
+        self.planned: dict[int, str] = {}  # id of a call -> its operation
+        self.bound: dict[str, str] = {}
+        self.unplanned = 0  # legacy calls left as they are (they still read aftership.api_key)
+
+    def plan_sdk_calls(self, module, calls) -> dict:
+        self.bound = legacy_names(module)
+        if not self.bound or _defines_other(module, SDK_CLIENT):
+            return {}
+        shapes_of = {}
+        for call in calls:
+            operation = _operation(call.func, self.bound)
+            if operation is None:
+                continue
+            rewrite = SDK_REWRITES.get(operation)
+            keywords = {arg.keyword.value for arg in call.args if arg.keyword is not None}
+            if operation == "api_key" or (rewrite is None and "." not in operation):
+                continue  # not a call of an operation (aftership.api_key is an assignment)
+            if rewrite is None or any(arg.keyword is None for arg in call.args) or not keywords <= rewrite[4] \
+                    or ("tracking_id" in rewrite[4] and "tracking_id" not in keywords) \
+                    or not self.file.allowed(self.rule.code, call):
+                self.unplanned += 1
+                continue
+            self.planned[id(call)] = operation
+            shapes_of[id(call)] = shapes.Shape("data", rewrite[2], rewrite[3])
+        # AS107 says nothing of an import this rule's rewrite leaves unused (it is removed).
+        self.file.legacy_calls_left = self.unplanned
+        return shapes_of
+
+    def leave_Call(self, original, updated):
+        operation = self.planned.get(id(original))
+        if operation is None or not self.fix(original):
+            return updated
+        group, method = SDK_REWRITES[operation][:2]
+        args = [self._renamed(original_arg, arg) for original_arg, arg in zip(original.args, updated.args)]
+        self._needs_client()
+        call = cst.parse_expression(f"{SDK_CLIENT}().{group}.{method}()").with_changes(args=args)
+        return cst.parse_expression("x.model_dump(exclude_unset=True)").with_changes(
+            func=cst.Attribute(value=call, attr=cst.Name("model_dump")))
+
+    def _renamed(self, original, updated):
+        """A query parameter 2025-01 renamed, counted as its rename rule's fix (AS313)."""
+        new_name = SDK_PARAM_RENAMES.get(updated.keyword.value) if updated.keyword is not None else None
+        if new_name is None:
+            return updated
+        from migrator.catalogue import load_catalogue
+
+        rename = next(rule for rule in load_catalogue() for change in rule.changes
+                      if getattr(change, "old", None) == updated.keyword.value and getattr(change, "new", None) == new_name)
+        self.file.fix(original.keyword, rename)
+        return updated.with_changes(keyword=cst.Name(new_name))
+
+    def leave_Assign(self, original, updated):
+        if not self.planned or len(updated.targets) != 1:
+            return updated
+        target = original.targets[0].target
+        if _operation(target, self.bound) != "api_key" or not self.fix(original):
+            return updated
+        self._needs_client()
+        environ = cst.AssignTarget(cst.parse_expression(f'os.environ["{KEY_VARIABLE}"]'))
+        others = [place for place in self.file.legacy_importers if place != "this file"]
+        keep = self.unplanned or others  # legacy calls here or elsewhere still read aftership.api_key
+        return updated.with_changes(targets=[*updated.targets, environ] if keep else [environ])
+
+    def _needs_client(self) -> None:
+        self.file.needed_definitions[SDK_CLIENT] = SDK_CLIENT_DEFINITION
+        self.file.needed_imports.add("os")
+        self.file.needed_aliases.add(("tracking", SDK_ALIAS))
+        for local, inside in self.bound.items():
+            self.file.maybe_unused_imports.add(_import_of(local, inside))
+
+
+def _import_of(local: str, inside: str) -> tuple[str, str | None, str | None]:
+    """(module, name, as-name) of the import that bound `local` (RemoveImportsVisitor's terms)."""
+    if not inside:
+        return ("aftership", None, None)
+    module, _, name = ("aftership." + inside).rpartition(".")
+    return (module, name, local if local != name else None)
+
+
+def _operation(func, bound: dict[str, str]) -> str | None:
+    """`aftership.tracking.get_tracking` -> "tracking.get_tracking" (names bound by imports)."""
+    parts = (shapes.dotted(func) or "").split(".")
+    if parts[0] not in bound:
+        return None
+    return ".".join(filter(None, (bound[parts[0]], *parts[1:])))
+
+
+def _defines_other(module, name: str) -> bool:
+    """Whether the module defines `name` itself (not as the client function this rule inserts)."""
+    for statement in module.body:
+        if isinstance(statement, cst.FunctionDef) and statement.name.value == name:
+            return cst.Module(body=[statement.with_changes(leading_lines=())]).code.strip() != \
+                SDK_CLIENT_DEFINITION.strip()
+    return False
+
+
+RULES = (LEGACY_SDK, LEGACY_REQUIREMENT, MODULE_API_CALLS)

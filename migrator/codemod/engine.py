@@ -65,8 +65,12 @@ def rewrite_source(source: bytes, rules: CodeRules, constants: Mapping[str, str]
                      if suppressions.lines else None)
         transformer = MigrationTransformer(rules, constants or {}, suppressions, add_todo, positions, across)
         new_module = module.visit(transformer)
-        if transformer.needed_imports:
-            new_module = _with_imports(new_module, transformer.needed_imports)
+        if transformer.needed_definitions:
+            new_module = _with_definitions(new_module, transformer.needed_definitions)
+        if transformer.needed_imports or transformer.needed_aliases:
+            new_module = _with_imports(new_module, transformer.needed_imports, transformer.needed_aliases)
+        if transformer.maybe_unused_imports:
+            new_module = _without_unused_imports(new_module, transformer.maybe_unused_imports)
         printed, findings = _findings(transformer.reports, module, positions)
         edits = _findings(transformer.edits, module, positions)[1] if show_fixes else []
         changed = bool(transformer.fixes) or (add_todo and bool(findings))
@@ -112,15 +116,55 @@ def _does_not_parse(source: bytes, new_source: bytes) -> str | None:
         return str(error).splitlines()[0]
 
 
-def _with_imports(module, modules: set[str]):
-    """`import x` for each module an inserted statement uses, placed by libcst's own helper."""
+def _with_imports(module, modules: set[str], aliases: set[tuple[str, str]] = frozenset()):
+    """`import x` (or `import x as y`) for each module an inserted statement uses, placed by
+    libcst's own helper."""
     from libcst.codemod import CodemodContext
     from libcst.codemod.visitors import AddImportsVisitor
 
     context = CodemodContext()
     for name in sorted(modules):
         AddImportsVisitor.add_needed_import(context, name)
+    for name, alias in sorted(aliases):
+        AddImportsVisitor.add_needed_import(context, name, asname=alias)
     return AddImportsVisitor(context).transform_module(module)
+
+
+def _with_definitions(module, definitions: dict[str, str]):
+    """Each top-level definition the module does not have yet, after its imports (and docstring)."""
+    import libcst as cst
+
+    defined = {statement.name.value for statement in module.body
+               if isinstance(statement, (cst.FunctionDef, cst.ClassDef))}
+    new = [cst.parse_statement(code) for name, code in sorted(definitions.items()) if name not in defined]
+    if not new:
+        return module
+    at = 0
+    for index, statement in enumerate(module.body):
+        small = statement.body if isinstance(statement, cst.SimpleStatementLine) else ()
+        if small and all(isinstance(s, (cst.Import, cst.ImportFrom)) or (
+                index == 0 and isinstance(s, cst.Expr) and isinstance(s.value, cst.SimpleString)) for s in small):
+            at = index + 1
+        else:
+            break
+    spaced = [definition.with_changes(leading_lines=[cst.EmptyLine(), cst.EmptyLine()]) for definition in new]
+    body = list(module.body)
+    if at < len(body):  # two blank lines after the definitions too
+        body[at] = body[at].with_changes(leading_lines=[cst.EmptyLine(), cst.EmptyLine(),
+                                                        *[line for line in body[at].leading_lines if line.comment]])
+    return module.with_changes(body=[*body[:at], *spaced, *body[at:]])
+
+
+def _without_unused_imports(module, names: set[tuple]):
+    """The imports (module, name, as-name) the module no longer uses, removed by libcst's own
+    helper (which reads the module's scopes to know)."""
+    from libcst.codemod import CodemodContext
+    from libcst.codemod.visitors import RemoveImportsVisitor
+
+    context = CodemodContext()
+    for module_name, obj, alias in sorted(names, key=str):
+        RemoveImportsVisitor.remove_unused_import(context, module_name, obj, alias)
+    return RemoveImportsVisitor(context).transform_module(module)
 
 
 def _findings(reports: list, module, positions) -> tuple[str | None, list[Finding]]:

@@ -616,6 +616,7 @@ class Tracer:
         self._names_read: dict[str, Shape | None | object] = {}
         self._names_templated: dict[str, str | None | object] = {}  # the same for URL templates
         self.request_shapes: dict[str, Shape] = {}
+        self.sdk_calls: Mapping[int, Shape] = {}  # id of a legacy SDK call a rule rewrites -> the data it gives
         self.calls_aftership = False
         self._http: dict[int, tuple[Shape | None, str]] = {}
         self.quiet = False  # nothing in the function any rule acts on: not walked
@@ -793,6 +794,9 @@ class Tracer:
         return shape if shape is not None and shape.kind == "list" else None
 
     def _call_shape(self, call: cst.Call) -> Shape | None:
+        sdk = self.sdk_calls.get(id(call))
+        if sdk is not None:  # a legacy SDK call: the response's `data`, as v4 gave it
+            return sdk
         if self.wraps_request(call):  # what the wrapper returns, not the response it gets
             return self.summaries.returned_by_request(self, call)
         name = dotted(call.func)

@@ -43,7 +43,7 @@ HOOKS = frozenset({
     "visit_Module", "visit_SimpleString", "leave_SimpleString", "leave_FormattedStringText", "leave_FormattedString",
     "visit_BinaryOperation", "leave_BinaryOperation", "leave_ConcatenatedString", "visit_Comparison",
     "leave_Comparison", "visit_Import", "visit_ImportFrom", "visit_Assign", "leave_Assign", "visit_Call", "leave_Call",
-    "visit_ExceptHandler",
+    "visit_ExceptHandler", "plan_sdk_calls",
     "visit_request", "leave_request", "leave_access", "leave_body", "leave_body_item", "plan_request", "plan_body",
 })
 
@@ -77,6 +77,11 @@ class MigrationTransformer(cst.CSTTransformer):
         self.open_statements: list[cst.CSTNode] = []  # simple and compound, innermost last
         self.in_with_item = 0  # inside `with <here> as x` of the innermost statement
         self.needed_imports: set[str] = set()  # modules an inserted lookup uses
+        # Inserted by a rule after the module's imports, by the name each defines (kept if defined).
+        self.needed_definitions: dict[str, str] = {}
+        self.needed_aliases: set[tuple[str, str]] = set()  # (module, as-name) imports a rewrite uses
+        self.maybe_unused_imports: set[tuple] = set()  # (module, name, as-name) a rewrite may leave unused
+        self.legacy_calls_left: int | None = None  # legacy SDK calls no rule rewrites (set when planned)
         self.names_given: dict[int, set[str]] = {}  # per tracer: the names fresh_name handed out
         self.awaited: set[int] = set()
         self.nested_expression_scopes = 0  # comprehensions and lambdas being visited
@@ -177,6 +182,14 @@ class MigrationTransformer(cst.CSTTransformer):
                 self.names_aftership = self.scanner.names_aftership or IMPORTS_AFTERSHIP in self.constants or any(
                     "aftership" in value.lower() for value in self.constants.values())
             tracer.envelope_fallback = self.names_aftership
+        self.imports_legacy_sdk = _imports_legacy_sdk(module)
+        if self.imports_legacy_sdk:  # the legacy SDK calls a rule rewrites are sources of AfterShip data
+            sdk_calls: dict[int, Shape] = {}
+            calls = [call for scope in scopes for call in scope.calls]
+            for plan in self._hooks("plan_sdk_calls"):
+                sdk_calls.update(plan(module, calls))
+            for tracer in tracers.values():
+                tracer.sdk_calls = sdk_calls
         summarise(scopes, tracers, self.across)
         for scope in scopes:
             self._seed_requests(scope.calls, tracers[id(scope.node)])
@@ -190,7 +203,7 @@ class MigrationTransformer(cst.CSTTransformer):
                     self.residues_in.setdefault(function, []).append(residue)
                 if self.add_todo:
                     holding.update(residue.functions)
-        self.imports_legacy_sdk = legacy_sdk = _imports_legacy_sdk(module)  # its clients live anywhere: walk all
+        legacy_sdk = self.imports_legacy_sdk  # its clients live anywhere: walk every function
         for scope in scopes:
             tracer, outer = tracers[id(scope.node)], tracers.get(id(scope.parent.node)) if scope.parent else None
             tracer.connected = bool(tracer.calls_aftership or tracer.params or scope.mentions_webhook_signature
@@ -250,7 +263,7 @@ class MigrationTransformer(cst.CSTTransformer):
         """Mark the bodies sent to create/update/detect/predict-batch, and the names holding them."""
         for call in calls:
             shape = tracer.http_call(call)
-            tracer.calls_aftership |= shape is not None
+            tracer.calls_aftership |= shape is not None or id(call) in tracer.sdk_calls
             scope = request_scope(shape.endpoint, shape.method) if shape else None
             body = (tracer.summaries.body(call, tracer) if tracer.wraps_request(call) else body_argument(call, tracer)) \
                 if scope else None
