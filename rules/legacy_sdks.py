@@ -348,6 +348,9 @@ SDK_REWRITES = {
     "courier.list_couriers": ("courier", "get_user_couriers", "couriers", "get", set()),
     "courier.list_all_couriers": ("courier", "get_all_couriers", "couriers", "get", set()),
 }
+# The official SDK returns pydantic models; this dict of one is what the 2025-01 API sent: the
+# keys it sent, enums as their values, dates as their strings (what v4's dicts held).
+BRIDGE = 'x.model_dump(mode="json", exclude_unset=True)'
 SDK_PARAM_RENAMES = {"courier_destination_country_iso3": "courier_destination_country_region"}
 SDK_ALIAS = "aftership_sdk"  # `import tracking as ...`: AfterShip code names its own variables `tracking`
 SDK_CLIENT = "aftership_tracking_client"
@@ -370,8 +373,8 @@ MODULE_API_CALLS = Rule(
 `aftership.tracking.get_tracking(tracking_id=...)`, `delete_tracking`, `retrack`,
 `list_trackings(...)` and `aftership.courier.list_couriers()` / `list_all_couriers()` become
 `{SDK_CLIENT}().tracking.get_tracking_by_id(tracking_id=...)` and the like, on a client function
-inserted once per module. The result is bridged with `.model_dump(exclude_unset=True)`: a dict
-holding exactly what the 2025-01 API returned, so the reads of it keep working and are migrated
+inserted once per module. The result is bridged with `.model_dump(mode="json", exclude_unset=True)`:
+a dict holding exactly what the 2025-01 API returned, so the reads of it keep working and are migrated
 by the REST rules (`t["tracking"]["title"]` becomes `t["title"]`, renamed fields follow).
 `aftership.api_key = KEY` becomes `os.environ["{KEY_VARIABLE}"] = KEY` (kept as well while other
 legacy calls still need it). Calls addressed by slug and tracking number, paging by `page`,
@@ -383,7 +386,7 @@ creating, updating and detecting stay reported by AS107.
                    '    return aftership.tracking.get_tracking(tracking_id=tid)["tracking"]["title"]\n',
             after=f'import os\nimport tracking as {SDK_ALIAS}\n\n\n{SDK_CLIENT_DEFINITION}\n\n'
                   f'os.environ["{KEY_VARIABLE}"] = KEY\n\n\ndef title(tid):\n'
-                  f'    return {SDK_CLIENT}().tracking.get_tracking_by_id(tracking_id=tid).model_dump(exclude_unset=True)["title"]\n',
+                  f'    return {SDK_CLIENT}().tracking.get_tracking_by_id(tracking_id=tid).model_dump(mode="json", exclude_unset=True)["title"]\n',
         ),
         CodeExample(
             before='from aftership import courier, tracking\n\n\ndef overview():\n'
@@ -392,8 +395,8 @@ creating, updating and detecting stay reported by AS107.
                    '    return couriers, [t["origin_country_iso3"] for t in page["trackings"]]\n',
             after=f'import os\nimport tracking as {SDK_ALIAS}\n\n\n{SDK_CLIENT_DEFINITION}\n\n'
                   f'def overview():\n'
-                  f'    couriers = [c["slug"] for c in {SDK_CLIENT}().courier.get_user_couriers().model_dump(exclude_unset=True)["couriers"]]\n'
-                  f'    page = {SDK_CLIENT}().tracking.get_trackings(slug="ups", limit=50).model_dump(exclude_unset=True)\n'
+                  f'    couriers = [c["slug"] for c in {SDK_CLIENT}().courier.get_user_couriers().model_dump(mode="json", exclude_unset=True)["couriers"]]\n'
+                  f'    page = {SDK_CLIENT}().tracking.get_trackings(slug="ups", limit=50).model_dump(mode="json", exclude_unset=True)\n'
                   f'    return couriers, [t["origin_country_region"] for t in page["trackings"]]\n',
         ),
         CodeExample(
@@ -473,8 +476,7 @@ class ModuleApiCallsFixer(Fixer):
         args = [self._renamed(original_arg, arg) for original_arg, arg in zip(original.args, updated.args)]
         self._needs_client()
         call = cst.parse_expression(f"{SDK_CLIENT}().{group}.{method}()").with_changes(args=args)
-        return cst.parse_expression("x.model_dump(exclude_unset=True)").with_changes(
-            func=cst.Attribute(value=call, attr=cst.Name("model_dump")))
+        return cst.parse_expression(BRIDGE).with_changes(func=cst.Attribute(value=call, attr=cst.Name("model_dump")))
 
     def _renamed(self, original, updated):
         """A query parameter 2025-01 renamed, counted as its rename rule's fix (AS313)."""

@@ -367,3 +367,11 @@ def test_redirect_library(fake, name):
 def test_other_hosts_are_refused(fake, library, code):
     done = _run_snippet(fake, code)
     assert done.returncode != 0 and "RuntimeError: network disabled in the behaviour harness" in done.stderr
+
+
+def test_after_the_rewrite_v4_is_retired():
+    """The after-run's fake answers v4 with 404, as AfterShip's API does since 2025-10-09."""
+    with FakeAfterShip(v4_retired=True) as retired:
+        status, _ = v4(retired, "GET", "/trackings")
+        assert status == 404 and retired.refused[-1].path.startswith("/v4/")
+        assert new(retired, "GET", "/trackings")[0] == 200

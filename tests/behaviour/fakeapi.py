@@ -100,7 +100,10 @@ def _request_to_v4(body: dict) -> dict:
 class FakeAfterShip:
     """The fake server; one instance per client run."""
 
-    def __init__(self) -> None:
+    def __init__(self, v4_retired: bool = False) -> None:
+        # After the rewrite v4 answers 404, as AfterShip's does since 2025-10-09: a v4 call left
+        # behind (inside a library the program still uses, say) fails as it would in production.
+        self.v4_retired = v4_retired
         data = dataset.fresh()
         self.trackings: list[dict] = data["trackings"]
         self.couriers: list[dict] = data["couriers"]
@@ -202,7 +205,7 @@ class FakeAfterShip:
         try:
             if count > MAX_REQUESTS:
                 raise ApiError(429, 429, "You have exceeded the API call rate limit.")
-            if version is None:
+            if version is None or (version == V4 and self.v4_retired):
                 raise ApiError(404, 404, "The URI requested is invalid or the resource requested does not exist.")
             if not (headers.get(KEY_HEADERS[version]) or "").strip():
                 raise ApiError(401, 401, f"Invalid API key: send it in the `{KEY_HEADERS[version]}` header.")

@@ -174,6 +174,9 @@ def refusal_rules(refusal) -> set[str]:
         return {"AS101", "AS102", "AS108"} | removed
     if refusal.status == 429:
         return {"AS404"}  # a page loop that never ends under cursor pagination
+    if refusal.status == 404 and refusal.path.startswith("/v4/"):
+        # v4 itself, retired after the rewrite: a URL left behind, or a legacy SDK still in use.
+        return _NOT_FOUND_RULES.get(refusal_family(refusal.path), {"AS101", "AS201", "AS302"}) | {"AS107"}
     if refusal.status == 404:
         return _NOT_FOUND_RULES.get(refusal_family(refusal.path), {"AS101", "AS201", "AS302"})
     return set(_BODY_RULES)
@@ -211,8 +214,8 @@ def run_client(folder: Path, port: int) -> Run:
     return Run(done.stdout, done.stderr, done.returncode)
 
 
-def run_with_fresh_fake(folder: Path) -> Run:
-    with FakeAfterShip() as fake:
+def run_with_fresh_fake(folder: Path, v4_retired: bool = False) -> Run:
+    with FakeAfterShip(v4_retired) as fake:
         run = run_client(folder, fake.port)
         run.refused = list(fake.refused)
         return run
@@ -287,7 +290,7 @@ def compare(folder: Path) -> Outcome:
             copy = Path(tmp, mode, folder.name)  # same folder name: tracebacks and outputs compare
             shutil.copytree(folder, copy, ignore=ignore)
             findings, fixes = rewrite(copy, unsafe=mode == "unsafe")
-            run = run_with_fresh_fake(copy)
+            run = run_with_fresh_fake(copy, v4_retired=True)
             frames = traceback_frames(run.stderr, copy) if run.traceback else []
             outcome.afters[mode] = After(mode, run, findings, frames, _code_diff(sources, copy), fixes,
                                          _python_files(copy))
