@@ -101,12 +101,12 @@ replaces it; the official SDK is synchronous, so `pyaftership`'s awaited calls n
             findings=("AS107",),
         ),
         CodeExample(
-            before='from pyaftership import AfterShip\n\n\nasync def count(session):\n'
+            before='from pyaftership import AfterShip\n\n\nasync def drop(session, number):\n'
                    '    client = AfterShip(api_key=KEY, session=session)\n'
-                   '    return len((await client.trackings.list())["trackings"])\n',
-            after='from pyaftership import AfterShip\n\n\nasync def count(session):\n'
+                   '    await client.trackings.remove(number, "ups")\n',
+            after='from pyaftership import AfterShip\n\n\nasync def drop(session, number):\n'
                   '    client = AfterShip(api_key=KEY, session=session)\n'
-                  '    return len((await client.trackings.list())["trackings"])\n',
+                  '    await client.trackings.remove(number, "ups")\n',
             findings=("AS107",),
         ),
         CodeExample(
@@ -177,10 +177,12 @@ class LegacySdkFixer(Fixer):
             self.report(node, f"`from {module} import ...`: install aftership-tracking-sdk and {CLIENT}")
 
     def _rewritten_away(self, module: str) -> bool:
-        """Whether AS110 rewrites every call of the 1.x module API here (the import then goes,
-        or stays for what AS107 reports at its own line, such as an `except`)."""
-        return module.split(".")[0] == "aftership" and getattr(self.file, "legacy_calls_left", None) == 0 \
-            and bool(self.file.tracer.sdk_calls)
+        """Whether AS110 (AS111) rewrites every use here of the `aftership` 1.x module API
+        (`pyaftership`'s client): the import then goes, or stays for what AS107 reports at its
+        own line, such as an `except`."""
+        if module.split(".")[0] == "aftership":
+            return self.file.legacy_calls_left == 0 and bool(self.file.tracer.sdk_calls)
+        return module == "pyaftership" and self.file.async_calls_left == 0 and bool(self.file.sdk_constructors)
 
     def visit_Assign(self, node) -> None:
         if isinstance(node.value, cst.Call):
@@ -211,8 +213,8 @@ class LegacySdkFixer(Fixer):
         return package, ".".join(filter(None, (inside, *parts[1:])))
 
     def visit_Call(self, node) -> None:
-        if id(node) in self.file.tracer.sdk_calls:
-            return  # AS110 rewrites it
+        if id(node) in self.file.tracer.sdk_calls or id(node) in self.file.sdk_constructors:
+            return  # AS110 or AS111 rewrites it
         replacement = self._replacement(node)
         if replacement:
             self.report(node, replacement)
@@ -535,4 +537,197 @@ def _defines_other(module, name: str) -> bool:
     return False
 
 
-RULES = (LEGACY_SDK, LEGACY_REQUIREMENT, MODULE_API_CALLS)
+# pyaftership methods rewritten: (the official group.method, the endpoint family whose `data`
+# the call returns, the HTTP method, the parameters in order that become the body's keys; None:
+# a call without a body).
+ASYNC_REWRITES = {
+    "trackings.list": ("tracking.get_trackings", "trackings", "get", None),
+    "trackings.add": ("tracking.create_tracking", "trackings", "post",
+                      ("tracking_number", "title", "slug", "tracking_postal_code")),
+    "couriers.detect": ("courier.detect_courier", "detect", "post", ("tracking_number",)),
+}
+
+ASYNC_CALLS = Rule(
+    code="AS111",
+    name="pyaftership-calls",
+    title="`pyaftership` calls become `aftership-tracking-sdk` calls in a worker thread",
+    guide="§3 New SDK",
+    engines=frozenset({"code"}),
+    safety="safe",
+    summary=f"""
+`AfterShip(api_key=..., session=...)` becomes `{SDK_ALIAS}.Client({SDK_ALIAS}.Configuration(
+api_key=...))` (the aiohttp session is not needed; a `timeout` in seconds becomes milliseconds),
+and its `trackings.list()`, `trackings.add(...)` and `couriers.detect(...)` become the official
+SDK's calls. The official SDK is synchronous, so each runs in a worker thread,
+`asyncio.to_thread(lambda: ...)`: the code stays async, the `await` stays where it was, and
+the event loop is not blocked. The result is bridged to the dict the API sent, as AS110 does,
+so reads follow the REST rules. `trackings.remove(number, slug)` addresses a tracking by slug
+and number and stays reported by AS107, as do clients this rule cannot follow.
+""",
+    examples=(
+        CodeExample(
+            before='from pyaftership import AfterShip\n\n\nasync def tags(session):\n'
+                   '    client = AfterShip(api_key=KEY, session=session)\n'
+                   '    data = await client.trackings.list()\n'
+                   '    return [t["tag"] for t in data["trackings"]]\n',
+            after=f'import asyncio\nimport tracking as {SDK_ALIAS}\n\n\nasync def tags(session):\n'
+                  f'    client = {SDK_ALIAS}.Client({SDK_ALIAS}.Configuration(api_key=KEY))\n'
+                  f'    data = await asyncio.to_thread(lambda: client.tracking.get_trackings().model_dump(mode="json", exclude_unset=True))\n'
+                  '    return [t["tag"] for t in data["trackings"]]\n',
+        ),
+        CodeExample(
+            before='from pyaftership import AfterShip\n\n\nasync def add(session, number):\n'
+                   '    client = AfterShip(api_key=KEY, session=session, timeout=5)\n'
+                   '    created = await client.trackings.add(number, slug="ups")\n'
+                   '    return created["tracking"]["id"]\n',
+            after=f'import asyncio\nimport tracking as {SDK_ALIAS}\n\n\nasync def add(session, number):\n'
+                  f'    client = {SDK_ALIAS}.Client({SDK_ALIAS}.Configuration(api_key=KEY, timeout=5 * 1000))\n'
+                  f'    created = await asyncio.to_thread(lambda: client.tracking.create_tracking({{"tracking_number": number, "slug": "ups"}}).model_dump(mode="json", exclude_unset=True))\n'
+                  '    return created["id"]\n',
+        ),
+    ),
+)
+
+
+@fixes(ASYNC_CALLS)
+class AsyncCallsFixer(Fixer):
+    """Plans the pyaftership clients it can follow (names assigned a constructor call, all of it
+    rewritable) and their method calls; rewrites both."""
+
+    def __init__(self, file) -> None:
+        super().__init__(file)
+        self.constructors: dict[int, dict] = {}  # id of an AfterShip(...) call -> its arguments by name
+        self.planned: dict[int, tuple[str, str, dict]] = {}  # id of a method call -> (operation, client, args)
+
+    def plan_sdk_calls(self, module, calls) -> dict:
+        constructor_names = {name for name, (package, inside) in _bindings(module).items()
+                             if package == "pyaftership" and inside in ("", "AfterShip")}
+        if not constructor_names:
+            return {}
+        clients: dict[str, list[int]] = {}  # a name holding a client -> the constructor calls assigned to it
+        uses: dict[str, int] = {}  # every mention of each dotted name (`api`, `self._api`)
+        for node in shapes.iter_nodes(module):
+            if isinstance(node, (cst.Name, cst.Attribute)):
+                name = shapes.dotted(node)
+                if name:
+                    uses[name] = uses.get(name, 0) + 1
+            if isinstance(node, cst.Assign) and isinstance(node.value, cst.Call) and len(node.targets) == 1:
+                arguments = self._constructor(node.value, constructor_names)
+                target = shapes.dotted(node.targets[0].target)
+                if arguments is not None and target and self.file.allowed(self.rule.code, node.value):
+                    self.constructors[id(node.value)] = arguments
+                    clients.setdefault(target, []).append(id(node.value))
+        found, left = {}, 0
+        for call in calls:
+            parts = (shapes.dotted(call.func) or "").split(".")
+            client, operation = ".".join(parts[:-2]), ".".join(parts[-2:])
+            if self._constructor(call, constructor_names, any_arguments=True) is not None:
+                left += id(call) not in self.constructors
+                continue
+            if client not in clients:
+                continue
+            rewrite = ASYNC_REWRITES.get(operation)
+            arguments = _arguments(call, rewrite[3] or ()) if rewrite is not None else None
+            if arguments is None or not self.file.allowed(self.rule.code, call):
+                left += 1
+                continue
+            self.planned[id(call)] = (operation, client, arguments)
+            found[id(call)] = shapes.Shape("data", rewrite[1], rewrite[2])
+        # A client is moved whole or not at all: every mention of its name must be an assignment
+        # of a constructor or the receiver of a call rewritten here (else it is handed on, or
+        # another of its methods is called, and would meet the new type).
+        for client, constructed in clients.items():
+            rewritten = [key for key, (_, name, _) in self.planned.items() if name == client]
+            if uses.get(client, 0) != len(constructed) + len(rewritten):
+                for key in [*constructed, *rewritten]:
+                    self.constructors.pop(key, None)
+                    self.planned.pop(key, None)
+                    left += found.pop(key, None) is not None or key in constructed
+        self.file.sdk_constructors.update(self.constructors)
+        self.file.async_calls_left = left  # AS107 says nothing of an import left unused
+        return found
+
+    @staticmethod
+    def _constructor(call, names: set[str], any_arguments: bool = False) -> dict | None:
+        """The arguments of an `AfterShip(...)` call the rule can rewrite (any call of it, with
+        `any_arguments`); None for other calls."""
+        func = shapes.dotted(call.func) or ""
+        if func not in names and not (func == "pyaftership.AfterShip" and "pyaftership" in names):
+            return None
+        return {} if any_arguments else _arguments(call, ("api_key", "session", "timeout"), required=("api_key",))
+
+    def leave_Call(self, original, updated):
+        if id(original) in self.constructors and self.fix(original):
+            arguments = {name: _code(value) for name, value in self.constructors[id(original)].items()}
+            config = f"api_key={arguments['api_key']}"
+            if "timeout" in arguments:  # seconds in pyaftership, milliseconds in the official SDK
+                config += f", timeout={arguments['timeout']} * 1000"
+            self.file.needed_aliases.add(("tracking", SDK_ALIAS))
+            self._may_drop_imports()
+            return cst.parse_expression(f"{SDK_ALIAS}.Client({SDK_ALIAS}.Configuration({config}))")
+        planned = self.planned.get(id(original))
+        if planned is None or not self.fix(original):
+            return updated
+        operation, client, arguments = planned
+        method, _, _, keys = ASYNC_REWRITES[operation]
+        call = cst.parse_expression(f"{client}.{method}()")
+        if keys is not None:
+            body = cst.Dict([cst.DictElement(cst.SimpleString(f'"{key}"'), arguments[key])
+                             for key in keys if key in arguments])
+            call = call.with_changes(args=[cst.Arg(body)])
+        bridged = cst.parse_expression(BRIDGE).with_changes(func=cst.Attribute(value=call, attr=cst.Name("model_dump")))
+        self.file.needed_imports.add("asyncio")
+        return cst.parse_expression("asyncio.to_thread(lambda: x)").with_changes(
+            args=[cst.Arg(cst.Lambda(params=cst.Parameters(), body=bridged))])
+
+    def _may_drop_imports(self) -> None:
+        self.file.maybe_unused_imports.update({("pyaftership", "AfterShip", None), ("pyaftership", None, None)})
+
+
+def _code(node) -> str:
+    """An expression's source text, parenthesised when an operator could bind into it."""
+    text = cst.Module(body=[]).code_for_node(node)
+    return text if isinstance(node, (cst.Name, cst.Attribute, cst.Call, cst.Subscript, cst.BaseString,
+                                     cst.Integer, cst.Float)) else f"({text})"
+
+
+def _bindings(module) -> dict[str, tuple[str, str]]:
+    """Top-level import bindings of the legacy packages: local name -> (package, dotted path)."""
+    bound: dict[str, tuple[str, str]] = {}
+    for statement in module.body:
+        for small in statement.body if isinstance(statement, cst.SimpleStatementLine) else ():
+            if isinstance(small, cst.Import):
+                for alias in small.names:
+                    name = shapes.dotted(alias.name) or ""
+                    if name.split(".")[0] in PACKAGES and alias.asname is None:
+                        bound[name.split(".")[0]] = (name.split(".")[0], "")
+            elif isinstance(small, cst.ImportFrom) and small.module is not None and not small.relative \
+                    and not isinstance(small.names, cst.ImportStar):
+                module_name = shapes.dotted(small.module) or ""
+                if module_name.split(".")[0] in PACKAGES:
+                    inside = ".".join(module_name.split(".")[1:])
+                    for alias in small.names:
+                        local = alias.asname.name.value if alias.asname else alias.name.value
+                        bound[local] = (module_name.split(".")[0], ".".join(filter(None, (inside, alias.name.value))))
+    return bound
+
+
+def _arguments(call, names: tuple[str, ...], required: tuple[str, ...] = ()) -> dict | None:
+    """The call's arguments by parameter name (positional ones in `names` order); None when it
+    passes anything else (`*args`, `**kwargs`, an unknown keyword) or misses a required one."""
+    found: dict = {}
+    for index, arg in enumerate(call.args):
+        if arg.star:
+            return None
+        if arg.keyword is None:
+            if index >= len(names):
+                return None
+            found[names[index]] = arg.value
+        elif arg.keyword.value in names:
+            found[arg.keyword.value] = arg.value
+        else:
+            return None
+    return found if all(name in found for name in required) else None
+
+
+RULES = (LEGACY_SDK, LEGACY_REQUIREMENT, MODULE_API_CALLS, ASYNC_CALLS)

@@ -81,7 +81,9 @@ class MigrationTransformer(cst.CSTTransformer):
         self.needed_definitions: dict[str, str] = {}
         self.needed_aliases: set[tuple[str, str]] = set()  # (module, as-name) imports a rewrite uses
         self.maybe_unused_imports: set[tuple] = set()  # (module, name, as-name) a rewrite may leave unused
-        self.legacy_calls_left: int | None = None  # legacy SDK calls no rule rewrites (set when planned)
+        self.legacy_calls_left: int | None = None  # aftership 1.x calls no rule rewrites (set when planned)
+        self.async_calls_left: int | None = None  # pyaftership constructions and calls left (the same)
+        self.sdk_constructors: dict[int, object] = {}  # legacy client constructions a rule rewrites
         self.names_given: dict[int, set[str]] = {}  # per tracer: the names fresh_name handed out
         self.awaited: set[int] = set()
         self.nested_expression_scopes = 0  # comprehensions and lambdas being visited
