@@ -181,8 +181,9 @@ class LegacySdkFixer(Fixer):
         (`pyaftership`'s client): the import then goes, or stays for what AS107 reports at its
         own line, such as an `except`."""
         if module.split(".")[0] == "aftership":
-            return self.file.legacy_calls_left == 0 and bool(self.file.tracer.sdk_calls)
-        return module == "pyaftership" and self.file.async_calls_left == 0 and bool(self.file.sdk_constructors)
+            return self.file.legacy_calls_left == 0 and bool(self.file.sdk_calls)
+        return module.split(".")[0] == "pyaftership" and self.file.async_calls_left == 0 \
+            and bool(self.file.sdk_constructors)
 
     def visit_Assign(self, node) -> None:
         if isinstance(node.value, cst.Call):
@@ -213,7 +214,7 @@ class LegacySdkFixer(Fixer):
         return package, ".".join(filter(None, (inside, *parts[1:])))
 
     def visit_Call(self, node) -> None:
-        if id(node) in self.file.tracer.sdk_calls or id(node) in self.file.sdk_constructors:
+        if id(node) in self.file.sdk_calls or id(node) in self.file.sdk_constructors:
             return  # AS110 or AS111 rewrites it
         replacement = self._replacement(node)
         if replacement:
@@ -247,6 +248,8 @@ class LegacySdkFixer(Fixer):
         return _becomes(operation, found) if found else f"`{operation}` of the legacy client: {UNKNOWN}"
 
     def visit_ExceptHandler(self, node) -> None:
+        if id(node) in self.file.sdk_handlers:
+            return  # AS112 maps it
         kinds = node.type.elements if isinstance(node.type, cst.Tuple) else [node.type] if node.type else []
         for kind in kinds:
             expr = kind.value if isinstance(kind, cst.Element) else kind
@@ -730,4 +733,135 @@ def _arguments(call, names: tuple[str, ...], required: tuple[str, ...] = ()) -> 
     return found if all(name in found for name in required) else None
 
 
-RULES = (LEGACY_SDK, LEGACY_REQUIREMENT, MODULE_API_CALLS, ASYNC_CALLS)
+# Legacy error types -> the official SDK's of the same meaning (`aftership_sdk.exceptions.X`):
+# aftership 1.x raised one per HTTP status, as the official SDK does; pyaftership raised one
+# type for every failure, an API error or the network's (httpx's, which the official SDK lets through).
+ERROR_MAPPING = {
+    ("aftership", "AfterShipError"): ("ApiException",), ("aftership", "BadRequest"): ("BadRequestError",),
+    ("aftership", "Unauthorized"): ("UnauthorizedError",), ("aftership", "Forbidden"): ("ForbiddenError",),
+    ("aftership", "NotFound"): ("NotFoundError",), ("aftership", "TooManyRequests"): ("TooManyRequestsError",),
+    ("aftership", "InternalError"): ("InternalError",), ("aftership", "UnexpectedError"): ("UnknownError",),
+    ("pyaftership", "AfterShipException"): ("ApiException", "httpx.HTTPError"),
+    ("pyaftership", "AfterShipCommunicationException"): ("ApiException", "httpx.HTTPError"),
+}
+# aftership 1.x error attributes -> the official SDK's (`response` has no equivalent: reported).
+ERROR_ATTRIBUTES = {"http_status": "status_code", "code": "meta_code"}
+
+ERROR_TYPES = Rule(
+    code="AS112",
+    name="legacy-sdk-errors",
+    title="`except` on the legacy SDKs' errors catches the `aftership-tracking-sdk` exceptions",
+    guide="§3 New SDK",
+    engines=frozenset({"code"}),
+    safety="safe",
+    summary=f"""
+Once every call of a legacy SDK in a module is rewritten (AS110, AS111), what they raise is the
+official SDK's: `except aftership.exception.NotFound` becomes
+`except {SDK_ALIAS}.exceptions.NotFoundError` (one type per HTTP status, as in `aftership` 1.x),
+pyaftership's `AfterShipException` becomes `({SDK_ALIAS}.exceptions.ApiException, httpx.HTTPError)`
+(it covered network errors too). On the caught error, 1.x's `http_status` becomes `status_code`
+and `code` (the meta code) `meta_code`; `response` has no equivalent and is reported. While
+legacy calls remain, the handler stays and AS107 reports it.
+""",
+    examples=(
+        CodeExample(
+            before='import aftership\nfrom aftership.exception import NotFound\n\n\ndef tag(tid):\n    try:\n'
+                   '        return aftership.tracking.get_tracking(tracking_id=tid)["tracking"]["tag"]\n'
+                   '    except NotFound as error:\n        return error.http_status\n',
+            after=f'import os\nimport tracking as {SDK_ALIAS}\n\n\n{SDK_CLIENT_DEFINITION}\n\ndef tag(tid):\n    try:\n'
+                  f'        return {SDK_CLIENT}().tracking.get_tracking_by_id(tracking_id=tid).model_dump(mode="json", exclude_unset=True)["tag"]\n'
+                  f'    except {SDK_ALIAS}.exceptions.NotFoundError as error:\n        return error.status_code\n',
+        ),
+        CodeExample(
+            before='from pyaftership import AfterShip\nfrom pyaftership.exceptions import AfterShipException\n\n\n'
+                   'async def count(session):\n    client = AfterShip(api_key=KEY, session=session)\n    try:\n'
+                   '        return len((await client.trackings.list())["trackings"])\n'
+                   '    except AfterShipException:\n        return 0\n',
+            after=f'import asyncio\nimport httpx\nimport tracking as {SDK_ALIAS}\n\n\n'
+                  f'async def count(session):\n    client = {SDK_ALIAS}.Client({SDK_ALIAS}.Configuration(api_key=KEY))\n    try:\n'
+                  f'        return len((await asyncio.to_thread(lambda: client.tracking.get_trackings().model_dump(mode="json", exclude_unset=True)))["trackings"])\n'
+                  f'    except ({SDK_ALIAS}.exceptions.ApiException, httpx.HTTPError):\n        return 0\n',
+        ),
+    ),
+)
+
+
+@fixes(ERROR_TYPES)
+class ErrorTypesFixer(Fixer):
+    """Plans, after AS110 and AS111 have, the handlers whose legacy types it maps (only for a
+    package whose every call here is rewritten); rewrites them and the error's attributes."""
+
+    def __init__(self, file) -> None:
+        super().__init__(file)
+        self.mapped: dict[int, list] = {}  # id of a handler -> the new types, in order
+
+    def plan_sdk_calls(self, module, calls) -> dict:
+        bound = _bindings(module)
+        moved = {"aftership": self.file.legacy_calls_left == 0 and bool(self.file.sdk_calls),
+                 "pyaftership": self.file.async_calls_left == 0 and bool(self.file.sdk_constructors)}
+        if not any(moved.values()):
+            return {}
+        for node in shapes.iter_nodes(module):
+            if not isinstance(node, cst.ExceptHandler) or node.type is None:
+                continue
+            kinds = [e.value for e in node.type.elements] if isinstance(node.type, cst.Tuple) else [node.type]
+            new = []
+            for kind in kinds:
+                parts = (shapes.dotted(kind) or "").split(".")
+                package, _ = bound.get(parts[0], ("", ""))
+                mapped = ERROR_MAPPING.get((package, parts[-1])) if package and moved.get(package) else None
+                if mapped is None:
+                    break
+                new.extend(m for m in mapped if m not in new)
+            else:
+                if self.file.allowed(self.rule.code, node):
+                    self.mapped[id(node)] = new
+                    self.file.sdk_handlers.add(id(node))
+                    self._report_response(node)
+        return {}
+
+    def _report_response(self, handler) -> None:
+        """`error.response` of a caught 1.x error has no equivalent on the official SDK's."""
+        if not (isinstance(handler.name, cst.AsName) and isinstance(handler.name.name, cst.Name)):
+            return
+        name = handler.name.name.value
+        for node in shapes.iter_nodes(handler.body):
+            if isinstance(node, cst.Attribute) and node.attr.value == "response" and shapes.is_name(node.value, name):
+                self.report(node, "`response` of a legacy SDK error: the official SDK's has `response_body` "
+                                  "and `response_header`")
+
+    def leave_ExceptHandler(self, original, updated):
+        new = self.mapped.get(id(original))
+        if new is None or not self.fix(original):
+            return updated
+        names = [name if "." in name else f"{SDK_ALIAS}.exceptions.{name}" for name in new]
+        if any(name.startswith("httpx.") for name in names):
+            self.file.needed_imports.add("httpx")
+        self.file.needed_aliases.add(("tracking", SDK_ALIAS))
+        for package in ("aftership.exception", "pyaftership.exceptions", "pyaftership"):
+            for (owner, error) in ERROR_MAPPING:
+                if package.startswith(owner):
+                    self.file.maybe_unused_imports.add((package, error, None))
+        self.file.maybe_unused_imports.update({("aftership", None, None), ("pyaftership", None, None)})
+        kind = cst.parse_expression(names[0] if len(names) == 1 else f"({', '.join(names)})")
+        body = updated.body
+        if isinstance(updated.name, cst.AsName) and isinstance(updated.name.name, cst.Name):
+            body = body.visit(_renaming_error_attributes(updated.name.name.value))
+        return updated.with_changes(type=kind, body=body)
+
+
+def _renaming_error_attributes(name: str):
+    """A transformer renaming 1.x error attributes read on the caught `name` (built on use:
+    libcst is imported lazily)."""
+
+    class ErrorAttributes(cst.CSTTransformer):
+        def leave_Attribute(self, original, updated):
+            renamed = ERROR_ATTRIBUTES.get(updated.attr.value)
+            if renamed and isinstance(updated.value, cst.Name) and updated.value.value == name:
+                return updated.with_changes(attr=cst.Name(renamed))
+            return updated
+
+    return ErrorAttributes()
+
+
+RULES = (LEGACY_SDK, LEGACY_REQUIREMENT, MODULE_API_CALLS, ASYNC_CALLS, ERROR_TYPES)

@@ -71,12 +71,12 @@ def test_no_silent_difference(client: Path, outcomes):
 # Clients the rewrite makes fully equivalent: a ratchet, so a change that loses reach (a name the
 # tracer stops following) fails here even when its findings explain the difference.
 EQUIVALENT = {
-    "safe": {"requests_already_2025_01", "requests_env_base_url", "sdk1_module_api"},
+    "safe": {"requests_already_2025_01", "requests_env_base_url", "sdk1_module_api", "sdk_pyaftership_async"},
     "unsafe": {"requests_already_2025_01", "requests_module_constants", "requests_retrack_complete",
                "urllib_create_get", "aio_httpx_gather", "flow_checkpoint_walk", "aio_bound_urls",
                "requests_status_body", "httpx_last_checkpoint", "urllib_meta_codes",
                "cls_session_request", "httpx_base_url_client", "requests_env_base_url", "mod_shop_package",
-               "requests_host_paths", "flow_helper_readers", "sdk1_module_api"},
+               "requests_host_paths", "flow_helper_readers", "sdk1_module_api", "sdk_pyaftership_async"},
 }
 
 

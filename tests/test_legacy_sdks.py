@@ -65,16 +65,27 @@ def test_calls_through_imported_names_and_aliases():
     assert {1, 2, 6, 7} <= lines
 
 
-def test_pyaftership_clients_held_by_an_object_are_followed_into_its_methods():
-    source = ("from pyaftership import AfterShip\n\n\nclass Shipments:\n    def __init__(self, session, key):\n"
-              "        self._api = AfterShip(api_key=key, session=session)\n\n"
-              "    async def count(self):\n        data = await self._api.trackings.list()\n"
-              "        return len(data['trackings'])\n\n"
-              "    async def add(self, number):\n        return await self._api.trackings.add(number)\n")
-    said = {line: message for line, code, message in findings(source) if code == "AS107"}
-    assert set(said) == {1, 6, 9, 13}
-    assert "asyncio.to_thread(client.tracking.get_trackings)" in said[9]
-    assert "asyncio.to_thread(client.tracking.create_tracking" in said[13]
+PYAFTERSHIP_SENSOR = ("from pyaftership import AfterShip\n\n\nclass Shipments:\n    def __init__(self, session, key):\n"
+                      "        self._api = AfterShip(api_key=key, session=session)\n\n"
+                      "    async def count(self):\n        data = await self._api.trackings.list()\n"
+                      "        return len(data['trackings'])\n\n"
+                      "    async def add(self, number):\n        return await self._api.trackings.add(number)\n")
+
+
+def test_pyaftership_clients_held_by_an_object_move_with_their_methods():
+    result = rewrite_code(PYAFTERSHIP_SENSOR)
+    assert not result.findings and "pyaftership" not in result.code
+    assert "self._api = aftership_sdk.Client(aftership_sdk.Configuration(api_key=key))" in result.code
+    assert "await asyncio.to_thread(lambda: self._api.tracking.get_trackings()" in result.code
+    assert 'self._api.tracking.create_tracking({"tracking_number": number})' in result.code
+
+
+def test_a_client_handed_on_or_used_otherwise_stays_reported():
+    handed = PYAFTERSHIP_SENSOR + "\n    def raw(self):\n        return self._api\n"
+    said = {line: message for line, code, message in findings(handed) if code == "AS107"}
+    assert set(said) == {1, 6, 9, 13} and "asyncio.to_thread(client.tracking.get_trackings)" in said[9]
+    other_method = PYAFTERSHIP_SENSOR + "\n    async def drop(self, n):\n        await self._api.trackings.remove(n, 'ups')\n"
+    assert rewrite_code(other_method).code == other_method
 
 
 def test_apiv4_paths_and_errors():

@@ -43,7 +43,7 @@ HOOKS = frozenset({
     "visit_Module", "visit_SimpleString", "leave_SimpleString", "leave_FormattedStringText", "leave_FormattedString",
     "visit_BinaryOperation", "leave_BinaryOperation", "leave_ConcatenatedString", "visit_Comparison",
     "leave_Comparison", "visit_Import", "visit_ImportFrom", "visit_Assign", "leave_Assign", "visit_Call", "leave_Call",
-    "visit_ExceptHandler", "plan_sdk_calls",
+    "visit_ExceptHandler", "leave_ExceptHandler", "plan_sdk_calls",
     "visit_request", "leave_request", "leave_access", "leave_body", "leave_body_item", "plan_request", "plan_body",
 })
 
@@ -84,6 +84,8 @@ class MigrationTransformer(cst.CSTTransformer):
         self.legacy_calls_left: int | None = None  # aftership 1.x calls no rule rewrites (set when planned)
         self.async_calls_left: int | None = None  # pyaftership constructions and calls left (the same)
         self.sdk_constructors: dict[int, object] = {}  # legacy client constructions a rule rewrites
+        self.sdk_handlers: set[int] = set()  # `except` types on legacy SDK errors a rule rewrites
+        self.sdk_calls: dict[int, Shape] = {}  # legacy SDK calls a rule rewrites -> the data they give
         self.names_given: dict[int, set[str]] = {}  # per tracer: the names fresh_name handed out
         self.awaited: set[int] = set()
         self.nested_expression_scopes = 0  # comprehensions and lambdas being visited
@@ -186,12 +188,11 @@ class MigrationTransformer(cst.CSTTransformer):
             tracer.envelope_fallback = self.names_aftership
         self.imports_legacy_sdk = _imports_legacy_sdk(module)
         if self.imports_legacy_sdk:  # the legacy SDK calls a rule rewrites are sources of AfterShip data
-            sdk_calls: dict[int, Shape] = {}
             calls = [call for scope in scopes for call in scope.calls]
-            for plan in self._hooks("plan_sdk_calls"):
-                sdk_calls.update(plan(module, calls))
+            for plan in self._hooks("plan_sdk_calls"):  # in code order: a later rule sees what earlier ones plan
+                self.sdk_calls.update(plan(module, calls))
             for tracer in tracers.values():
-                tracer.sdk_calls = sdk_calls
+                tracer.sdk_calls = self.sdk_calls
         summarise(scopes, tracers, self.across)
         for scope in scopes:
             self._seed_requests(scope.calls, tracers[id(scope.node)])
@@ -473,6 +474,9 @@ class MigrationTransformer(cst.CSTTransformer):
 
     def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
         self._visit("visit_ExceptHandler", node)
+
+    def leave_ExceptHandler(self, original: cst.ExceptHandler, updated: cst.ExceptHandler) -> cst.ExceptHandler:
+        return self._leave("leave_ExceptHandler", original, updated)
 
     def leave_Assign(self, original: cst.Assign, updated: cst.Assign) -> cst.Assign:
         return self._leave("leave_Assign", original, updated)
