@@ -8,9 +8,12 @@ The tables below say what each legacy call becomes on `aftership-tracking-sdk` 5
 `couriers.py`; 21.x has the same methods).
 """
 
+from dataclasses import dataclass
+
 from migrator.catalogue import CodeExample, Fixer, Rule, fixes
 from migrator.lazy import lazy_module
 
+bodies = lazy_module("migrator.codemod.bodies")
 cst = lazy_module("libcst")
 requirements = lazy_module("migrator.codemod.requirements")
 shapes = lazy_module("migrator.codemod.shapes")
@@ -95,9 +98,9 @@ replaces it; the official SDK is synchronous, so `pyaftership`'s awaited calls n
     examples=(
         CodeExample(
             before='import aftership\n\naftership.api_key = KEY\n'
-                   't = aftership.tracking.update_tracking(tracking_id=tid, tracking={"title": "Order 1"})\n',
+                   'last = aftership.tracking.get_last_checkpoint(tracking_id=tid)["checkpoint"]\n',
             after='import aftership\n\naftership.api_key = KEY\n'
-                  't = aftership.tracking.update_tracking(tracking_id=tid, tracking={"title": "Order 1"})\n',
+                  'last = aftership.tracking.get_last_checkpoint(tracking_id=tid)["checkpoint"]\n',
             findings=("AS107",),
         ),
         CodeExample(
@@ -338,20 +341,49 @@ def _strings(value) -> list:
     return []
 
 
-# aftership 1.x operations rewritten (the others stay reported by AS107): the official SDK's
-# group and method, the endpoint family whose `data` the call returns (its reads then follow the
-# REST rules), and the keyword arguments that carry over. Calls addressed by slug and tracking
-# number, paging by `page`, or passing anything else are left to AS107.
+@dataclass(frozen=True)
+class SdkCall:
+    """What an `aftership` 1.x function becomes: the official SDK's group and method, the endpoint
+    family whose `data` it returns (its reads then follow the REST rules), the keyword arguments
+    that carry over, and for a call sending a body, the 1.x parameter holding it (unwrapped: the
+    1.x SDK wrapped it in {"tracking": ...} itself) and the request it is."""
+
+    group: str
+    method: str
+    endpoint: str
+    http: str
+    keywords: frozenset[str] = frozenset()
+    body: str | None = None
+    request: str | None = None
+
+    @property
+    def by_id(self) -> bool:
+        return "tracking_id" in self.keywords
+
+
+LIST_PARAMETERS = frozenset({
+    "limit", "keyword", "tracking_numbers", "slug", "origin", "destination", "tag", "created_at_min",
+    "created_at_max", "updated_at_min", "updated_at_max", "fields", "return_to_sender",
+    "courier_destination_country_iso3"})
+# The operations rewritten; the others (addressed by slug and tracking number, paging by `page`,
+# notifications, last checkpoint, predictions) and calls passing anything else stay with AS107.
 SDK_REWRITES = {
-    "tracking.get_tracking": ("tracking", "get_tracking_by_id", "tracking", "get", {"tracking_id", "fields", "lang"}),
-    "tracking.delete_tracking": ("tracking", "delete_tracking_by_id", "tracking", "delete", {"tracking_id"}),
-    "tracking.retrack": ("tracking", "retrack_tracking_by_id", "tracking-action", "post", {"tracking_id"}),
-    "tracking.list_trackings": ("tracking", "get_trackings", "trackings", "get", {
-        "limit", "keyword", "tracking_numbers", "slug", "origin", "destination", "tag", "created_at_min",
-        "created_at_max", "updated_at_min", "updated_at_max", "fields", "return_to_sender",
-        "courier_destination_country_iso3"}),
-    "courier.list_couriers": ("courier", "get_user_couriers", "couriers", "get", set()),
-    "courier.list_all_couriers": ("courier", "get_all_couriers", "couriers", "get", set()),
+    "tracking.get_tracking": SdkCall("tracking", "get_tracking_by_id", "tracking", "get",
+                                     frozenset({"tracking_id", "fields", "lang"})),
+    "tracking.delete_tracking": SdkCall("tracking", "delete_tracking_by_id", "tracking", "delete",
+                                        frozenset({"tracking_id"})),
+    "tracking.retrack": SdkCall("tracking", "retrack_tracking_by_id", "tracking-action", "post",
+                                frozenset({"tracking_id"})),
+    "tracking.list_trackings": SdkCall("tracking", "get_trackings", "trackings", "get", LIST_PARAMETERS),
+    "tracking.create_tracking": SdkCall("tracking", "create_tracking", "trackings", "post", frozenset({"tracking"}),
+                                        body="tracking", request="create-request"),
+    "tracking.update_tracking": SdkCall("tracking", "update_tracking_by_id", "tracking", "put",
+                                        frozenset({"tracking_id", "tracking"}), body="tracking",
+                                        request="update-request"),
+    "courier.list_couriers": SdkCall("courier", "get_user_couriers", "couriers", "get"),
+    "courier.list_all_couriers": SdkCall("courier", "get_all_couriers", "couriers", "get"),
+    "courier.detect_courier": SdkCall("courier", "detect_courier", "detect", "post", frozenset({"tracking"}),
+                                      body="tracking", request="detect-request"),
 }
 # The official SDK returns pydantic models; this dict of one is what the 2025-01 API sent: the
 # keys it sent, enums as their values, dates as their strings (what v4's dicts held).
@@ -376,14 +408,17 @@ MODULE_API_CALLS = Rule(
     safety="safe",
     summary=f"""
 `aftership.tracking.get_tracking(tracking_id=...)`, `delete_tracking`, `retrack`,
-`list_trackings(...)` and `aftership.courier.list_couriers()` / `list_all_couriers()` become
+`update_tracking` (by id), `create_tracking`, `list_trackings(...)`, and
+`aftership.courier.list_couriers()`, `list_all_couriers()`, `detect_courier(...)` become
 `{SDK_CLIENT}().tracking.get_tracking_by_id(tracking_id=...)` and the like, on a client function
-inserted once per module. The result is bridged with `.model_dump(mode="json", exclude_unset=True)`:
+inserted once per module. A body (a dict literal: the 1.x SDK wrapped it itself) goes to the
+official method unwrapped, and its fields are translated as a REST request's are. The result is bridged with `.model_dump(mode="json", exclude_unset=True)`:
 a dict holding exactly what the 2025-01 API returned, so the reads of it keep working and are migrated
 by the REST rules (`t["tracking"]["title"]` becomes `t["title"]`, renamed fields follow).
 `aftership.api_key = KEY` becomes `os.environ["{KEY_VARIABLE}"] = KEY` (kept as well while other
 legacy calls still need it). Calls addressed by slug and tracking number, paging by `page`,
-creating, updating and detecting stay reported by AS107.
+with a body built elsewhere than in the call, notifications, last checkpoints and predictions
+stay reported by AS107.
 """,
     examples=(
         CodeExample(
@@ -459,16 +494,19 @@ class ModuleApiCallsFixer(Fixer):
             if operation is None:
                 continue
             rewrite = SDK_REWRITES.get(operation)
-            keywords = {arg.keyword.value for arg in call.args if arg.keyword is not None}
             if operation == "api_key" or (rewrite is None and "." not in operation):
                 continue  # not a call of an operation (aftership.api_key is an assignment)
-            if rewrite is None or any(arg.keyword is None for arg in call.args) or not keywords <= rewrite[4] \
-                    or ("tracking_id" in rewrite[4] and "tracking_id" not in keywords) \
+            arguments = _arguments(call, (rewrite.body,) if rewrite and rewrite.body else (),
+                                   keywords=rewrite.keywords) if rewrite else None
+            if arguments is None or (rewrite.by_id and "tracking_id" not in arguments) \
+                    or (rewrite.body and not bodies.is_dict_literal(arguments.get(rewrite.body))) \
                     or not self.file.allowed(self.rule.code, call):
                 self.unplanned += 1
                 continue
             self.planned[id(call)] = operation
-            shapes_of[id(call)] = shapes.Shape("data", rewrite[2], rewrite[3])
+            shapes_of[id(call)] = shapes.Shape("data", rewrite.endpoint, rewrite.http)
+            if rewrite.body:  # the body's fields are translated as a REST request's are
+                self.file.sdk_bodies[id(call)] = (arguments[rewrite.body], rewrite.request)
         # AS107 says nothing of an import this rule's rewrite leaves unused (it is removed).
         self.file.legacy_calls_left = self.unplanned
         return shapes_of
@@ -477,10 +515,13 @@ class ModuleApiCallsFixer(Fixer):
         operation = self.planned.get(id(original))
         if operation is None or not self.fix(original):
             return updated
-        group, method = SDK_REWRITES[operation][:2]
+        rewrite = SDK_REWRITES[operation]
         args = [self._renamed(original_arg, arg) for original_arg, arg in zip(original.args, updated.args)]
+        if rewrite.body:  # the official method takes the id (if any), then the body, positionally
+            by_name = {arg.keyword.value if arg.keyword else rewrite.body: arg for arg in args}
+            args = [cst.Arg(by_name[name].value) for name in ("tracking_id", rewrite.body) if name in by_name]
         self._needs_client()
-        call = cst.parse_expression(f"{SDK_CLIENT}().{group}.{method}()").with_changes(args=args)
+        call = cst.parse_expression(f"{SDK_CLIENT}().{rewrite.group}.{rewrite.method}()").with_changes(args=args)
         return cst.parse_expression(BRIDGE).with_changes(func=cst.Attribute(value=call, attr=cst.Name("model_dump")))
 
     def _renamed(self, original, updated):
@@ -715,9 +756,11 @@ def _bindings(module) -> dict[str, tuple[str, str]]:
     return bound
 
 
-def _arguments(call, names: tuple[str, ...], required: tuple[str, ...] = ()) -> dict | None:
-    """The call's arguments by parameter name (positional ones in `names` order); None when it
-    passes anything else (`*args`, `**kwargs`, an unknown keyword) or misses a required one."""
+def _arguments(call, names: tuple[str, ...], required: tuple[str, ...] = (),
+               keywords: frozenset[str] = frozenset()) -> dict | None:
+    """The call's arguments by parameter name (positional ones in `names` order, keywords among
+    `names` and `keywords`); None when it passes anything else (`*args`, `**kwargs`, another
+    keyword) or misses a required one."""
     found: dict = {}
     for index, arg in enumerate(call.args):
         if arg.star:
@@ -726,7 +769,7 @@ def _arguments(call, names: tuple[str, ...], required: tuple[str, ...] = ()) -> 
             if index >= len(names):
                 return None
             found[names[index]] = arg.value
-        elif arg.keyword.value in names:
+        elif arg.keyword.value in names or arg.keyword.value in keywords:
             found[arg.keyword.value] = arg.value
         else:
             return None

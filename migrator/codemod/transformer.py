@@ -86,6 +86,7 @@ class MigrationTransformer(cst.CSTTransformer):
         self.sdk_constructors: dict[int, object] = {}  # legacy client constructions a rule rewrites
         self.sdk_handlers: set[int] = set()  # `except` types on legacy SDK errors a rule rewrites
         self.sdk_calls: dict[int, Shape] = {}  # legacy SDK calls a rule rewrites -> the data they give
+        self.sdk_bodies: dict[int, tuple] = {}  # of those, the ones sending a body: (its dict, the request)
         self.names_given: dict[int, set[str]] = {}  # per tracer: the names fresh_name handed out
         self.awaited: set[int] = set()
         self.nested_expression_scopes = 0  # comprehensions and lambdas being visited
@@ -267,6 +268,8 @@ class MigrationTransformer(cst.CSTTransformer):
         for call in calls:
             shape = tracer.http_call(call)
             tracer.calls_aftership |= shape is not None or id(call) in tracer.sdk_calls
+            if id(call) in self.sdk_bodies:  # a legacy SDK call sends it unwrapped
+                self._register_dict(tracer, *self.sdk_bodies[id(call)][:1], "request", self.sdk_bodies[id(call)][1])
             scope = request_scope(shape.endpoint, shape.method) if shape else None
             body = (tracer.summaries.body(call, tracer) if tracer.wraps_request(call) else body_argument(call, tracer)) \
                 if scope else None
