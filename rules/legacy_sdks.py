@@ -384,7 +384,12 @@ SDK_REWRITES = {
     "courier.list_all_couriers": SdkCall("courier", "get_all_couriers", "couriers", "get"),
     "courier.detect_courier": SdkCall("courier", "detect_courier", "detect", "post", frozenset({"tracking"}),
                                       body="tracking", request="detect-request"),
+    "estimated_delivery_date.batch_predict_estimated_delivery_date": SdkCall(
+        "estimated_delivery_date", "predict_batch", "predict-batch", "post", frozenset({"estimated_delivery_dates"}),
+        body="estimated_delivery_dates", request="predict-batch"),
 }
+# The official method takes a body whose one key the 1.x SDK added itself: {key: the argument}.
+WRAPPED_BODIES = {"predict_batch": "estimated_delivery_dates"}
 # The official SDK returns pydantic models; this dict of one is what the 2025-01 API sent: the
 # keys it sent, enums as their values, dates as their strings (what v4's dicts held).
 BRIDGE = 'x.model_dump(mode="json", exclude_unset=True)'
@@ -409,7 +414,8 @@ MODULE_API_CALLS = Rule(
     summary=f"""
 `aftership.tracking.get_tracking(tracking_id=...)`, `delete_tracking`, `retrack`,
 `update_tracking` (by id), `create_tracking`, `list_trackings(...)`, and
-`aftership.courier.list_couriers()`, `list_all_couriers()`, `detect_courier(...)` become
+`aftership.courier.list_couriers()`, `list_all_couriers()`, `detect_courier(...)` and
+`aftership.estimated_delivery_date.batch_predict_estimated_delivery_date([...])` become
 `{SDK_CLIENT}().tracking.get_tracking_by_id(tracking_id=...)` and the like, on a client function
 inserted once per module. A body (a dict literal: the 1.x SDK wrapped it itself) goes to the
 official method unwrapped, and its fields are translated as a REST request's are. The result is bridged with `.model_dump(mode="json", exclude_unset=True)`:
@@ -417,8 +423,8 @@ a dict holding exactly what the 2025-01 API returned, so the reads of it keep wo
 by the REST rules (`t["tracking"]["title"]` becomes `t["title"]`, renamed fields follow).
 `aftership.api_key = KEY` becomes `os.environ["{KEY_VARIABLE}"] = KEY` (kept as well while other
 legacy calls still need it). Calls addressed by slug and tracking number, paging by `page`,
-with a body built elsewhere than in the call, notifications, last checkpoints and predictions
-stay reported by AS107.
+with a body built elsewhere than in the call, notifications and last checkpoints stay
+reported by AS107.
 """,
     examples=(
         CodeExample(
@@ -499,7 +505,7 @@ class ModuleApiCallsFixer(Fixer):
             arguments = _arguments(call, (rewrite.body,) if rewrite and rewrite.body else (),
                                    keywords=rewrite.keywords) if rewrite else None
             if arguments is None or (rewrite.by_id and "tracking_id" not in arguments) \
-                    or (rewrite.body and not bodies.is_dict_literal(arguments.get(rewrite.body))) \
+                    or (rewrite.body and not _literal_body(arguments.get(rewrite.body), rewrite)) \
                     or not self.file.allowed(self.rule.code, call):
                 self.unplanned += 1
                 continue
@@ -518,8 +524,11 @@ class ModuleApiCallsFixer(Fixer):
         rewrite = SDK_REWRITES[operation]
         args = [self._renamed(original_arg, arg) for original_arg, arg in zip(original.args, updated.args)]
         if rewrite.body:  # the official method takes the id (if any), then the body, positionally
-            by_name = {arg.keyword.value if arg.keyword else rewrite.body: arg for arg in args}
-            args = [cst.Arg(by_name[name].value) for name in ("tracking_id", rewrite.body) if name in by_name]
+            by_name = {arg.keyword.value if arg.keyword else rewrite.body: arg.value for arg in args}
+            if rewrite.method in WRAPPED_BODIES:
+                by_name[rewrite.body] = cst.Dict([cst.DictElement(
+                    cst.SimpleString(f'"{WRAPPED_BODIES[rewrite.method]}"'), by_name[rewrite.body])])
+            args = [cst.Arg(by_name[name]) for name in ("tracking_id", rewrite.body) if name in by_name]
         self._needs_client()
         call = cst.parse_expression(f"{SDK_CLIENT}().{rewrite.group}.{rewrite.method}()").with_changes(args=args)
         return cst.parse_expression(BRIDGE).with_changes(func=cst.Attribute(value=call, attr=cst.Name("model_dump")))
@@ -554,6 +563,14 @@ class ModuleApiCallsFixer(Fixer):
         self.file.needed_aliases.add(("tracking", SDK_ALIAS))
         for local, inside in self.bound.items():
             self.file.maybe_unused_imports.add(_import_of(local, inside))
+
+
+def _literal_body(value, rewrite: SdkCall) -> bool:
+    """Whether the body is written in the call, where its fields can be translated: a dict (a
+    list of them for a prediction batch)."""
+    if rewrite.request == "predict-batch":
+        return isinstance(value, cst.List) and all(bodies.is_dict_literal(e.value) for e in value.elements)
+    return bodies.is_dict_literal(value)
 
 
 def _import_of(local: str, inside: str) -> tuple[str, str | None, str | None]:

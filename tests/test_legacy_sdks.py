@@ -107,3 +107,33 @@ def test_apiv4_paths_and_errors():
 ])
 def test_code_not_on_a_legacy_sdk_is_not_reported(source):
     assert not [f for f in findings(source) if f[1] == "AS107"]
+
+
+def _first_argument(code: str, method: str):
+    """The literal passed to `.method(...)` in rewritten code, evaluated."""
+    import ast
+
+    for node in ast.walk(ast.parse(code)):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == method:
+            return ast.literal_eval(node.args[-1])
+    raise AssertionError(f"no call of {method}")
+
+
+@pytest.mark.parametrize(("call", "method", "model"), [
+    ("aftership.tracking.create_tracking(tracking={'tracking_number': '1Z9', 'slug': 'ups', 'emails': ['a@b.c'], "
+     "'tracking_ship_date': '20250301', 'origin_country_iso3': 'USA'})", "create_tracking", "CreateTrackingRequest"),
+    ("aftership.tracking.update_tracking(tracking_id='abc', tracking={'title': 'T', 'customer_name': 'Mina'})",
+     "update_tracking_by_id", "UpdateTrackingByIdRequest"),
+    ("aftership.courier.detect_courier({'tracking_number': '1Z9', 'slug': 'ups,fedex'})", "detect_courier",
+     "DetectCourierRequest"),
+    ("aftership.estimated_delivery_date.batch_predict_estimated_delivery_date([{'slug': 'ups', "
+     "'origin_address': {'country': 'USA'}, 'destination_address': {'country': 'DEU'}, "
+     "'pickup_time': '2025-03-01 10:00:00'}])", "predict_batch", "PredictBatchRequest"),
+])
+def test_bodies_sent_to_the_official_sdk_fit_its_models(call, method, model):
+    """The official SDK's pydantic request models are the oracle: no unknown key, every value valid."""
+    models = pytest.importorskip("tracking.models")
+    result = rewrite_code(f"import aftership\n\nresult = {call}\n", unsafe_fixes=True)
+    body = _first_argument(result.code, method)
+    validated = getattr(models, model).model_validate(body)
+    assert validated.model_dump(exclude_unset=True, mode="json") == body, (body, result.findings)

@@ -269,7 +269,11 @@ class MigrationTransformer(cst.CSTTransformer):
             shape = tracer.http_call(call)
             tracer.calls_aftership |= shape is not None or id(call) in tracer.sdk_calls
             if id(call) in self.sdk_bodies:  # a legacy SDK call sends it unwrapped
-                self._register_dict(tracer, *self.sdk_bodies[id(call)][:1], "request", self.sdk_bodies[id(call)][1])
+                body, request = self.sdk_bodies[id(call)]
+                if request == "predict-batch":
+                    self._register_body(tracer, body, request)
+                else:
+                    self._register_dict(tracer, body, "request", request)
             scope = request_scope(shape.endpoint, shape.method) if shape else None
             body = (tracer.summaries.body(call, tracer) if tracer.wraps_request(call) else body_argument(call, tracer)) \
                 if scope else None
