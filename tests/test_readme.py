@@ -57,6 +57,7 @@ RUN_BY = {
     ("pre-commit and CI", "yaml"): "test_precommit.py::test_the_readme_snippet_works_in_a_commit_of_one_staged_file",
     ("Archives larger than one machine", "python"): "test_distributed.py::test_the_readme_dask_script_runs_...",
     ("Python API", "python"): "test_python_api_block",
+    ("Code on the legacy SDKs", "python"): "test_legacy_sdk_before_and_after",
     ("Rules", ""): "none needed: the rules table is generated (test_readme_rules_table_is_current)",
 }
 
@@ -184,3 +185,9 @@ def test_the_configuration_is_green_on_code_written_for_2025_01(tmp_path):
     (tmp_path / "client.py").write_text("import requests\nKEY = 'k'\n" + after)
     done = tool("rewrite", "--check", ".", cwd=tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_legacy_sdk_before_and_after():
+    before, after = blocks("python", section("Code on the legacy SDKs"))
+    strip = lambda code: "\n".join(line for line in code.splitlines() if not line.startswith("# "))  # noqa: E731
+    assert strip(rewrite_code(before).code) == strip(after)
