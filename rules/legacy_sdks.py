@@ -404,6 +404,17 @@ SDK_CLIENT_DEFINITION = f'''def {SDK_CLIENT}() -> {SDK_ALIAS}.Client:
         api_key=os.environ.get("{KEY_VARIABLE}") or os.environ.get("AFTERSHIP_API_KEY")))
 '''
 
+SDK_LOOKUP = "aftership_tracking_id"
+SDK_LOOKUP_DEFINITION = f'''def {SDK_LOOKUP}(client: {SDK_ALIAS}.Client, slug: str, tracking_number: str) -> str:
+    """The 2025-01 id of the tracking v4 addressed by slug and tracking number (one more request)."""
+    found = client.tracking.get_trackings(slug=slug, tracking_numbers=tracking_number).trackings
+    if not found:
+        raise {SDK_ALIAS}.exceptions.NotFoundError(
+            code={SDK_ALIAS}.exceptions.ErrorCodeEnum.TRACKING_DOES_NOT_EXIST,
+            message=f"Tracking {{tracking_number}} of {{slug}} does not exist.", status_code=404, meta_code=4004)
+    return found[0].id
+'''
+
 MODULE_API_CALLS = Rule(
     code="AS110",
     name="legacy-sdk-module-calls",
@@ -422,9 +433,10 @@ official method unwrapped, and its fields are translated as a REST request's are
 a dict holding exactly what the 2025-01 API returned, so the reads of it keep working and are migrated
 by the REST rules (`t["tracking"]["title"]` becomes `t["title"]`, renamed fields follow).
 `aftership.api_key = KEY` becomes `os.environ["{KEY_VARIABLE}"] = KEY` (kept as well while other
-legacy calls still need it). Calls addressed by slug and tracking number, paging by `page`,
-with a body built elsewhere than in the call, notifications and last checkpoints stay
-reported by AS107.
+legacy calls still need it). A call addressed by slug and tracking number looks the id up
+first with `--unsafe-fixes` (one more request, AS201's change) and stays reported by AS107
+otherwise, as do paging by `page`, a body built elsewhere than in the call, notifications and
+last checkpoints.
 """,
     examples=(
         CodeExample(
@@ -451,6 +463,15 @@ reported by AS107.
             after='import aftership\n\n\ndef tag(slug, number):\n'
                   '    return aftership.tracking.get_tracking(slug=slug, tracking_number=number)["tracking"]["tag"]\n',
             findings=("AS107", "AS402"),  # the call stays (by slug and number), and so does its v4 read
+        ),
+        CodeExample(
+            before='import aftership\n\n\ndef tag(slug, number):\n'
+                   '    return aftership.tracking.get_tracking(slug=slug, tracking_number=number)["tracking"]["tag"]\n',
+            after=f'import os\nimport tracking as {SDK_ALIAS}\n\n\n{SDK_CLIENT_DEFINITION}\n\n{SDK_LOOKUP_DEFINITION}\n\n'
+                  'def tag(slug, number):\n'
+                  f'    return {SDK_CLIENT}().tracking.get_tracking_by_id(tracking_id={SDK_LOOKUP}({SDK_CLIENT}(), slug, number))'
+                  '.model_dump(mode="json", exclude_unset=True)["tag"]\n',
+            unsafe_fixes=True,  # the id is looked up first: one more request (AS201)
         ),
     ),
 )
@@ -489,6 +510,7 @@ class ModuleApiCallsFixer(Fixer):
         self.planned: dict[int, str] = {}  # id of a call -> its operation
         self.bound: dict[str, str] = {}
         self.unplanned = 0  # legacy calls left as they are (they still read aftership.api_key)
+        self.lookups: set[int] = set()  # planned calls addressed by slug and number
 
     def plan_sdk_calls(self, module, calls) -> dict:
         self.bound = legacy_names(module)
@@ -503,7 +525,17 @@ class ModuleApiCallsFixer(Fixer):
             if operation == "api_key" or (rewrite is None and "." not in operation):
                 continue  # not a call of an operation (aftership.api_key is an assignment)
             arguments = _arguments(call, (rewrite.body,) if rewrite and rewrite.body else (),
-                                   keywords=rewrite.keywords) if rewrite else None
+                                   keywords=rewrite.keywords | (ADDRESS if rewrite.by_id else frozenset())
+                                   ) if rewrite else None
+            if arguments is not None and rewrite.by_id and ADDRESS <= arguments.keys() and "tracking_id" not in arguments:
+                # by slug and number: the id looked up first, one more request (AS201's change)
+                if not (self.file.rules.may_fix(_lookup_rule()) and self.file.allowed(_lookup_rule().code, call)):
+                    arguments = None
+                else:
+                    self.lookups.add(id(call))
+                    arguments["tracking_id"] = None
+            elif arguments is not None and rewrite.by_id and ADDRESS & arguments.keys():
+                arguments = None  # a slug or a number alone: not an address the tool can read
             if arguments is None or (rewrite.by_id and "tracking_id" not in arguments) \
                     or (rewrite.body and not _literal_body(arguments.get(rewrite.body), rewrite)) \
                     or not self.file.allowed(self.rule.code, call):
@@ -523,6 +555,16 @@ class ModuleApiCallsFixer(Fixer):
             return updated
         rewrite = SDK_REWRITES[operation]
         args = [self._renamed(original_arg, arg) for original_arg, arg in zip(original.args, updated.args)]
+        if id(original) in self.lookups:
+            self.file.fix(original, _lookup_rule())  # counted as AS201's: one more request
+            self.file.needed_definitions[SDK_LOOKUP] = SDK_LOOKUP_DEFINITION
+            address = {arg.keyword.value: arg.value for arg in args if arg.keyword and arg.keyword.value in ADDRESS}
+            lookup = cst.parse_expression(f"{SDK_LOOKUP}({SDK_CLIENT}(), slug, number)").with_changes(
+                args=[cst.Arg(cst.parse_expression(f"{SDK_CLIENT}()")), cst.Arg(address["slug"]),
+                      cst.Arg(address["tracking_number"])])
+            args = [arg for arg in args if not (arg.keyword and arg.keyword.value in ADDRESS)]
+            args.insert(0, cst.Arg(lookup, keyword=cst.Name("tracking_id"), equal=cst.AssignEqual(
+                whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace(""))))
         if rewrite.body:  # the official method takes the id (if any), then the body, positionally
             by_name = {arg.keyword.value if arg.keyword else rewrite.body: arg.value for arg in args}
             if rewrite.method in WRAPPED_BODIES:
@@ -563,6 +605,16 @@ class ModuleApiCallsFixer(Fixer):
         self.file.needed_aliases.add(("tracking", SDK_ALIAS))
         for local, inside in self.bound.items():
             self.file.maybe_unused_imports.add(_import_of(local, inside))
+
+
+ADDRESS = frozenset({"slug", "tracking_number"})
+
+
+def _lookup_rule() -> Rule:
+    """AS201, the REST rule for endpoints addressed by slug and number: the lookup is its change."""
+    from .endpoints import SLUG_NUMBER_ENDPOINTS
+
+    return SLUG_NUMBER_ENDPOINTS
 
 
 def _literal_body(value, rewrite: SdkCall) -> bool:
