@@ -137,3 +137,17 @@ def test_bodies_sent_to_the_official_sdk_fit_its_models(call, method, model):
     body = _first_argument(result.code, method)
     validated = getattr(models, model).model_validate(body)
     assert validated.model_dump(exclude_unset=True, mode="json") == body, (body, result.findings)
+
+
+def test_inserted_code_follows_the_files_line_endings(tmp_path):
+    from click.testing import CliRunner
+
+    from migrator.cli import main
+
+    path = tmp_path / "crlf.py"
+    path.write_bytes(b'"""Doc."""\r\nimport aftership\r\n\r\n\r\ndef t(tid, slug, number):\r\n'
+                     b'    return aftership.tracking.get_tracking(tracking_id=tid)["tracking"]["tag"], '
+                     b'aftership.tracking.get_tracking(slug=slug, tracking_number=number)\r\n')
+    CliRunner().invoke(main, ["rewrite", "--unsafe-fixes", str(path)])
+    written = path.read_bytes()
+    assert b"aftership_tracking_id(" in written and written.count(b"\n") == written.count(b"\r\n")
