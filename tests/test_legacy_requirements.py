@@ -82,3 +82,15 @@ def test_once_the_code_has_moved_the_requirement_follows(tmp_path, monkeypatch):
     assert CliRunner().invoke(main, ["rewrite", "."]).exit_code == 1
     assert (root / "requirements.txt").read_text() == f"{NEW}\n"
     assert CliRunner().invoke(main, ["rewrite", "--check", "."]).exit_code == 0
+
+
+def test_one_run_moves_the_code_and_then_the_requirement(tmp_path, monkeypatch):
+    root = project(tmp_path, "import aftership\n\n\ndef tag(tid):\n"
+                             "    return aftership.tracking.get_tracking(tracking_id=tid)['tracking']['tag']\n")
+    monkeypatch.chdir(root)
+    check = CliRunner().invoke(main, ["rewrite", "--check", "."])
+    assert "would rewrite requirements.txt" in check.output and "would rewrite shop/client.py" in check.output
+    assert CliRunner().invoke(main, ["rewrite", "."]).exit_code == 1
+    assert (root / "requirements.txt").read_text() == f"{NEW}\n"
+    assert "import aftership" not in (root / "shop" / "client.py").read_text()
+    assert CliRunner().invoke(main, ["rewrite", "--check", "."]).exit_code == 0

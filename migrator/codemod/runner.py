@@ -338,8 +338,34 @@ def rewrite_files(sources: dict[str, bytes], imported: dict[str, dict[str, str]]
     from migrator.codemod.crossmodule import gather
 
     items = [(path, source) for path, source in sources.items() if path not in context]
+    dependencies = [(path, source) for path, source in items if is_dependency_file(path)]
+    items = [(path, source) for path, source in items if not is_dependency_file(path)]
     python = {path: source for path, source in sources.items() if not is_dependency_file(path)}
     across = gather(python, imported, settings, project, {path for path, _ in items} if context else None)
+    rewritten: dict[str, bytes] = {}  # each file's text after the rewrite, for the dependency files
+    for report in _rewrite_python(items, imported, settings, workers, across):
+        rewritten[report.path] = report.new_source or report.source
+        yield report
+    # Last: a requirement on a legacy SDK moves once no file imports it, after this run's rewrite.
+    for path, source in dependencies:
+        constants = dict(imported.get(path, {}))
+        if LEGACY_IMPORTERS in constants:
+            constants[LEGACY_IMPORTERS] = _still_importing(constants[LEGACY_IMPORTERS], rewritten)
+        yield rewrite_one(path, source, constants, settings)
+
+
+def _still_importing(places: str, rewritten: dict[str, bytes]) -> str:
+    """The importers of a legacy SDK ("path:line" lines) once this run's files are rewritten."""
+    kept = [place for place in places.split("\n") if place and place.rsplit(":", 1)[0] not in rewritten]
+    for path, source in rewritten.items():
+        match = _LEGACY_IMPORT.search(source)
+        if match:
+            kept.append(f"{path}:{source.count(NEWLINE, 0, match.start()) + 1}")
+    return "\n".join(sorted(kept))
+
+
+def _rewrite_python(items: list[tuple[str, bytes]], imported: dict[str, dict[str, str]], settings: Settings,
+                    workers: Workers | None, across: dict) -> Iterator[FileReport]:
     pool = workers.pool if workers is not None else None
     if pool is None or len(items) < PARALLEL_THRESHOLD:
         for path, source in items:
