@@ -429,9 +429,10 @@ MODULE_API_CALLS = Rule(
 `aftership.estimated_delivery_date.batch_predict_estimated_delivery_date([...])` become
 `{SDK_CLIENT}().tracking.get_tracking_by_id(tracking_id=...)` and the like, on a client function
 inserted once per module. A body (a dict literal: the 1.x SDK wrapped it itself) goes to the
-official method unwrapped, and its fields are translated as a REST request's are. The result is bridged with `.model_dump(mode="json", exclude_unset=True)`:
-a dict holding exactly what the 2025-01 API returned, so the reads of it keep working and are migrated
-by the REST rules (`t["tracking"]["title"]` becomes `t["title"]`, renamed fields follow).
+official method unwrapped, and its fields are translated as a REST request's are. The result
+is bridged with `.model_dump(mode="json", exclude_unset=True)`: a dict holding exactly what
+the 2025-01 API returned, so the reads of it keep working and are migrated by the REST rules
+(`t["tracking"]["title"]` becomes `t["title"]`, renamed fields follow).
 `aftership.api_key = KEY` becomes `os.environ["{KEY_VARIABLE}"] = KEY` (kept as well while other
 legacy calls still need it). A call addressed by slug and tracking number looks the id up
 first with `--unsafe-fixes` (one more request, AS201's change) and stays reported by AS107
@@ -480,24 +481,7 @@ last checkpoints.
 def legacy_names(module) -> dict[str, str]:
     """Names the module's top-level imports bind to `aftership` 1.x: local name -> dotted path
     inside the package ("" for the package itself)."""
-    bound: dict[str, str] = {}
-    for statement in module.body:
-        for small in statement.body if isinstance(statement, cst.SimpleStatementLine) else ():
-            if isinstance(small, cst.Import):
-                for alias in small.names:
-                    name = shapes.dotted(alias.name) or ""
-                    if name.split(".")[0] == "aftership":
-                        bound[alias.asname.name.value if alias.asname else "aftership"] = (
-                            ".".join(name.split(".")[1:]) if alias.asname else "")
-            elif isinstance(small, cst.ImportFrom) and small.module is not None and not small.relative \
-                    and not isinstance(small.names, cst.ImportStar):
-                module_name = shapes.dotted(small.module) or ""
-                if module_name.split(".")[0] == "aftership":
-                    inside = ".".join(module_name.split(".")[1:])
-                    for alias in small.names:
-                        local = alias.asname.name.value if alias.asname else alias.name.value
-                        bound[local] = ".".join(filter(None, (inside, alias.name.value)))
-    return bound
+    return {local: inside for local, (package, inside) in _bindings(module).items() if package == "aftership"}
 
 
 @fixes(MODULE_API_CALLS)
@@ -812,8 +796,10 @@ def _bindings(module) -> dict[str, tuple[str, str]]:
             if isinstance(small, cst.Import):
                 for alias in small.names:
                     name = shapes.dotted(alias.name) or ""
-                    if name.split(".")[0] in PACKAGES and alias.asname is None:
-                        bound[name.split(".")[0]] = (name.split(".")[0], "")
+                    package, _, inside = name.partition(".")
+                    if package in PACKAGES:  # `import aftership.tracking as t` binds t to the module
+                        bound[alias.asname.name.value if alias.asname else package] = (
+                            package, inside if alias.asname else "")
             elif isinstance(small, cst.ImportFrom) and small.module is not None and not small.relative \
                     and not isinstance(small.names, cst.ImportStar):
                 module_name = shapes.dotted(small.module) or ""

@@ -5,7 +5,6 @@ run by test_precommit.py, the Dask script by test_distributed.py."""
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import subprocess
