@@ -635,14 +635,17 @@ def _defines_other(module, name: str) -> bool:
 
 
 # pyaftership methods rewritten: (the official group.method, the endpoint family whose `data`
-# the call returns, the HTTP method, the parameters in order that become the body's keys; None:
-# a call without a body).
+# the call returns, the HTTP method, the parameters in order that become the body's keys (None:
+# a call without a body), or, for a tracking addressed by number and slug, those two parameters
+# (the id looked up first, with --unsafe-fixes).
 ASYNC_REWRITES = {
     "trackings.list": ("tracking.get_trackings", "trackings", "get", None),
     "trackings.add": ("tracking.create_tracking", "trackings", "post",
                       ("tracking_number", "title", "slug", "tracking_postal_code")),
     "couriers.detect": ("courier.detect_courier", "detect", "post", ("tracking_number",)),
+    "trackings.remove": ("tracking.delete_tracking_by_id", "tracking", "delete", ("tracking_number", "slug")),
 }
+ASYNC_LOOKUPS = frozenset({"trackings.remove"})
 
 ASYNC_CALLS = Rule(
     code="AS111",
@@ -659,7 +662,9 @@ SDK's calls. The official SDK is synchronous, so each runs in a worker thread,
 `asyncio.to_thread(lambda: ...)`: the code stays async, the `await` stays where it was, and
 the event loop is not blocked. The result is bridged to the dict the API sent, as AS110 does,
 so reads follow the REST rules. `trackings.remove(number, slug)` addresses a tracking by slug
-and number and stays reported by AS107, as do clients this rule cannot follow.
+and number: with `--unsafe-fixes` its id is looked up first (one more request, AS201's change),
+otherwise the client stays as it is and AS107 reports it, as it does clients this rule cannot
+follow.
 """,
     examples=(
         CodeExample(
@@ -725,6 +730,10 @@ class AsyncCallsFixer(Fixer):
                 continue
             rewrite = ASYNC_REWRITES.get(operation)
             arguments = _arguments(call, rewrite[3] or ()) if rewrite is not None else None
+            if operation in ASYNC_LOOKUPS and arguments is not None and not (
+                    ADDRESS <= arguments.keys() and self.file.rules.may_fix(_lookup_rule())
+                    and self.file.allowed(_lookup_rule().code, call)):
+                arguments = None  # by number and slug: moved only with the lookup (--unsafe-fixes)
             if arguments is None or not self.file.allowed(self.rule.code, call):
                 left += 1
                 continue
@@ -768,7 +777,14 @@ class AsyncCallsFixer(Fixer):
         operation, client, arguments = planned
         method, _, _, keys = ASYNC_REWRITES[operation]
         call = cst.parse_expression(f"{client}.{method}()")
-        if keys is not None:
+        if operation in ASYNC_LOOKUPS:  # the id first: one more request (AS201's change)
+            self.file.fix(original, _lookup_rule())
+            self.file.needed_definitions[SDK_LOOKUP] = SDK_LOOKUP_DEFINITION
+            lookup = cst.parse_expression(f"{SDK_LOOKUP}({client}, slug, number)")
+            lookup = lookup.with_changes(args=[lookup.args[0], cst.Arg(arguments["slug"]),
+                                               cst.Arg(arguments["tracking_number"])])
+            call = call.with_changes(args=[cst.Arg(lookup)])
+        elif keys is not None:
             body = cst.Dict([cst.DictElement(cst.SimpleString(f'"{key}"'), arguments[key])
                              for key in keys if key in arguments])
             call = call.with_changes(args=[cst.Arg(body)])

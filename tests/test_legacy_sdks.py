@@ -151,3 +151,11 @@ def test_inserted_code_follows_the_files_line_endings(tmp_path):
     CliRunner().invoke(main, ["rewrite", "--unsafe-fixes", str(path)])
     written = path.read_bytes()
     assert b"aftership_tracking_id(" in written and written.count(b"\n") == written.count(b"\r\n")
+
+
+def test_pyaftership_remove_by_number_and_slug_moves_with_the_lookup_under_unsafe_fixes():
+    source = PYAFTERSHIP_SENSOR + "\n    async def drop(self, n):\n        await self._api.trackings.remove(n, 'ups')\n"
+    assert rewrite_code(source).code == source  # safe: the whole client stays, reported
+    moved = rewrite_code(source, unsafe_fixes=True)
+    assert "delete_tracking_by_id(aftership_tracking_id(self._api, 'ups', n))" in moved.code
+    assert "def aftership_tracking_id(client" in moved.code and not moved.findings
