@@ -94,3 +94,24 @@ def test_one_run_moves_the_code_and_then_the_requirement(tmp_path, monkeypatch):
     assert (root / "requirements.txt").read_text() == f"{NEW}\n"
     assert "import aftership" not in (root / "shop" / "client.py").read_text()
     assert CliRunner().invoke(main, ["rewrite", "--check", "."]).exit_code == 0
+
+
+@pytest.mark.parametrize(("text", "after"), [
+    ("\ufeffaftership==1.4.1\n", f"\ufeff{NEW}\n"),  # a BOM is kept, and does not hide the line
+    ("\ufeff[project]\ndependencies = [\"aftership\"]\n", f"\ufeff[project]\ndependencies = [\"{NEW}\"]\n"),
+    ("# \u2028 odd\x0c comment\naftership\n", f"# \u2028 odd\x0c comment\n{NEW}\n"),  # lines as editors count
+])
+def test_odd_files_are_read_as_editors_show_them(text, after):
+    name = "pyproject.toml" if "[project]" in text else "requirements.txt"
+    result = rewrite_dependencies(name, text.encode(), [])
+    assert result.new_source.decode() == after
+    assert [edit.line for edit in result.edits] == [after.count("\n") if name == "requirements.txt" else 2]
+
+
+@pytest.mark.parametrize("text", [
+    "aftership==1.4.1 \\\n    --hash=sha256:0123\n",  # pip-compile --generate-hashes
+    "aftership==1.4.1 --hash=sha256:0123\n",
+])
+def test_hashed_requirements_are_reported_not_broken(text):
+    result = rewrite_dependencies("requirements.txt", text.encode(), [])
+    assert result.new_source == text.encode() and [f.code for f in result.findings] == ["AS109"]

@@ -35,6 +35,8 @@ def is_dependency_file(name: str) -> bool:
 # A requirement: its name, then extras, version specifiers, marker or URL (PEP 508).
 _REQUIREMENT = re.compile(r"^(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)\s*(?P<extras>\[[^\]]*\])?\s*"
                           r"(?P<rest>[^;]*?)\s*(?P<marker>;.*)?$")
+# Lines as editors count them: str.splitlines would also cut at form feeds and U+2028.
+_LINES = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
 _QUOTED = re.compile(r"""(?P<quote>["'])(?P<text>[^"'\n]*)(?P=quote)""")
 _TABLE = re.compile(r"^\s*\[(?P<name>[^\]]+)\]\s*(#.*)?$")
 _SECTION = re.compile(r"^\s*\[(?P<name>[^\]]+)\]\s*$")
@@ -73,7 +75,9 @@ def rewrite_dependencies(name: str, source: bytes, importers: list[str], rule) -
     """The file with each legacy requirement replaced (none while `importers`, the files still
     importing a legacy SDK, is not empty), and what was done or left, as `rule` (AS109) says."""
     text = source.decode("utf-8", errors="surrogateescape")
-    lines = text.splitlines(keepends=True)
+    bom = "\ufeff" if text.startswith("\ufeff") else ""  # written back as it was, not read as text
+    text = text[len(bom):]
+    lines = _LINES.findall(text)
     base = os.path.basename(name)
     has_new = _normalised(NEW_NAME) in {_normalised(m.group("name")) for m in _REQUIREMENT_NAMES.finditer(text)}
     result = Result(source)
@@ -84,7 +88,7 @@ def rewrite_dependencies(name: str, source: bytes, importers: list[str], rule) -
         out = _setup_cfg(lines, editor)
     else:
         out = [editor.plain(number, line) for number, line in enumerate(lines, 1)]
-    result.new_source = "".join(line for line in out if line is not None).encode("utf-8", errors="surrogateescape")
+    result.new_source = (bom + "".join(line for line in out if line is not None)).encode("utf-8", errors="surrogateescape")
     return result
 
 
@@ -137,6 +141,10 @@ class _Editor:
         if match is None or _normalised(match.group("name")) not in LEGACY:
             return line
         column = len(body) - len(body.lstrip()) + 1
+        if " -" in stripped or stripped.endswith("\\"):  # pip options: hashes, a continued line
+            self._report(number, column, f"`{stripped}` pins the legacy SDK with pip options (hashes?): lock "
+                                         f"{NEW_NAME}{NEW_SPEC} again instead (not judged by the tool)")
+            return line
         new = self.requirement(number, column, stripped)
         if new is None:
             return None
