@@ -399,7 +399,7 @@ SDK_CLIENT = "aftership_tracking_client"
 KEY_VARIABLE = "AFTERSHIP_TRACKING_SDK_API_KEY"  # the official SDK's Configuration reads it by default
 # Docstrings on one line: a newline inside a string token would not follow a CRLF file's endings.
 SDK_CLIENT_DEFINITION = f'''def {SDK_CLIENT}() -> {SDK_ALIAS}.Client:
-    """The 2025-01 SDK's client; its key: ${KEY_VARIABLE} (was aftership.api_key), else $AFTERSHIP_API_KEY."""
+    """The 2025-01 SDK's client, with the key the v4 SDK used (aftership.api_key, else the env)."""
     return {SDK_ALIAS}.Client({SDK_ALIAS}.Configuration(
         api_key=os.environ.get("{KEY_VARIABLE}") or os.environ.get("AFTERSHIP_API_KEY")))
 '''
