@@ -63,16 +63,18 @@ PYAFTERSHIP = {
     "trackings.remove": ("client.tracking.delete_tracking_by_id", "id", BY_ID),
     "couriers.detect": ("client.courier.detect_courier", '{"tracking_number": ...}', ""),
 }
-# The legacy error types and the official SDK's (`tracking.exceptions`) of the same meaning.
-ERRORS = {
-    "AfterShipError": "tracking.exceptions.ApiException", "BadRequest": "tracking.exceptions.BadRequestError",
-    "Unauthorized": "tracking.exceptions.UnauthorizedError", "Forbidden": "tracking.exceptions.ForbiddenError",
-    "NotFound": "tracking.exceptions.NotFoundError", "TooManyRequests": "tracking.exceptions.TooManyRequestsError",
-    "InternalError": "tracking.exceptions.InternalError", "UnexpectedError": "tracking.exceptions.UnknownError",
-    "APIRequestException": "tracking.exceptions.ApiException",
-    "APIv4RequestException": "tracking.exceptions.ApiException",
-    "AfterShipException": "tracking.exceptions.ApiException",
-    "AfterShipCommunicationException": "tracking.exceptions.ApiException (and requests' exceptions: it is synchronous)",
+# Legacy error types -> the official SDK's of the same meaning (`tracking.exceptions.X`), for
+# AS107's messages and AS112's rewrite: aftership 1.x raised one per HTTP status, as the official
+# SDK does (0.x one for all); pyaftership raised one type for every failure, an API error or the
+# network's (httpx's, which the official SDK lets through).
+ERROR_MAPPING = {
+    ("aftership", "AfterShipError"): ("ApiException",), ("aftership", "BadRequest"): ("BadRequestError",),
+    ("aftership", "Unauthorized"): ("UnauthorizedError",), ("aftership", "Forbidden"): ("ForbiddenError",),
+    ("aftership", "NotFound"): ("NotFoundError",), ("aftership", "TooManyRequests"): ("TooManyRequestsError",),
+    ("aftership", "InternalError"): ("InternalError",), ("aftership", "UnexpectedError"): ("UnknownError",),
+    ("aftership", "APIRequestException"): ("ApiException",), ("aftership", "APIv4RequestException"): ("ApiException",),
+    ("pyaftership", "AfterShipException"): ("ApiException", "httpx.HTTPError"),
+    ("pyaftership", "AfterShipCommunicationException"): ("ApiException", "httpx.HTTPError"),
 }
 UNKNOWN = "no 2025-01 SDK method is known for it; see the SDK's tracking.Client"
 CONSTRUCTORS = {"APIv4": "aftership", "APIv3": "aftership", "API": "aftership", "AfterShip": "pyaftership"}
@@ -257,9 +259,10 @@ class LegacySdkFixer(Fixer):
         for kind in kinds:
             expr = kind.value if isinstance(kind, cst.Element) else kind
             path = self._resolved(expr)
-            name = path[1].rsplit(".", 1)[-1] if path else None
-            if name in ERRORS:
-                self.report(expr, f"`{name}` becomes {ERRORS[name]}")
+            mapped = ERROR_MAPPING.get((path[0], path[1].rsplit(".", 1)[-1])) if path else None
+            if mapped:
+                kinds = [kind if "." in kind else f"tracking.exceptions.{kind}" for kind in mapped]
+                self.report(expr, f"`{path[1].rsplit('.', 1)[-1]}` becomes {' or '.join(kinds)}")
 
 
 LEGACY_REQUIREMENT = Rule(
@@ -506,6 +509,9 @@ class ModuleApiCallsFixer(Fixer):
             if operation is None:
                 continue
             rewrite = SDK_REWRITES.get(operation)
+            if operation in CONSTRUCTORS:  # an 0.x client: its calls stay, and what they raise
+                self.unplanned += 1
+                continue
             if operation == "api_key" or (rewrite is None and "." not in operation):
                 continue  # not a call of an operation (aftership.api_key is an assignment)
             arguments = _arguments(call, (rewrite.body,) if rewrite and rewrite.body else (),
@@ -847,17 +853,6 @@ def _arguments(call, names: tuple[str, ...], required: tuple[str, ...] = (),
     return found if all(name in found for name in required) else None
 
 
-# Legacy error types -> the official SDK's of the same meaning (`aftership_sdk.exceptions.X`):
-# aftership 1.x raised one per HTTP status, as the official SDK does; pyaftership raised one
-# type for every failure, an API error or the network's (httpx's, which the official SDK lets through).
-ERROR_MAPPING = {
-    ("aftership", "AfterShipError"): ("ApiException",), ("aftership", "BadRequest"): ("BadRequestError",),
-    ("aftership", "Unauthorized"): ("UnauthorizedError",), ("aftership", "Forbidden"): ("ForbiddenError",),
-    ("aftership", "NotFound"): ("NotFoundError",), ("aftership", "TooManyRequests"): ("TooManyRequestsError",),
-    ("aftership", "InternalError"): ("InternalError",), ("aftership", "UnexpectedError"): ("UnknownError",),
-    ("pyaftership", "AfterShipException"): ("ApiException", "httpx.HTTPError"),
-    ("pyaftership", "AfterShipCommunicationException"): ("ApiException", "httpx.HTTPError"),
-}
 # aftership 1.x error attributes -> the official SDK's (`response` has no equivalent: reported).
 ERROR_ATTRIBUTES = {"http_status": "status_code", "code": "meta_code"}
 

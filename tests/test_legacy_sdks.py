@@ -41,13 +41,17 @@ def test_the_pyaftership_table_names_its_real_methods():
 def test_the_error_table_names_real_exceptions_on_both_sides():
     aftership = pytest.importorskip("aftership")
     pyaftership = pytest.importorskip("pyaftership")
+    import httpx
     import tracking.exceptions
 
-    legacy = {name for module in (aftership.exception, pyaftership.exceptions) for name, value in vars(module).items()
-              if inspect.isclass(value) and issubclass(value, Exception)}
-    assert legacy <= set(legacy_sdks.ERRORS), legacy - set(legacy_sdks.ERRORS)
-    for replacement in legacy_sdks.ERRORS.values():
-        assert inspect.isclass(getattr(tracking.exceptions, replacement.split()[0].rsplit(".", 1)[1]))
+    legacy = {(package.__name__, name) for package, module in ((aftership, aftership.exception),
+                                                                (pyaftership, pyaftership.exceptions))
+              for name, value in vars(module).items() if inspect.isclass(value) and issubclass(value, Exception)}
+    assert legacy <= set(legacy_sdks.ERROR_MAPPING), legacy - set(legacy_sdks.ERROR_MAPPING)
+    for replacements in legacy_sdks.ERROR_MAPPING.values():
+        for replacement in replacements:
+            module = httpx if replacement.startswith("httpx.") else tracking.exceptions
+            assert inspect.isclass(getattr(module, replacement.rsplit(".", 1)[-1]))
 
 
 @pytest.mark.parametrize("operation", sorted(legacy_sdks.MODULE_API))
@@ -159,3 +163,13 @@ def test_pyaftership_remove_by_number_and_slug_moves_with_the_lookup_under_unsaf
     moved = rewrite_code(source, unsafe_fixes=True)
     assert "delete_tracking_by_id(aftership_tracking_id(self._api, 'ups', n))" in moved.code
     assert "def aftership_tracking_id(client" in moved.code and not moved.findings
+
+
+def test_an_0x_client_beside_moved_1x_calls_keeps_the_legacy_errors_and_key():
+    source = ("import aftership\n\naftership.api_key = KEY\napi = aftership.APIv4(KEY)\n\n\ndef tag(tid):\n    try:\n"
+              "        return aftership.tracking.get_tracking(tracking_id=tid)['tracking']['tag']\n"
+              "    except aftership.APIv4RequestException:\n        return api.trackings.get(tid)['tracking']['tag']\n")
+    result = rewrite_code(source)
+    assert "except aftership.APIv4RequestException" in result.code  # the 0.x call may still raise it
+    assert 'aftership.api_key = os.environ["AFTERSHIP_TRACKING_SDK_API_KEY"] = KEY' in result.code
+    assert {f.line for f in result.findings if f.code == "AS107"} >= {1, 4, 10, 11}
