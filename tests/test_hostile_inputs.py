@@ -256,3 +256,18 @@ def test_line_separators_survive_in_gzipped_jsonl_serial_and_parallel(tmp_path, 
     lines = gzip.decompress(target.read_bytes()).decode("utf-8").split("\n")
     assert len(lines) == 51 and lines[-1] == ""
     assert [strict_json(x)["data"]["title"] for x in lines[:-1]] == [title] * 50
+
+
+def test_a_value_reported_dropped_is_gone_from_the_output(tmp_path, json_library):
+    """Found by the fuzz test (seed 13): a 2025-01 tracking whose `shipment_weight` is no number
+    was reported dropped, but its line was written back as it came."""
+    source = tmp_path / "bad-weight.jsonl"
+    source.write_text('{"tracking_number": "1", "slug": "ups", "legacy_id": "a", "shipment_weight": ["x"]}\n')
+    target, report = tmp_path / "out.jsonl", tmp_path / "report.json"
+    run("-q", "--kind", "tracking", source, "-o", target, "--report", report)
+    assert strict_json(target.read_text())["shipment_weight"] is None
+    [entry] = report_of(report)["documents"]
+    assert [(e["rule"], e["action"]) for e in entry["events"]] == [("AS320", "dropped")]
+    again = tmp_path / "again.jsonl"
+    run("-q", "--kind", "tracking", target, "-o", again)
+    assert again.read_text() == target.read_text()

@@ -81,7 +81,10 @@ class Context:
         self.applied.add(self.rule)
 
     def report(self, action: str, path: Path, value: Any, message: str) -> None:
+        # A value reported dropped, coerced, ... is not in the output as it came: the document
+        # changed, even where its key stays (`shipment_weight: ["x"]` becomes null).
         self.events.append(Event(self.rule, action, path, value, message))
+        self.applied.add(self.rule)
 
     @property
     def changed(self) -> bool:
