@@ -271,3 +271,17 @@ def test_a_value_reported_dropped_is_gone_from_the_output(tmp_path, json_library
     again = tmp_path / "again.jsonl"
     run("-q", "--kind", "tracking", target, "-o", again)
     assert again.read_text() == target.read_text()
+
+
+def test_how_deep_a_line_may_nest_does_not_depend_on_the_process():
+    """Found by the fuzz test (seed 26): a line nested ~1000 deep with a bad character after was
+    "nested too deeply" in the main process and "invalid JSON" in a worker (their stacks differ)."""
+    from migrator.payload.sources import MAX_DEPTH, parse_body
+
+    with pytest.raises(ValueError, match="nested too deeply"):
+        parse_body("[" * (MAX_DEPTH + 1) + "x")
+    with pytest.raises(ValueError, match="nested too deeply"):
+        parse_body("[" * (MAX_DEPTH + 1) + "]" * (MAX_DEPTH + 1))
+    assert parse_body('["' + "[" * 2 * MAX_DEPTH + '"]') == ["[" * 2 * MAX_DEPTH]  # brackets in a string
+    nested = parse_body("[" * MAX_DEPTH + "]" * MAX_DEPTH)
+    assert isinstance(nested, list)

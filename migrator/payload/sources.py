@@ -164,12 +164,42 @@ _LONG_NUMBER = (b":" + b"0" * 16, b";" + b"0" * 16)
 _EXPONENT = re.compile(r"[:,\[][ \t\r\n]*-?[\d.]+[eE]-")
 
 
+# How deep a body may nest. Decided before parsing: where a parser's recursion gives out depends
+# on the stack it runs on, so the same line could fail as "nested" in one process and as
+# "invalid JSON" in a worker. No AfterShip body nests beyond a dozen levels.
+MAX_DEPTH = 500
+
+
 def parse_body(text: str) -> Any:
     """The JSON value of one body's text; ValueError saying why when it cannot be carried exactly."""
+    if text.count("[") + text.count("{") > MAX_DEPTH and _depth(text) > MAX_DEPTH:
+        raise ValueError("nested too deeply to be read")
     try:
         return checked(text, loads(text), numbers_exact=jsonlib.orjson is None)
     except RecursionError:
         raise ValueError("nested too deeply to be read") from None
+
+
+def _depth(text: str) -> int:
+    """The deepest nesting of arrays and objects in JSON text (brackets inside strings skipped)."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth -= 1
+    return deepest
 
 
 def checked(text: str, value: Any, numbers_exact: bool) -> Any:
