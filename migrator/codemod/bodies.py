@@ -157,28 +157,20 @@ def _render(document: Any, tokens: list[str], sources: list[str]) -> str | None:
 
 def _python(document_text: str) -> str:
     """JSON text as Python source: the literals JSON spells differently."""
-    out, in_string, escaped = [], False, False
-    i = 0
-    while i < len(document_text):
-        char = document_text[i]
-        if in_string:
-            out.append(char)
-            if escaped:
-                escaped = False
-            elif char == "\\":
-                escaped = True
-            elif char == '"':
-                in_string = False
-        elif char == '"':
-            in_string = True
-            out.append(char)
-        else:
-            for word, python in (("true", "True"), ("false", "False"), ("null", "None")):
-                if document_text.startswith(word, i):
-                    out.append(python)
-                    i += len(word) - 1
-                    break
-            else:
-                out.append(char)
-        i += 1
+    from migrator.payload.jsonlib import quoting
+
+    out, skip_to = [], 0
+    for i, char, quoted in quoting(document_text):
+        if i < skip_to:
+            continue
+        if not quoted:
+            word = next((w for w in _JSON_WORDS if document_text.startswith(w, i)), None)
+            if word is not None:
+                out.append(_JSON_WORDS[word])
+                skip_to = i + len(word)
+                continue
+        out.append(char)
     return "".join(out)
+
+
+_JSON_WORDS = {"true": "True", "false": "False", "null": "None"}

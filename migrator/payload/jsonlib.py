@@ -10,7 +10,7 @@ import json
 import os
 import re
 from decimal import Decimal
-from typing import Any
+from typing import Any, Iterator
 
 def _orjson():
     """orjson if installed and not turned off (AFTERSHIP_MIGRATE_JSON=json forces the json module)."""
@@ -113,3 +113,24 @@ def compact_bytes(value: Any) -> bytes:
         except TypeError:
             pass
     return dumps_line(value).encode("utf-8")
+
+
+def quoting(text: str) -> Iterator[tuple[int, str, bool]]:
+    """(index, character, whether it is part of a string literal) for each character of JSON
+    text: the one scan of strings and their escapes that hand-written readers of JSON share."""
+    in_string = escaped = False
+    for index, char in enumerate(text):
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+            yield index, char, True
+        elif char == '"':
+            in_string = True
+            yield index, char, True
+        else:
+            yield index, char, False
+

@@ -183,18 +183,10 @@ def parse_body(text: str) -> Any:
 def _depth(text: str) -> int:
     """The deepest nesting of arrays and objects in JSON text (brackets inside strings skipped)."""
     depth = deepest = 0
-    in_string = escaped = False
-    for char in text:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif char == "\\":
-                escaped = True
-            elif char == '"':
-                in_string = False
-        elif char == '"':
-            in_string = True
-        elif char in "[{":
+    for _, char, quoted in jsonlib.quoting(text):
+        if quoted:
+            continue
+        if char in "[{":
             depth += 1
             deepest = max(deepest, depth)
         elif char in "]}":
