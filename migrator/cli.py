@@ -261,7 +261,8 @@ def rewrite(paths, diff, check, unsafe_fixes, select, ignore, add_todo, accept_t
     from migrator.codemod.discovery import PathFilter, discover
     from migrator.codemod.output import JsonReport, Progress, unified_diff, write_summary
     from migrator.codemod.relocate import relocate
-    from migrator.codemod.runner import PARALLEL_THRESHOLD, Settings, Workers, rewrite_files, \
+    from migrator.codemod.requirements import is_dependency_file
+    from migrator.codemod.runner import PARALLEL_THRESHOLD, Settings, Workers, imports_legacy_sdk, rewrite_files, \
         tune_gc
     from migrator.config import ConfigError, load_config
 
@@ -316,6 +317,7 @@ def rewrite(paths, diff, check, unsafe_fixes, select, ignore, add_todo, accept_t
     rewritten = len(sources) - len(outside.intersection(sources))
     counts = {"scanned": len(files), "candidates": rewritten, "changed": 0, "skipped": 0, "error": 0}
     fixes, found, document = Counter(), Counter(), JsonReport()
+    legacy_left: list[str] = []  # files that would have stopped importing a legacy SDK, not written
     colored = use_color(color, sys.stdout)
     progress = Progress(rewritten, sys.stderr, enabled=not quiet)
     with workers:
@@ -349,7 +351,17 @@ def rewrite(paths, diff, check, unsafe_fixes, select, ignore, add_todo, accept_t
                     status = "would change"
                     _echo_would_rewrite(report, output_format)
                 else:
-                    written = _write(report, verbose, paths)
+                    if legacy_left and is_dependency_file(report.path):
+                        # Its requirement moved because the code stopped importing the legacy SDK,
+                        # but a file of that code could not be written: keep the requirement.
+                        written = "skipped"
+                        click.echo(f"{report.path}: skipped: {legacy_left[0]} still imports a legacy SDK "
+                                   f"(it could not be written)", err=True)
+                    else:
+                        written = _write(report, verbose, paths)
+                    if written is not True and imports_legacy_sdk(report.source) \
+                            and not imports_legacy_sdk(report.new_source):
+                        legacy_left.append(report.path)
                     if written is True:  # the user opens the new file: its lines are the ones to name
                         report.findings = relocate(report.findings, report.source, report.new_source)
                         report.edits = relocate(report.edits, report.source, report.new_source)

@@ -115,3 +115,17 @@ def test_odd_files_are_read_as_editors_show_them(text, after):
 def test_hashed_requirements_are_reported_not_broken(text):
     result = rewrite_dependencies("requirements.txt", text.encode(), [])
     assert result.new_source == text.encode() and [f.code for f in result.findings] == ["AS109"]
+
+
+def test_the_requirement_stays_when_the_code_that_needed_it_could_not_be_written(tmp_path, monkeypatch):
+    """A code file with another hard link is left alone (renaming over it would split the links):
+    the requirement it still needs must stay too."""
+    import os
+
+    root = project(tmp_path, "import aftership\n\n\ndef tag(tid):\n"
+                             "    return aftership.tracking.get_tracking(tracking_id=tid)['tracking']['tag']\n")
+    os.link(root / "shop" / "client.py", tmp_path / "client-link.py")
+    monkeypatch.chdir(root)
+    result = CliRunner().invoke(main, ["rewrite", "."])
+    assert "hard links" in result.output and "requirements.txt: skipped" in result.output
+    assert (root / "requirements.txt").read_text() == "aftership==1.4.1\n"

@@ -354,6 +354,11 @@ def rewrite_files(sources: dict[str, bytes], imported: dict[str, dict[str, str]]
         yield rewrite_one(path, source, constants, settings)
 
 
+def imports_legacy_sdk(source: bytes) -> bool:
+    """Whether Python source imports `aftership` or `pyaftership` (at any line)."""
+    return _LEGACY_IMPORT.search(source) is not None
+
+
 def _still_importing(places: str, rewritten: dict[str, bytes]) -> str:
     """The importers of a legacy SDK ("path:line" lines) once this run's files are rewritten."""
     kept = [place for place in places.split("\n") if place and place.rsplit(":", 1)[0] not in rewritten]
