@@ -6,6 +6,12 @@ The tables below say what each legacy call becomes on `aftership-tracking-sdk` 5
 (`aftership/tracking.py`, `courier.py`, `notification.py`, `estimated_delivery_date.py`) and 0.2
 (`APIv4`, whose attribute path is the URL path), `pyaftership` 23.1.0 (`trackings.py`,
 `couriers.py`; 21.x has the same methods).
+
+AS107 reports what is not moved, each site with its replacement; AS109 moves the dependency
+files; AS110 moves 1.x module calls, AS111 pyaftership clients, AS112 the `except` clauses on
+their errors. The moving rules plan before the walk (`plan_sdk_calls`, in code order) which
+calls they rewrite: those calls become sources of AfterShip data, so the REST rules migrate
+what the program reads of their results.
 """
 
 from dataclasses import dataclass
