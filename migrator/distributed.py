@@ -13,36 +13,44 @@ paths work), through the local file system otherwise; `.gz` parts are read and w
 
 from __future__ import annotations
 
-import gzip
 import io
 import os
 from contextlib import contextmanager
+from pathlib import Path
 from typing import IO, Iterator
 
 
 @contextmanager
-def _open(path: str, mode: str) -> Iterator[IO[str]]:
-    """A text stream on `path` (local or, with fsspec, remote), gzip by suffix."""
-    if "://" in path:
-        import fsspec
+def _read(path: str) -> Iterator[IO[str]]:
+    """A part as the CLI reads its inputs (sources.open_text: gzip by suffix, lines cut at LF
+    only, a byte that is not UTF-8 kept for the one line holding it); remote through fsspec."""
+    from migrator.payload.sources import TEXT, open_text
 
-        with fsspec.open(path, mode, compression="infer", encoding="utf-8", newline="") as handle:
+    if "://" not in path:
+        with open_text(path) as handle:
             yield handle
-    elif mode == "r":
-        opener = gzip.open if path.endswith(".gz") else open
-        with opener(path, "rt", encoding="utf-8", newline="") as handle:
-            yield handle
-    else:  # a local part is written atomically: a task retried after a failure starts over
-        from migrator.atomic import atomic_writer
+        return
+    import fsspec
 
-        with atomic_writer(path, "wb") as raw:
-            binary = gzip.GzipFile(fileobj=raw, mode="wb") if path.endswith(".gz") else raw
-            handle = io.TextIOWrapper(binary, encoding="utf-8", newline="")
+    with fsspec.open(path, "rb", compression="infer") as raw, io.TextIOWrapper(raw, **TEXT) as handle:
+        yield handle
+
+
+@contextmanager
+def _write(path: str) -> Iterator[IO[str]]:
+    """A part's output as the CLI writes its outputs (run._destination: atomically, so a task
+    retried after a failure starts over; gzip by suffix); remote through fsspec."""
+    if "://" not in path:
+        from migrator.payload.run import _destination
+
+        with _destination(Path(path), None) as handle:
             yield handle
-            handle.flush()
-            handle.detach()  # the writer closes (and renames) the file itself
-            if binary is not raw:
-                binary.close()  # the gzip trailer; `raw` stays open
+        return
+    import fsspec
+
+    with fsspec.open(path, "wb", compression="infer") as raw, \
+            io.TextIOWrapper(raw, encoding="utf-8", errors="surrogateescape", newline="") as handle:
+        yield handle
 
 
 def output_path(part: str, out_folder: str) -> str:
@@ -61,9 +69,9 @@ def convert_part(part: str, out_folder: str, kind: str | None = None, strict: bo
     options = Options(kind=kind, strict=strict, report=True)
     translator = translator_for(options)
     entries = []
-    with _open(part, "r") as source, _open(output_path(part, out_folder), "w") as target:
+    with _read(part) as source, _write(output_path(part, out_folder)) as target:
         for number, line in enumerate(source, start=1):
-            newline = "\r\n" if line.endswith("\r\n") else "\n" if line.endswith("\n") else ""
+            newline = "\r\n" if line.endswith("\r\n") else "\n" if line.endswith("\n") else ""  # kept
             outcome = convert_record(translator, options, line_record(part, number, line), "lines")
             target.write(outcome.text + newline)
             if outcome.entry is not None:

@@ -67,3 +67,28 @@ def test_the_readme_dask_script_runs_and_names_each_part_and_line(tmp_path):
             if original.rstrip("\n") == line:  # written as it was: the line that failed
                 continue
             assert "tracking" not in json.loads(line)["data"]
+
+
+def test_a_part_is_read_and_written_as_the_cli_reads_and_writes_an_archive(tmp_path):
+    """A byte that is not UTF-8 fails its own line only, and a raw CR inside a line does not cut
+    it (sources.open_text); the output is what `translate` writes for the same file."""
+    import gzip
+    from click.testing import CliRunner
+
+    from migrator.cli import main
+    from migrator.distributed import convert_part
+
+    good = ARCHIVE.read_bytes().splitlines(keepends=True)[0]
+    cr_inside = good.replace(b'"tracking_number":', b'"title": "a\rb", "tracking_number":', 1)
+    data = good + b'{"title": "caf\xe9"}\n' + cr_inside
+    (tmp_path / "in").mkdir()
+    with gzip.open(tmp_path / "in" / "part-0000.jsonl.gz", "wb") as handle:
+        handle.write(data)
+    entries = convert_part(str(tmp_path / "in" / "part-0000.jsonl.gz"), str(tmp_path / "out"))
+    # Line 3 fails whole (a raw CR is no JSON either), rather than being cut in two at the CR.
+    assert [(entry["line"], entry["errors"][0][:12]) for entry in entries if entry["status"] == "failed"] == [
+        (2, "byte 0xe9 is"), (3, "invalid JSON")]
+    CliRunner().invoke(main, ["translate", "-q", str(tmp_path / "in" / "part-0000.jsonl.gz"),
+                              "-o", str(tmp_path / "cli.jsonl.gz")])
+    with gzip.open(tmp_path / "out" / "part-0000.jsonl.gz") as ours, gzip.open(tmp_path / "cli.jsonl.gz") as cli:
+        assert ours.read() == cli.read()
