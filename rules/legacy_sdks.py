@@ -172,8 +172,8 @@ class LegacySdkFixer(Fixer):
             if name.split(".")[0] in PACKAGES:
                 local = shapes.dotted(alias.asname.name) if alias.asname else name.split(".")[0]
                 self.bound[local] = (name.split(".")[0], ".".join(name.split(".")[1:]) if alias.asname else "")
-                if not self._rewritten_away(name):
-                    self.report(node, f"`import {name}`: install aftership-tracking-sdk and {CLIENT}")
+                self.file.report_if_kept(node, self.rule, f"`import {name}`: install aftership-tracking-sdk and {CLIENT}",
+                                         name)
 
     def visit_ImportFrom(self, node) -> None:
         module = shapes.dotted(node.module) if node.module is not None and not node.relative else None
@@ -184,13 +184,12 @@ class LegacySdkFixer(Fixer):
             for alias in node.names:
                 local = alias.asname.name.value if alias.asname else alias.name.value
                 self.bound[local] = (package, ".".join(filter(None, (inside, alias.name.value))))
-        if not self._rewritten_away(module):
-            self.report(node, f"`from {module} import ...`: install aftership-tracking-sdk and {CLIENT}")
+        self.file.report_if_kept(node, self.rule, f"`from {module} import ...`: install aftership-tracking-sdk and {CLIENT}",
+                                 module)
 
     def _rewritten_away(self, module: str) -> bool:
         """Whether AS110 (AS111) rewrites every use here of the `aftership` 1.x module API
-        (`pyaftership`'s client): the import then goes, or stays for what AS107 reports at its
-        own line, such as an `except`."""
+        (`pyaftership`'s client): the key assignment is then moved too."""
         if module.split(".")[0] == "aftership":
             return self.file.legacy_calls_left == 0 and bool(self.file.sdk_calls)
         return module.split(".")[0] == "pyaftership" and self.file.async_calls_left == 0 \
@@ -501,11 +500,13 @@ class ModuleApiCallsFixer(Fixer):
     def __init__(self, file) -> None:
         super().__init__(file)
         self.planned: dict[int, str] = {}  # id of a call -> its operation
+        self.module = None  # the module planned, before the walk
         self.bound: dict[str, str] = {}
         self.unplanned = 0  # legacy calls left as they are (they still read aftership.api_key)
         self.lookups: set[int] = set()  # planned calls addressed by slug and number
 
     def plan_sdk_calls(self, module, calls) -> dict:
+        self.module = module
         self.bound = legacy_names(module)
         if not self.bound or _defines_other(module, SDK_CLIENT):
             return {}
@@ -599,8 +600,7 @@ class ModuleApiCallsFixer(Fixer):
         self.file.needed_definitions[SDK_CLIENT] = SDK_CLIENT_DEFINITION
         self.file.needed_imports.add("os")
         self.file.needed_aliases.add(("tracking", SDK_ALIAS))
-        for local, inside in self.bound.items():
-            self.file.maybe_unused_imports.add(_import_of(local, inside))
+        _drop_unused_imports(self.file, self.module, "aftership")
 
 
 ADDRESS = frozenset({"slug", "tracking_number"})
@@ -621,11 +621,19 @@ def _literal_body(value, rewrite: SdkCall) -> bool:
     return bodies.is_dict_literal(value)
 
 
-def _import_of(local: str, inside: str) -> tuple[str, str | None, str | None]:
+def _drop_unused_imports(file, module, package: str) -> None:
+    """Offer every import of `package` for removal: libcst's RemoveImportsVisitor takes away the
+    ones the rewrite left unused, and AS107 reports the others (report_if_kept)."""
+    for local, (owner, inside) in _bindings(module).items():
+        if owner == package:
+            file.maybe_unused_imports.add(_import_of(local, package, inside))
+
+
+def _import_of(local: str, package: str, inside: str) -> tuple[str, str | None, str | None]:
     """(module, name, as-name) of the import that bound `local` (RemoveImportsVisitor's terms)."""
     if not inside:
-        return ("aftership", None, None)
-    module, _, name = ("aftership." + inside).rpartition(".")
+        return (package, None, None)
+    module, _, name = f"{package}.{inside}".rpartition(".")
     return (module, name, local if local != name else None)
 
 
@@ -711,9 +719,11 @@ class AsyncCallsFixer(Fixer):
     def __init__(self, file) -> None:
         super().__init__(file)
         self.constructors: dict[int, dict] = {}  # id of an AfterShip(...) call -> its arguments by name
+        self.module = None  # the module planned, before the walk
         self.planned: dict[int, tuple[str, str, dict]] = {}  # id of a method call -> (operation, client, args)
 
     def plan_sdk_calls(self, module, calls) -> dict:
+        self.module = module
         constructor_names = {name for name, (package, inside) in _bindings(module).items()
                              if package == "pyaftership" and inside in ("", "AfterShip")}
         if not constructor_names:
@@ -806,7 +816,7 @@ class AsyncCallsFixer(Fixer):
             args=[cst.Arg(cst.Lambda(params=cst.Parameters(), body=bridged))])
 
     def _may_drop_imports(self) -> None:
-        self.file.maybe_unused_imports.update({("pyaftership", "AfterShip", None), ("pyaftership", None, None)})
+        _drop_unused_imports(self.file, self.module, "pyaftership")
 
 
 def _code(node) -> str:
@@ -909,8 +919,10 @@ class ErrorTypesFixer(Fixer):
     def __init__(self, file) -> None:
         super().__init__(file)
         self.mapped: dict[int, list] = {}  # id of a handler -> the new types, in order
+        self.module = None  # the module planned, before the walk
 
     def plan_sdk_calls(self, module, calls) -> dict:
+        self.module = module
         bound = _bindings(module)
         moved = {"aftership": self.file.legacy_calls_left == 0 and bool(self.file.sdk_calls),
                  "pyaftership": self.file.async_calls_left == 0 and bool(self.file.sdk_constructors)}
@@ -953,11 +965,8 @@ class ErrorTypesFixer(Fixer):
         if any(name.startswith("httpx.") for name in names):
             self.file.needed_imports.add("httpx")
         self.file.needed_aliases.add(("tracking", SDK_ALIAS))
-        for package in ("aftership.exception", "pyaftership.exceptions", "pyaftership"):
-            for (owner, error) in ERROR_MAPPING:
-                if package.startswith(owner):
-                    self.file.maybe_unused_imports.add((package, error, None))
-        self.file.maybe_unused_imports.update({("aftership", None, None), ("pyaftership", None, None)})
+        for package in PACKAGES:
+            _drop_unused_imports(self.file, self.module, package)
         kind = cst.parse_expression(names[0] if len(names) == 1 else f"({', '.join(names)})")
         body = updated.body
         if isinstance(updated.name, cst.AsName) and isinstance(updated.name.name, cst.Name):

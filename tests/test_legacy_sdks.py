@@ -66,8 +66,11 @@ def test_calls_through_imported_names_and_aliases():
               "def run(slug, number):\n    t.retrack(slug=slug, tracking_number=number)\n"
               "    return detect_courier({'tracking_number': number})\n")
     lines = {line for line, code, _ in findings(source) if code == "AS107"}
-    assert lines == {1, 2, 6}  # retrack by slug and number stays; detect_courier moves (AS110)
-    assert "aftership_tracking_client().courier.detect_courier(" in rewrite_code(source).code
+    # retrack by slug and number stays, with the import it needs; detect_courier moves (AS110),
+    # and its import, left unused, goes without a word about it
+    assert lines == {1, 6}
+    moved = rewrite_code(source).code
+    assert "aftership_tracking_client().courier.detect_courier(" in moved and "aftership.courier" not in moved
 
 
 PYAFTERSHIP_SENSOR = ("from pyaftership import AfterShip\n\n\nclass Shipments:\n    def __init__(self, session, key):\n"
@@ -173,3 +176,18 @@ def test_an_0x_client_beside_moved_1x_calls_keeps_the_legacy_errors_and_key():
     assert "except aftership.APIv4RequestException" in result.code  # the 0.x call may still raise it
     assert 'aftership.api_key = os.environ["AFTERSHIP_TRACKING_SDK_API_KEY"] = KEY' in result.code
     assert {f.line for f in result.findings if f.code == "AS107"} >= {1, 4, 10, 11}
+
+
+@pytest.mark.parametrize("source", [
+    # every call moved, but the module still names the legacy package: the import stays, reported
+    "import aftership\n\n\ndef t(tid):\n    try:\n"
+    "        return aftership.tracking.get_tracking(tracking_id=tid)['tracking']['tag']\n"
+    "    except Exception as e:\n        return None if isinstance(e, aftership.exception.NotFound) else 1\n",
+    "from pyaftership import AfterShip\nfrom pyaftership.const import BASE_URL\n\n\nasync def n(s):\n"
+    "    c = AfterShip(api_key='k', session=s)\n    print(BASE_URL)\n    return await c.trackings.list()\n",
+])
+def test_an_import_the_rewrite_keeps_is_reported(source):
+    result = rewrite_code(source)
+    kept = [line for line in result.code.splitlines() if "aftership" in line and "import" in line
+            and "aftership_sdk" not in line]
+    assert kept and any(f.code == "AS107" for f in result.findings), (result.code, result.findings)

@@ -71,6 +71,11 @@ def rewrite_source(source: bytes, rules: CodeRules, constants: Mapping[str, str]
             new_module = _with_imports(new_module, transformer.needed_imports, transformer.needed_aliases)
         if transformer.maybe_unused_imports:
             new_module = _without_unused_imports(new_module, transformer.maybe_unused_imports)
+        if transformer.reports_if_kept:
+            kept = _imported_modules(new_module)
+            for statement, rule, detail, imported in transformer.reports_if_kept:
+                if imported in kept:
+                    transformer.report(statement, rule, detail)
         printed, findings = _findings(transformer.reports, module, positions)
         edits = _findings(transformer.edits, module, positions)[1] if show_fixes else []
         changed = bool(transformer.fixes) or (add_todo and bool(findings))
@@ -153,6 +158,26 @@ def _with_definitions(module, definitions: dict[str, str]):
         body[at] = body[at].with_changes(leading_lines=[cst.EmptyLine(), cst.EmptyLine(),
                                                         *[line for line in body[at].leading_lines if line.comment]])
     return module.with_changes(body=[*body[:at], *spaced, *body[at:]])
+
+
+def _imported_modules(module) -> set[str]:
+    """The dotted names of the modules the module imports, at any depth."""
+    import libcst as cst
+
+    from migrator.codemod.shapes import dotted
+
+    found: set[str] = set()
+
+    class Imports(cst.CSTVisitor):
+        def visit_Import(self, node: cst.Import) -> None:
+            found.update(dotted(alias.name) or "" for alias in node.names)
+
+        def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+            if node.module is not None and not node.relative:
+                found.add(dotted(node.module) or "")
+
+    module.visit(Imports())
+    return found
 
 
 def _without_unused_imports(module, names: set[tuple]):

@@ -86,6 +86,7 @@ class MigrationTransformer(cst.CSTTransformer):
         self.sdk_constructors: dict[int, object] = {}  # legacy client constructions a rule rewrites
         self.sdk_handlers: set[int] = set()  # `except` types on legacy SDK errors a rule rewrites
         self.sdk_calls: dict[int, Shape] = {}  # legacy SDK calls a rule rewrites -> the data they give
+        self.reports_if_kept: list[tuple] = []  # (import statement, rule, detail, module): see report_if_kept
         self.sdk_bodies: dict[int, tuple] = {}  # of those, the ones sending a body: (its dict, the request)
         self.names_given: dict[int, set[str]] = {}  # per tracer: the names fresh_name handed out
         self.awaited: set[int] = set()
@@ -129,6 +130,12 @@ class MigrationTransformer(cst.CSTTransformer):
             return False
         statement = self.open_statements[-1]
         return code in todo_codes(getattr(statement, "leading_lines", ()))
+
+    def report_if_kept(self, statement: cst.CSTNode, rule: Rule, detail: str, imported: str) -> None:
+        """Report an import statement unless the rewrite leaves the module importing nothing of
+        `imported` (the engine decides, once unused imports are gone: one still there is v4 in use)."""
+        if self.allowed(rule.code, statement) and not self._acknowledged(rule.code):
+            self.reports_if_kept.append((statement, rule, detail, imported))
 
     def fix(self, node: cst.CSTNode, rule: Rule) -> bool:
         """Whether to apply `rule`'s rewrite at `node`; reports the site when it may not."""
