@@ -3,7 +3,6 @@ and the `# TODO(aftership-migrate)` marker `--add-todo` leaves above its stateme
 
 from __future__ import annotations
 
-import re
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from typing import Protocol, Sequence, Union
@@ -11,7 +10,7 @@ from typing import Protocol, Sequence, Union
 import libcst as cst
 from libcst._nodes.internal import CodegenState
 
-from migrator.codemod.sites import Finding  # noqa: F401 - where the codemod's callers import it from
+from migrator.codemod.sites import LINE_END, Finding  # noqa: F401 - where the codemod's callers import it from
 
 TODO_TAG = "TODO(aftership-migrate)"
 Statement = Union[cst.SimpleStatementLine, cst.BaseCompoundStatement]
@@ -78,7 +77,7 @@ def _lines_and_columns(tokens: list[str], starts: dict[int, int]) -> dict[int, t
     line, column, done = 1, 0, 0
     for index in sorted(set(starts.values())):
         chunk = "".join(tokens[done:index])
-        segments = _NEWLINE.split(chunk)
+        segments = LINE_END.split(chunk)
         if len(segments) > 1:
             line += len(segments) - 1
             column = len(segments[-1])
@@ -88,7 +87,6 @@ def _lines_and_columns(tokens: list[str], starts: dict[int, int]) -> dict[int, t
     return {node: at[index] for node, index in starts.items()}
 
 
-_NEWLINE = re.compile(r"\r\n?|\n")
 
 
 @dataclass

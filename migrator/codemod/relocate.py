@@ -11,15 +11,15 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
-import re
 from typing import Sequence, TypeVar
 
-_LINE_END = re.compile(r"\r\n|\r|\n")  # as libcst counts lines
+from migrator.codemod.sites import LINE_END
+
 Positioned = TypeVar("Positioned")  # a Finding: line, column (1-based)
 
 
 def _lines(source: bytes) -> list[str]:
-    return _LINE_END.split(source.decode("utf-8", errors="replace"))
+    return LINE_END.split(source.decode("utf-8", errors="replace"))
 
 
 def relocate(findings: Sequence[Positioned], old: bytes, new: bytes) -> list[Positioned]:

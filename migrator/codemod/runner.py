@@ -162,7 +162,7 @@ def _add_dependency_files(sources: dict[str, bytes], imported: dict[str, dict[st
                           dependencies: dict[str, bytes], legacy: Sequence[str]) -> None:
     """Dependency files, and `setup(...)` scripts, learn where the project still imports a legacy
     SDK: their requirement on it is replaced only when nowhere."""
-    setups = [path for path, data in sources.items() if b"_require" in data and b"aftership" in data.lower()]
+    setups = [path for path, data in sources.items() if b"_require" in data]  # sources name AfterShip already
     if not dependencies and not setups:
         return
     found = {path: _LEGACY_IMPORT.search(data) for path, data in sources.items()}

@@ -3,7 +3,11 @@ Kept free of libcst, so that files the codemod does not parse (dependency files)
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass
+
+# Where a line ends, as libcst counts lines (str.splitlines also cuts at form feeds and U+2028).
+LINE_END = re.compile(r"\r\n|\r|\n")
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,8 @@ a statement, for that statement."""
 from __future__ import annotations
 
 import re
+
+from migrator.codemod.sites import LINE_END
 from dataclasses import dataclass, field
 
 _COMMENT = re.compile(r"#\s*aftership-migrate:\s*(ignore-file|ignore)(?:\[([A-Za-z0-9,\s]*)\])?")
@@ -14,7 +16,6 @@ _COMMENT = re.compile(r"#\s*aftership-migrate:\s*(ignore-file|ignore)(?:\[([A-Za
 _NOQA = re.compile(r"#\s*noqa\s*:\s*([A-Za-z]+[0-9]+(?:[\s,]+[A-Za-z]+[0-9]+)*)", re.IGNORECASE)
 _NOQA_BYTES = re.compile(rb"(?i)#\s*noqa\s*:[^\n]*\bAS[0-9]")
 ALL = frozenset({"*"})
-_LINE_END = re.compile(r"\r\n|\r|\n")
 
 
 def _codes(group: str | None) -> frozenset[str]:
@@ -43,7 +44,7 @@ class Suppressions:
             return found
         # Lines as libcst numbers them (\r\n, \r, \n): str.splitlines also cuts at form feeds
         # and U+2028, which would put a comment's suppression on the wrong line.
-        for number, line in enumerate(_LINE_END.split(source), start=1):
+        for number, line in enumerate(LINE_END.split(source), start=1):
             for match in _COMMENT.finditer(line):
                 codes = _codes(match.group(2))
                 if match.group(1) == "ignore-file":
