@@ -192,7 +192,8 @@ class MigrationTransformer(cst.CSTTransformer):
                 # Code, not a comment, names AfterShip: a string of this module or a constant it
                 # imports. Only then is an untraced `x["data"]["tracking"]` taken for AfterShip's.
                 self.names_aftership = self.scanner.names_aftership or IMPORTS_AFTERSHIP in self.constants or any(
-                    "aftership" in value.lower() for value in self.constants.values())
+                    "aftership" in value.lower() for name, value in self.constants.items()
+                    if not name.endswith(":"))  # what the run tells a file ("...:" keys) is no constant of it
             tracer.envelope_fallback = self.names_aftership
         self.imports_legacy_sdk = _imports_legacy_sdk(module)
         if self.imports_legacy_sdk:  # the legacy SDK calls a rule rewrites are sources of AfterShip data
