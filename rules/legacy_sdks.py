@@ -489,7 +489,7 @@ last checkpoints.
 def legacy_names(module) -> dict[str, str]:
     """Names the module's top-level imports bind to `aftership` 1.x: local name -> dotted path
     inside the package ("" for the package itself)."""
-    return {local: inside for local, (package, inside) in _bindings(module).items() if package == "aftership"}
+    return {local: inside for local, (package, inside) in bindings(module).items() if package == "aftership"}
 
 
 @fixes(MODULE_API_CALLS)
@@ -600,7 +600,7 @@ class ModuleApiCallsFixer(Fixer):
         self.file.needed_definitions[SDK_CLIENT] = SDK_CLIENT_DEFINITION
         self.file.needed_imports.add("os")
         self.file.needed_aliases.add(("tracking", SDK_ALIAS))
-        _drop_unused_imports(self.file, self.module, "aftership")
+        drop_unused_imports(self.file, self.module, "aftership")
 
 
 ADDRESS = frozenset({"slug", "tracking_number"})
@@ -621,10 +621,10 @@ def _literal_body(value, rewrite: SdkCall) -> bool:
     return bodies.is_dict_literal(value)
 
 
-def _drop_unused_imports(file, module, package: str) -> None:
+def drop_unused_imports(file, module, package: str) -> None:
     """Offer every import of `package` for removal: libcst's RemoveImportsVisitor takes away the
     ones the rewrite left unused, and AS107 reports the others (report_if_kept)."""
-    for local, (owner, inside) in _bindings(module).items():
+    for local, (owner, inside) in bindings(module).items():
         if owner == package:
             file.maybe_unused_imports.add(_import_of(local, package, inside))
 
@@ -724,7 +724,7 @@ class AsyncCallsFixer(Fixer):
 
     def plan_sdk_calls(self, module, calls) -> dict:
         self.module = module
-        constructor_names = {name for name, (package, inside) in _bindings(module).items()
+        constructor_names = {name for name, (package, inside) in bindings(module).items()
                              if package == "pyaftership" and inside in ("", "AfterShip")}
         if not constructor_names:
             return {}
@@ -816,7 +816,7 @@ class AsyncCallsFixer(Fixer):
             args=[cst.Arg(cst.Lambda(params=cst.Parameters(), body=bridged))])
 
     def _may_drop_imports(self) -> None:
-        _drop_unused_imports(self.file, self.module, "pyaftership")
+        drop_unused_imports(self.file, self.module, "pyaftership")
 
 
 def _code(node) -> str:
@@ -826,7 +826,7 @@ def _code(node) -> str:
                                      cst.Integer, cst.Float)) else f"({text})"
 
 
-def _bindings(module) -> dict[str, tuple[str, str]]:
+def bindings(module) -> dict[str, tuple[str, str]]:
     """Top-level import bindings of the legacy packages: local name -> (package, dotted path)."""
     bound: dict[str, tuple[str, str]] = {}
     for statement in module.body:
@@ -869,123 +869,4 @@ def _arguments(call, names: tuple[str, ...], required: tuple[str, ...] = (),
     return found if all(name in found for name in required) else None
 
 
-# aftership 1.x error attributes -> the official SDK's (`response` has no equivalent: reported).
-ERROR_ATTRIBUTES = {"http_status": "status_code", "code": "meta_code"}
-
-ERROR_TYPES = Rule(
-    code="AS112",
-    name="legacy-sdk-errors",
-    title="`except` on the legacy SDKs' errors catches the `aftership-tracking-sdk` exceptions",
-    guide="§3 New SDK",
-    engines=frozenset({"code"}),
-    safety="safe",
-    summary=f"""
-Once every call of a legacy SDK in a module is rewritten (AS110, AS111), what they raise is the
-official SDK's: `except aftership.exception.NotFound` becomes
-`except {SDK_ALIAS}.exceptions.NotFoundError` (one type per HTTP status, as in `aftership` 1.x),
-pyaftership's `AfterShipException` becomes `({SDK_ALIAS}.exceptions.ApiException, httpx.HTTPError)`
-(it covered network errors too). On the caught error, 1.x's `http_status` becomes `status_code`
-and `code` (the meta code) `meta_code`; `response` has no equivalent and is reported. While
-legacy calls remain, the handler stays and AS107 reports it.
-""",
-    examples=(
-        CodeExample(
-            before='import aftership\nfrom aftership.exception import NotFound\n\n\ndef tag(tid):\n    try:\n'
-                   '        return aftership.tracking.get_tracking(tracking_id=tid)["tracking"]["tag"]\n'
-                   '    except NotFound as error:\n        return error.http_status\n',
-            after=f'import os\nimport tracking as {SDK_ALIAS}\n\n\n{SDK_CLIENT_DEFINITION}\n\ndef tag(tid):\n    try:\n'
-                  f'        return {SDK_CLIENT}().tracking.get_tracking_by_id(tracking_id=tid).model_dump(mode="json", exclude_unset=True)["tag"]\n'
-                  f'    except {SDK_ALIAS}.exceptions.NotFoundError as error:\n        return error.status_code\n',
-        ),
-        CodeExample(
-            before='from pyaftership import AfterShip\nfrom pyaftership.exceptions import AfterShipException\n\n\n'
-                   'async def count(session):\n    client = AfterShip(api_key=KEY, session=session)\n    try:\n'
-                   '        return len((await client.trackings.list())["trackings"])\n'
-                   '    except AfterShipException:\n        return 0\n',
-            after=f'import asyncio\nimport httpx\nimport tracking as {SDK_ALIAS}\n\n\n'
-                  f'async def count(session):\n    client = {SDK_ALIAS}.Client({SDK_ALIAS}.Configuration(api_key=KEY))\n    try:\n'
-                  f'        return len((await asyncio.to_thread(lambda: client.tracking.get_trackings().model_dump(mode="json", exclude_unset=True)))["trackings"])\n'
-                  f'    except ({SDK_ALIAS}.exceptions.ApiException, httpx.HTTPError):\n        return 0\n',
-        ),
-    ),
-)
-
-
-@fixes(ERROR_TYPES)
-class ErrorTypesFixer(Fixer):
-    """Plans, after AS110 and AS111 have, the handlers whose legacy types it maps (only for a
-    package whose every call here is rewritten); rewrites them and the error's attributes."""
-
-    def __init__(self, file) -> None:
-        super().__init__(file)
-        self.mapped: dict[int, list] = {}  # id of a handler -> the new types, in order
-        self.module = None  # the module planned, before the walk
-
-    def plan_sdk_calls(self, module, calls) -> dict:
-        self.module = module
-        bound = _bindings(module)
-        moved = {"aftership": self.file.legacy_calls_left == 0 and bool(self.file.sdk_calls),
-                 "pyaftership": self.file.async_calls_left == 0 and bool(self.file.sdk_constructors)}
-        if not any(moved.values()):
-            return {}
-        for node in shapes.iter_nodes(module):
-            if not isinstance(node, cst.ExceptHandler) or node.type is None:
-                continue
-            kinds = [e.value for e in node.type.elements] if isinstance(node.type, cst.Tuple) else [node.type]
-            new = []
-            for kind in kinds:
-                parts = (shapes.dotted(kind) or "").split(".")
-                package, _ = bound.get(parts[0], ("", ""))
-                mapped = ERROR_MAPPING.get((package, parts[-1])) if package and moved.get(package) else None
-                if mapped is None:
-                    break
-                new.extend(m for m in mapped if m not in new)
-            else:
-                if self.file.allowed(self.rule.code, node):
-                    self.mapped[id(node)] = new
-                    self.file.sdk_handlers.add(id(node))
-                    self._report_response(node)
-        return {}
-
-    def _report_response(self, handler) -> None:
-        """`error.response` of a caught 1.x error has no equivalent on the official SDK's."""
-        if not (isinstance(handler.name, cst.AsName) and isinstance(handler.name.name, cst.Name)):
-            return
-        name = handler.name.name.value
-        for node in shapes.iter_nodes(handler.body):
-            if isinstance(node, cst.Attribute) and node.attr.value == "response" and shapes.is_name(node.value, name):
-                self.report(node, "`response` of a legacy SDK error: the official SDK's has `response_body` "
-                                  "and `response_header`")
-
-    def leave_ExceptHandler(self, original, updated):
-        new = self.mapped.get(id(original))
-        if new is None or not self.fix(original):
-            return updated
-        names = [name if "." in name else f"{SDK_ALIAS}.exceptions.{name}" for name in new]
-        if any(name.startswith("httpx.") for name in names):
-            self.file.needed_imports.add("httpx")
-        self.file.needed_aliases.add(("tracking", SDK_ALIAS))
-        for package in PACKAGES:
-            _drop_unused_imports(self.file, self.module, package)
-        kind = cst.parse_expression(names[0] if len(names) == 1 else f"({', '.join(names)})")
-        body = updated.body
-        if isinstance(updated.name, cst.AsName) and isinstance(updated.name.name, cst.Name):
-            body = body.visit(_renaming_error_attributes(updated.name.name.value))
-        return updated.with_changes(type=kind, body=body)
-
-
-def _renaming_error_attributes(name: str):
-    """A transformer renaming 1.x error attributes read on the caught `name` (built on use:
-    libcst is imported lazily)."""
-
-    class ErrorAttributes(cst.CSTTransformer):
-        def leave_Attribute(self, original, updated):
-            renamed = ERROR_ATTRIBUTES.get(updated.attr.value)
-            if renamed and isinstance(updated.value, cst.Name) and updated.value.value == name:
-                return updated.with_changes(attr=cst.Name(renamed))
-            return updated
-
-    return ErrorAttributes()
-
-
-RULES = (LEGACY_SDK, LEGACY_REQUIREMENT, MODULE_API_CALLS, ASYNC_CALLS, ERROR_TYPES)
+RULES = (LEGACY_SDK, LEGACY_REQUIREMENT, MODULE_API_CALLS, ASYNC_CALLS)
