@@ -5,12 +5,13 @@ lists (§7-§8), AS5xx couriers (§9-§10), AS6xx EDD (§11-§12), AS7xx webhook
 AS9xx the translator's own checks.
 """
 
-from . import couriers, edd, endpoints, envelopes, general, legacy_errors, legacy_sdks, tracking_fields, webhooks
+from . import couriers, edd, endpoints, envelopes, general, legacy_apiv4, legacy_errors, legacy_sdks, tracking_fields, webhooks
 
 RULES = (
     *general.RULES,
     *legacy_sdks.RULES,
-    *legacy_errors.RULES,  # after the rules moving calls: it maps handlers once nothing raises the old types
+    *legacy_apiv4.RULES,
+    *legacy_errors.RULES,
     *endpoints.RULES,
     *tracking_fields.RULES,
     *envelopes.RULES,

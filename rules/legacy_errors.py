@@ -12,6 +12,11 @@ shapes = lazy_module("migrator.codemod.shapes")
 
 # aftership 1.x error attributes -> the official SDK's (`response` has no equivalent: reported).
 ERROR_ATTRIBUTES = {"http_status": "status_code", "code": "meta_code"}
+# aftership 0.x errors (APIRequestException and its APIv3/APIv4 kinds) had methods: `code()` was
+# the meta code, `message()` the meta message; `type()`, `data()` and `error[key]` (the response)
+# have no equivalent and are reported.
+APIV4_ERRORS = frozenset({"APIRequestException", "APIv3RequestException", "APIv4RequestException"})
+APIV4_ERROR_METHODS = {"code": "meta_code", "message": "message"}
 
 ERROR_TYPES = Rule(
     code="AS112",
@@ -21,7 +26,7 @@ ERROR_TYPES = Rule(
     engines=frozenset({"code"}),
     safety="safe",
     summary=f"""
-Once every call of a legacy SDK in a module is rewritten (AS110, AS111), what they raise is the
+Once every call of a legacy SDK in a module is rewritten (AS110, AS111, AS113), what they raise is the
 official SDK's: `except aftership.exception.NotFound` becomes
 `except {SDK_ALIAS}.exceptions.NotFoundError` (one type per HTTP status, as in `aftership` 1.x),
 pyaftership's `AfterShipException` becomes `({SDK_ALIAS}.exceptions.ApiException, httpx.HTTPError)`
@@ -62,18 +67,18 @@ class ErrorTypesFixer(Fixer):
         self.mapped: dict[int, list] = {}  # id of a handler -> the new types, in order
         self.module = None  # the module planned, before the walk
 
-    def plan_sdk_calls(self, module, calls) -> dict:
+    def plan_sdk_handlers(self, module) -> None:
         self.module = module
         bound = bindings(module)
         moved = {"aftership": self.file.legacy_calls_left == 0 and bool(self.file.sdk_calls),
                  "pyaftership": self.file.async_calls_left == 0 and bool(self.file.sdk_constructors)}
         if not any(moved.values()):
-            return {}
+            return
         for node in shapes.iter_nodes(module):
             if not isinstance(node, cst.ExceptHandler) or node.type is None:
                 continue
             kinds = [e.value for e in node.type.elements] if isinstance(node.type, cst.Tuple) else [node.type]
-            new = []
+            new, methods = [], False
             for kind in kinds:
                 parts = (shapes.dotted(kind) or "").split(".")
                 package, _ = bound.get(parts[0], ("", ""))
@@ -81,15 +86,16 @@ class ErrorTypesFixer(Fixer):
                 if mapped is None:
                     break
                 new.extend(m for m in mapped if m not in new)
+                methods = methods or parts[-1] in APIV4_ERRORS
             else:
                 if self.file.allowed(self.rule.code, node):
-                    self.mapped[id(node)] = new
+                    self.mapped[id(node)] = (new, methods)
                     self.file.sdk_handlers.add(id(node))
-                    self._report_response(node)
-        return {}
+                    self._report_unmapped(node, methods)
 
-    def _report_response(self, handler) -> None:
-        """`error.response` of a caught 1.x error has no equivalent on the official SDK's."""
+    def _report_unmapped(self, handler, methods: bool) -> None:
+        """What the caught error offered and the official SDK's does not: 1.x's `response`, 0.x's
+        `type()`, `data()` and `error[key]`."""
         if not (isinstance(handler.name, cst.AsName) and isinstance(handler.name.name, cst.Name)):
             return
         name = handler.name.name.value
@@ -97,11 +103,18 @@ class ErrorTypesFixer(Fixer):
             if isinstance(node, cst.Attribute) and node.attr.value == "response" and shapes.is_name(node.value, name):
                 self.report(node, "`response` of a legacy SDK error: the official SDK's has `response_body` "
                                   "and `response_header`")
+            elif methods and isinstance(node, cst.Attribute) and shapes.is_name(node.value, name) \
+                    and node.attr.value in ("type", "data"):
+                self.report(node, f"`{node.attr.value}()` of an aftership 0.x error: the official SDK's has "
+                                  "`code`, `message`, `meta_code`, `status_code` and `response_body`")
+            elif methods and isinstance(node, cst.Subscript) and shapes.is_name(node.value, name):
+                self.report(node, "an aftership 0.x error read as the response: the official SDK's has "
+                                  "`response_body` (its text)")
 
     def leave_ExceptHandler(self, original, updated):
-        new = self.mapped.get(id(original))
-        if new is None or not self.fix(original):
+        if id(original) not in self.mapped or not self.fix(original):
             return updated
+        new, methods = self.mapped[id(original)]
         names = [name if "." in name else f"{SDK_ALIAS}.exceptions.{name}" for name in new]
         if any(name.startswith("httpx.") for name in names):
             self.file.needed_imports.add("httpx")
@@ -111,17 +124,24 @@ class ErrorTypesFixer(Fixer):
         kind = cst.parse_expression(names[0] if len(names) == 1 else f"({', '.join(names)})")
         body = updated.body
         if isinstance(updated.name, cst.AsName) and isinstance(updated.name.name, cst.Name):
-            body = body.visit(_renaming_error_attributes(updated.name.name.value))
+            body = body.visit(_renaming_error_attributes(updated.name.name.value, methods))
         return updated.with_changes(type=kind, body=body)
 
 
-def _renaming_error_attributes(name: str):
-    """A transformer renaming 1.x error attributes read on the caught `name` (built on use:
-    libcst is imported lazily)."""
+def _renaming_error_attributes(name: str, methods: bool):
+    """A transformer renaming what is read of the caught `name`: 1.x's attributes, or with `methods`
+    0.x's method calls (`error.code()` -> `error.meta_code`). Built on use: libcst is lazy."""
 
     class ErrorAttributes(cst.CSTTransformer):
+        def leave_Call(self, original, updated):
+            func = updated.func
+            if methods and not updated.args and isinstance(func, cst.Attribute) and shapes.is_name(func.value, name) \
+                    and func.attr.value in APIV4_ERROR_METHODS:
+                return func.with_changes(attr=cst.Name(APIV4_ERROR_METHODS[func.attr.value]))
+            return updated
+
         def leave_Attribute(self, original, updated):
-            renamed = ERROR_ATTRIBUTES.get(updated.attr.value)
+            renamed = ERROR_ATTRIBUTES.get(updated.attr.value) if not methods else None
             if renamed and isinstance(updated.value, cst.Name) and updated.value.value == name:
                 return updated.with_changes(attr=cst.Name(renamed))
             return updated

@@ -8,8 +8,9 @@ The tables below say what each legacy call becomes on `aftership-tracking-sdk` 5
 `couriers.py`; 21.x has the same methods).
 
 AS107 reports what is not moved, each site with its replacement; AS109 moves the dependency
-files; AS110 moves 1.x module calls, AS111 pyaftership clients, AS112 the `except` clauses on
-their errors. The moving rules plan before the walk (`plan_sdk_calls`, in code order) which
+files; AS110 moves 1.x module calls, AS111 pyaftership clients; 0.x clients (AS113) and the
+`except` clauses on the legacy errors (AS112) have modules of their own, `legacy_apiv4` and
+`legacy_errors`. The moving rules plan before the walk (`plan_sdk_calls`, in code order) which
 calls they rewrite: those calls become sources of AfterShip data, so the REST rules migrate
 what the program reads of their results.
 """
@@ -521,12 +522,12 @@ class ModuleApiCallsFixer(Fixer):
                 continue
             if operation == "api_key" or (rewrite is None and "." not in operation):
                 continue  # not a call of an operation (aftership.api_key is an assignment)
-            arguments = _arguments(call, (rewrite.body,) if rewrite and rewrite.body else (),
+            arguments = call_arguments(call, (rewrite.body,) if rewrite and rewrite.body else (),
                                    keywords=rewrite.keywords | (ADDRESS if rewrite.by_id else frozenset())
                                    ) if rewrite else None
             if arguments is not None and rewrite.by_id and ADDRESS <= arguments.keys() and "tracking_id" not in arguments:
                 # by slug and number: the id looked up first, one more request (AS201's change)
-                if not (self.file.rules.may_fix(_lookup_rule()) and self.file.allowed(_lookup_rule().code, call)):
+                if not (self.file.rules.may_fix(lookup_rule()) and self.file.allowed(lookup_rule().code, call)):
                     arguments = None
                 else:
                     self.lookups.add(id(call))
@@ -534,7 +535,7 @@ class ModuleApiCallsFixer(Fixer):
             elif arguments is not None and rewrite.by_id and ADDRESS & arguments.keys():
                 arguments = None  # a slug or a number alone: not an address the tool can read
             if arguments is None or (rewrite.by_id and "tracking_id" not in arguments) \
-                    or (rewrite.body and not _literal_body(arguments.get(rewrite.body), rewrite)) \
+                    or (rewrite.body and not literal_body(arguments.get(rewrite.body), rewrite)) \
                     or not self.file.allowed(self.rule.code, call):
                 self.unplanned += 1
                 continue
@@ -553,7 +554,7 @@ class ModuleApiCallsFixer(Fixer):
         rewrite = SDK_REWRITES[operation]
         args = [self._renamed(original_arg, arg) for original_arg, arg in zip(original.args, updated.args)]
         if id(original) in self.lookups:
-            self.file.fix(original, _lookup_rule())  # counted as AS201's: one more request
+            self.file.fix(original, lookup_rule())  # counted as AS201's: one more request
             self.file.needed_definitions[SDK_LOOKUP] = SDK_LOOKUP_DEFINITION
             address = {arg.keyword.value: arg.value for arg in args if arg.keyword and arg.keyword.value in ADDRESS}
             lookup = cst.parse_expression(f"{SDK_LOOKUP}({SDK_CLIENT}(), slug, number)").with_changes(
@@ -593,7 +594,7 @@ class ModuleApiCallsFixer(Fixer):
         self._needs_client()
         environ = cst.AssignTarget(cst.parse_expression(f'os.environ["{KEY_VARIABLE}"]'))
         others = [place for place in self.file.legacy_importers if place != "this file"]
-        keep = self.unplanned or others  # legacy calls here or elsewhere still read aftership.api_key
+        keep = self.file.legacy_calls_left or others  # legacy calls here or elsewhere still read aftership.api_key
         return updated.with_changes(targets=[*updated.targets, environ] if keep else [environ])
 
     def _needs_client(self) -> None:
@@ -606,14 +607,14 @@ class ModuleApiCallsFixer(Fixer):
 ADDRESS = frozenset({"slug", "tracking_number"})
 
 
-def _lookup_rule() -> Rule:
+def lookup_rule() -> Rule:
     """AS201, the REST rule for endpoints addressed by slug and number: the lookup is its change."""
     from .endpoints import SLUG_NUMBER_ENDPOINTS
 
     return SLUG_NUMBER_ENDPOINTS
 
 
-def _literal_body(value, rewrite: SdkCall) -> bool:
+def literal_body(value, rewrite: SdkCall) -> bool:
     """Whether the body is written in the call, where its fields can be translated: a dict (a
     list of them for a prediction batch)."""
     if rewrite.request == "predict-batch":
@@ -728,19 +729,9 @@ class AsyncCallsFixer(Fixer):
                              if package == "pyaftership" and inside in ("", "AfterShip")}
         if not constructor_names:
             return {}
-        clients: dict[str, list[int]] = {}  # a name holding a client -> the constructor calls assigned to it
-        uses: dict[str, int] = {}  # every mention of each dotted name (`api`, `self._api`)
-        for node in shapes.iter_nodes(module):
-            if isinstance(node, (cst.Name, cst.Attribute)):
-                name = shapes.dotted(node)
-                if name:
-                    uses[name] = uses.get(name, 0) + 1
-            if isinstance(node, cst.Assign) and isinstance(node.value, cst.Call) and len(node.targets) == 1:
-                arguments = self._constructor(node.value, constructor_names)
-                target = shapes.dotted(node.targets[0].target)
-                if arguments is not None and target and self.file.allowed(self.rule.code, node.value):
-                    self.constructors[id(node.value)] = arguments
-                    clients.setdefault(target, []).append(id(node.value))
+        self.constructors, clients, uses = assigned_clients(
+            module, lambda call: self._constructor(call, constructor_names)
+            if self.file.allowed(self.rule.code, call) else None)
         found, left = {}, 0
         for call in calls:
             parts = (shapes.dotted(call.func) or "").split(".")
@@ -751,26 +742,20 @@ class AsyncCallsFixer(Fixer):
             if client not in clients:
                 continue
             rewrite = ASYNC_REWRITES.get(operation)
-            arguments = _arguments(call, rewrite[3] or ()) if rewrite is not None else None
+            arguments = call_arguments(call, rewrite[3] or ()) if rewrite is not None else None
             if operation in ASYNC_LOOKUPS and arguments is not None and not (
-                    ADDRESS <= arguments.keys() and self.file.rules.may_fix(_lookup_rule())
-                    and self.file.allowed(_lookup_rule().code, call)):
+                    ADDRESS <= arguments.keys() and self.file.rules.may_fix(lookup_rule())
+                    and self.file.allowed(lookup_rule().code, call)):
                 arguments = None  # by number and slug: moved only with the lookup (--unsafe-fixes)
             if arguments is None or not self.file.allowed(self.rule.code, call):
                 left += 1
                 continue
             self.planned[id(call)] = (operation, client, arguments)
             found[id(call)] = shapes.Shape("data", rewrite[1], rewrite[2])
-        # A client is moved whole or not at all: every mention of its name must be an assignment
-        # of a constructor or the receiver of a call rewritten here (else it is handed on, or
-        # another of its methods is called, and would meet the new type).
-        for client, constructed in clients.items():
-            rewritten = [key for key, (_, name, _) in self.planned.items() if name == client]
-            if uses.get(client, 0) != len(constructed) + len(rewritten):
-                for key in [*constructed, *rewritten]:
-                    self.constructors.pop(key, None)
-                    self.planned.pop(key, None)
-                    left += found.pop(key, None) is not None or key in constructed
+        for key in partial_clients(clients, {key: client for key, (_, client, _) in self.planned.items()}, uses):
+            left += found.pop(key, None) is not None or key in self.constructors
+            self.constructors.pop(key, None)
+            self.planned.pop(key, None)
         self.file.sdk_constructors.update(self.constructors)
         self.file.async_calls_left = left  # AS107 says nothing of an import left unused
         return found
@@ -782,11 +767,11 @@ class AsyncCallsFixer(Fixer):
         func = shapes.dotted(call.func) or ""
         if func not in names and not (func == "pyaftership.AfterShip" and "pyaftership" in names):
             return None
-        return {} if any_arguments else _arguments(call, ("api_key", "session", "timeout"), required=("api_key",))
+        return {} if any_arguments else call_arguments(call, ("api_key", "session", "timeout"), required=("api_key",))
 
     def leave_Call(self, original, updated):
         if id(original) in self.constructors and self.fix(original):
-            arguments = {name: _code(value) for name, value in self.constructors[id(original)].items()}
+            arguments = {name: source_text(value) for name, value in self.constructors[id(original)].items()}
             config = f"api_key={arguments['api_key']}"
             if "timeout" in arguments:  # seconds in pyaftership, milliseconds in the official SDK
                 config += f", timeout={arguments['timeout']} * 1000"
@@ -800,7 +785,7 @@ class AsyncCallsFixer(Fixer):
         method, _, _, keys = ASYNC_REWRITES[operation]
         call = cst.parse_expression(f"{client}.{method}()")
         if operation in ASYNC_LOOKUPS:  # the id first: one more request (AS201's change)
-            self.file.fix(original, _lookup_rule())
+            self.file.fix(original, lookup_rule())
             self.file.needed_definitions[SDK_LOOKUP] = SDK_LOOKUP_DEFINITION
             lookup = cst.parse_expression(f"{SDK_LOOKUP}({client}, slug, number)")
             lookup = lookup.with_changes(args=[lookup.args[0], cst.Arg(arguments["slug"]),
@@ -819,7 +804,41 @@ class AsyncCallsFixer(Fixer):
         drop_unused_imports(self.file, self.module, "pyaftership")
 
 
-def _code(node) -> str:
+def assigned_clients(module, arguments_of) -> tuple[dict[int, dict], dict[str, list[int]], dict[str, int]]:
+    """The legacy clients a module assigns to a name (`api = APIv4(KEY)`, `self._api = ...`):
+    (id of each constructor call `arguments_of` accepts -> its arguments, each name -> the ids of
+    the calls assigned to it, every mention of each dotted name)."""
+    constructors: dict[int, dict] = {}
+    clients: dict[str, list[int]] = {}
+    uses: dict[str, int] = {}
+    for node in shapes.iter_nodes(module):
+        if isinstance(node, (cst.Name, cst.Attribute)):
+            name = shapes.dotted(node)
+            if name:
+                uses[name] = uses.get(name, 0) + 1
+        if isinstance(node, cst.Assign) and isinstance(node.value, cst.Call) and len(node.targets) == 1:
+            arguments = arguments_of(node.value)
+            target = shapes.dotted(node.targets[0].target)
+            if arguments is not None and target:
+                constructors[id(node.value)] = arguments
+                clients.setdefault(target, []).append(id(node.value))
+    return constructors, clients, uses
+
+
+def partial_clients(clients: dict[str, list[int]], receivers: dict[int, str], uses: dict[str, int]) -> set[int]:
+    """The ids (constructions, calls) of clients that cannot move: a client is moved whole or not at
+    all, so every mention of its name must be an assignment of a constructor or the receiver of a
+    call rewritten (else it is handed on, or another of its methods is called, and would meet the
+    new type). `receivers`: id of each call planned -> the client it is called on."""
+    dropped: set[int] = set()
+    for client, constructed in clients.items():
+        rewritten = [key for key, name in receivers.items() if name == client]
+        if uses.get(client, 0) != len(constructed) + len(rewritten):
+            dropped.update(constructed, rewritten)
+    return dropped
+
+
+def source_text(node) -> str:
     """An expression's source text, parenthesised when an operator could bind into it."""
     text = cst.Module(body=[]).code_for_node(node)
     return text if isinstance(node, (cst.Name, cst.Attribute, cst.Call, cst.Subscript, cst.BaseString,
@@ -849,7 +868,7 @@ def bindings(module) -> dict[str, tuple[str, str]]:
     return bound
 
 
-def _arguments(call, names: tuple[str, ...], required: tuple[str, ...] = (),
+def call_arguments(call, names: tuple[str, ...], required: tuple[str, ...] = (),
                keywords: frozenset[str] = frozenset()) -> dict | None:
     """The call's arguments by parameter name (positional ones in `names` order, keywords among
     `names` and `keywords`); None when it passes anything else (`*args`, `**kwargs`, another

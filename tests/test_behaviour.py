@@ -77,7 +77,7 @@ EQUIVALENT = {
                "requests_status_body", "httpx_last_checkpoint", "urllib_meta_codes",
                "cls_session_request", "httpx_base_url_client", "requests_env_base_url", "mod_shop_package",
                "requests_host_paths", "flow_helper_readers", "sdk1_module_api", "sdk_pyaftership_async",
-               "sdk1_slug_number"},
+               "sdk1_slug_number", "sdk0_apiv4"},
 }
 
 

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import datetime
 import inspect
 
 import pytest
@@ -171,11 +172,22 @@ def test_pyaftership_remove_by_number_and_slug_moves_with_the_lookup_under_unsaf
 def test_an_0x_client_beside_moved_1x_calls_keeps_the_legacy_errors_and_key():
     source = ("import aftership\n\naftership.api_key = KEY\napi = aftership.APIv4(KEY)\n\n\ndef tag(tid):\n    try:\n"
               "        return aftership.tracking.get_tracking(tracking_id=tid)['tracking']['tag']\n"
-              "    except aftership.APIv4RequestException:\n        return api.trackings.get(tid)['tracking']['tag']\n")
-    result = rewrite_code(source)
+              "    except aftership.APIv4RequestException:\n        return api.trackings.get(page=2)['trackings'][0]['tag']\n")
+    result = rewrite_code(source)  # paging by `page`: the 0.x client cannot move
     assert "except aftership.APIv4RequestException" in result.code  # the 0.x call may still raise it
     assert 'aftership.api_key = os.environ["AFTERSHIP_TRACKING_SDK_API_KEY"] = KEY' in result.code
     assert {f.line for f in result.findings if f.code == "AS107"} >= {1, 4, 10, 11}
+
+
+def test_0x_errors_map_once_the_client_moves_and_their_methods_become_attributes():
+    source = ("from aftership import APIv4, APIv4RequestException\n\napi = APIv4(KEY, datetime_convert=False)\n\n\n"
+              "def tag(tid):\n    try:\n        return api.trackings.get(tid)['tracking']['tag']\n"
+              "    except APIv4RequestException as error:\n        print(error.code(), error.message(), error.type())\n"
+              "        return error['meta']\n")
+    result = rewrite_code(source)
+    assert "except aftership_sdk.exceptions.ApiException as error:" in result.code
+    assert "print(error.meta_code, error.message, error.type())" in result.code
+    assert [(f.line, f.code) for f in result.findings] == [(10, "AS112"), (11, "AS112")]
 
 
 @pytest.mark.parametrize("source", [
@@ -191,3 +203,60 @@ def test_an_import_the_rewrite_keeps_is_reported(source):
     kept = [line for line in result.code.splitlines() if "aftership" in line and "import" in line
             and "aftership_sdk" not in line]
     assert kept and any(f.code == "AS107" for f in result.findings), (result.code, result.findings)
+
+
+def test_the_inserted_0x_dates_helper_parses_what_0x_parsed_and_keeps_the_rest():
+    from migrator.rules.legacy_apiv4 import APIV4_DATES, APIV4_DATES_DEFINITION
+
+    space: dict = {"datetime": datetime}
+    exec(APIV4_DATES_DEFINITION, space)
+    dated = space[APIV4_DATES]({
+        "created_at": "2025-03-01T09:15:00+00:00", "updated_at": "2025-03-02T10:00:00Z", "tracking_ship_date": "20250301",
+        "title": "2025-03-01", "checkpoints": [{"checkpoint_time": "2025-03-01T19:25:03-05:00", "created_at": "garbage"}],
+        "courier_estimated_delivery_date": {"estimated_delivery_date": "2025-03-05", "estimated_delivery_date_min": "x"},
+        "aftership_estimated_delivery_date": {"estimated_delivery_date": "2025-03-06"}})
+    utc = datetime.timezone.utc
+    assert dated["created_at"] == datetime.datetime(2025, 3, 1, 9, 15, tzinfo=utc)
+    assert dated["updated_at"] == datetime.datetime(2025, 3, 2, 10, 0, tzinfo=utc)
+    assert dated["tracking_ship_date"] == datetime.datetime(2025, 3, 1)
+    assert dated["title"] == "2025-03-01"  # not a date key of 0.x
+    assert dated["checkpoints"][0]["checkpoint_time"].utcoffset() == datetime.timedelta(hours=-5)
+    assert dated["checkpoints"][0]["created_at"] == "garbage"  # 0.x kept what dateutil could not parse
+    assert dated["courier_estimated_delivery_date"] == {"estimated_delivery_date": datetime.datetime(2025, 3, 5),
+                                                        "estimated_delivery_date_min": "x"}
+    assert dated["aftership_estimated_delivery_date"] == {"estimated_delivery_date": "2025-03-06"}  # a string in v4
+
+
+@pytest.mark.parametrize("use", [
+    "audit(api)",  # handed on: the other code would meet the new type
+    "api.trackings.get(page=2)",  # paging by page: no official equivalent
+    "api.notifications[slug][number].get()",  # removed endpoint
+    "api.trackings.get(created_at_min=since)",  # 0.x turned a datetime into a string: not carried
+])
+def test_an_0x_client_used_beyond_the_official_methods_stays_whole_and_reported(use):
+    source = (f"from aftership import APIv4\n\napi = APIv4(KEY)\n\n\ndef run(tid, slug, number, since):\n"
+              f"    print(api.trackings.get(tid)['tracking']['title'])\n    return {use}\n")
+    result = rewrite_code(source, unsafe_fixes=True)
+    assert result.code == source
+    assert {f.line for f in result.findings if f.code == "AS107"} >= {1, 3}
+
+
+def test_0x_list_values_are_joined_as_0x_did_and_couriers_carry_no_dates_helper():
+    source = ("import aftership\n\napi = aftership.APIv4(KEY)\n\n\ndef run(slugs):\n"
+              "    listed = api.trackings.get(slug=slugs, fields=['title', 'tag'])['trackings']\n"
+              "    return listed, api.couriers.all.get()['couriers']\n")
+    result = rewrite_code(source)
+    assert ('api.tracking.get_trackings(slug=",".join(slugs) if isinstance(slugs, list) else slugs, fields="title,tag")'
+            in result.code)
+    assert "aftership_v4_dates(api.tracking.get_trackings(" in result.code
+    assert "api.courier.get_all_couriers().model_dump(" in result.code
+    assert "aftership_v4_dates(api.courier" not in result.code and not result.findings
+
+
+def test_0x_mark_as_completed_becomes_the_official_method_with_its_keywords_as_the_body():
+    source = ("from aftership import APIv4\n\napi = APIv4(KEY)\n\n\ndef done(tid):\n"
+              "    return api.trackings[tid]['mark-as-completed'].post(reason='DELIVERED')['tracking']['tag']\n")
+    result = rewrite_code(source)
+    assert ("aftership_v4_dates(api.tracking.mark_tracking_completed_by_id(tid, {\"reason\": 'DELIVERED'})"
+            ".model_dump(mode=\"json\", exclude_unset=True))['tag']") in result.code
+    assert not result.findings

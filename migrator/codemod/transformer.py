@@ -43,7 +43,7 @@ HOOKS = frozenset({
     "visit_Module", "visit_SimpleString", "leave_SimpleString", "leave_FormattedStringText", "leave_FormattedString",
     "visit_BinaryOperation", "leave_BinaryOperation", "leave_ConcatenatedString", "visit_Comparison",
     "leave_Comparison", "visit_Import", "visit_ImportFrom", "visit_Assign", "leave_Assign", "visit_Call", "leave_Call",
-    "visit_ExceptHandler", "leave_ExceptHandler", "plan_sdk_calls",
+    "visit_ExceptHandler", "leave_ExceptHandler", "plan_sdk_calls", "plan_sdk_handlers",
     "visit_request", "leave_request", "leave_access", "leave_body", "leave_body_item", "plan_request", "plan_body",
 })
 
@@ -200,6 +200,8 @@ class MigrationTransformer(cst.CSTTransformer):
             calls = [call for scope in scopes for call in scope.calls]
             for plan in self._hooks("plan_sdk_calls"):  # in code order: a later rule sees what earlier ones plan
                 self.sdk_calls.update(plan(module, calls))
+            for plan in self._hooks("plan_sdk_handlers"):  # once every call is planned: what can still raise is known
+                plan(module)
             for tracer in tracers.values():
                 tracer.sdk_calls = self.sdk_calls
         summarise(scopes, tracers, self.across)

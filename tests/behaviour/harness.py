@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import ast
 import difflib
+import hashlib
 import json
 import os
 import re
@@ -40,6 +41,9 @@ REWRITE_TIMEOUT = 30  # a rewrite of a client takes about 1.5 s
 TIMED_OUT = -9
 MODES = ("safe", "unsafe")
 UNSAFE_RULES = frozenset(rule.code for rule in load_catalogue() if rule.safety == "unsafe")
+# Packages a client's deployment had beside it (an SDK release older than the test extra's, say):
+# listed one per line in this file of the client, installed once for both runs by pip --target.
+SITE_PACKAGES = "site-packages.txt"
 _FRAME = re.compile(r'^\s*File "(?P<file>[^"]+)", line (?P<line>\d+)', re.MULTILINE)
 
 
@@ -191,12 +195,34 @@ def enclosing_function_start(source: str, line: int) -> int:
     return start
 
 
-def client_env(port: int) -> dict[str, str]:
-    """The client's environment: ours minus PYTHON* and AFTERSHIP_* settings, plus the redirect."""
+def client_site(folder: Path) -> Path | None:
+    """The packages `folder/site-packages.txt` lists, installed in a folder of their own (cached
+    in the temporary directory by the list's content); None when the client lists none."""
+    listed = Path(folder) / SITE_PACKAGES
+    if not listed.exists():
+        return None
+    requirements = [line.split("#")[0].strip() for line in listed.read_text().splitlines()]
+    requirements = [r for r in requirements if r]
+    target = Path(tempfile.gettempdir()) / ("aftership-migrate-site-" + hashlib.sha256(
+        "\n".join([sys.version, *requirements]).encode()).hexdigest()[:16])
+    if not target.exists():
+        staging = Path(tempfile.mkdtemp(prefix=target.name + "-", dir=target.parent))
+        subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-deps",
+                        "--target", str(staging), *requirements], check=True, capture_output=True, timeout=300)
+        try:
+            staging.rename(target)
+        except OSError:  # a client run in parallel installed the same list first
+            shutil.rmtree(staging, ignore_errors=True)
+    return target
+
+
+def client_env(port: int, site: Path | None = None) -> dict[str, str]:
+    """The client's environment: ours minus PYTHON* and AFTERSHIP_* settings, plus the redirect
+    (and the client's own packages, ahead of ours)."""
     # Proxies out too: the fake is on 127.0.0.1, and the redirect refuses any other host.
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("PYTHON", "AFTERSHIP_")) and not k.lower().endswith("_proxy")}
-    env.update(PYTHONPATH=str(REDIRECT), AFTERSHIP_FAKE_PORT=str(port), AFTERSHIP_API_KEY="test-key",
+    env.update(PYTHONPATH=os.pathsep.join(str(p) for p in (REDIRECT, site) if p), AFTERSHIP_FAKE_PORT=str(port), AFTERSHIP_API_KEY="test-key",
                PYTHONDONTWRITEBYTECODE="1", PYTHONHASHSEED="0", PYTHONIOENCODING="utf-8",
                PYTHONUNBUFFERED="1")
     return env
@@ -205,7 +231,7 @@ def client_env(port: int) -> dict[str, str]:
 def run_client(folder: Path, port: int) -> Run:
     """`python main.py` in `folder`, its AfterShip calls sent to the fake on `port`."""
     try:
-        done = subprocess.run([sys.executable, "main.py"], cwd=folder, env=client_env(port),
+        done = subprocess.run([sys.executable, "main.py"], cwd=folder, env=client_env(port, client_site(folder)),
                               capture_output=True, text=True, timeout=CLIENT_TIMEOUT, stdin=subprocess.DEVNULL)
     except subprocess.TimeoutExpired as expired:
         out = expired.stdout.decode(errors="replace") if isinstance(expired.stdout, bytes) else (expired.stdout or "")
