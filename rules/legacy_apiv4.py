@@ -27,6 +27,7 @@ from .legacy_sdks import (
     bindings,
     call_arguments,
     drop_unused_imports,
+    exported_names,
     literal_body,
     lookup_rule,
     partial_clients,
@@ -229,7 +230,8 @@ class Apiv4CallsFixer(Fixer):
                  if package == "aftership" and inside in ("", "APIv4")}
         if not names:
             return {}
-        self.constructors, clients, uses = assigned_clients(module, lambda call: self._constructor(call, names))
+        self.constructors, clients, uses = assigned_clients(module, lambda call: self._constructor(call, names),
+                                                            exported_names(self.file))
         dates = {name: all(self.constructors[key]["dates"] for key in keys) for name, keys in clients.items()}
         found = {}
         for call in calls:

@@ -22,6 +22,7 @@ from migrator.lazy import lazy_module
 
 bodies = lazy_module("migrator.codemod.bodies")
 cst = lazy_module("libcst")
+index = lazy_module("migrator.codemod.index")
 requirements = lazy_module("migrator.codemod.requirements")
 shapes = lazy_module("migrator.codemod.shapes")
 
@@ -731,7 +732,7 @@ class AsyncCallsFixer(Fixer):
             return {}
         self.constructors, clients, uses = assigned_clients(
             module, lambda call: self._constructor(call, constructor_names)
-            if self.file.allowed(self.rule.code, call) else None)
+            if self.file.allowed(self.rule.code, call) else None, exported_names(self.file))
         found, left = {}, 0
         for call in calls:
             parts = (shapes.dotted(call.func) or "").split(".")
@@ -804,14 +805,28 @@ class AsyncCallsFixer(Fixer):
         drop_unused_imports(self.file, self.module, "pyaftership")
 
 
-def assigned_clients(module, arguments_of) -> tuple[dict[int, dict], dict[str, list[int]], dict[str, int]]:
+def exported_names(file) -> str:
+    """The run's mark of the names other files import from this module (index.EXPORTED)."""
+    return file.constants.get(index.EXPORTED, "")
+
+
+def assigned_clients(module, arguments_of, exported: str = "") -> tuple[dict[int, dict], dict[str, list[int]], dict[str, int]]:
     """The legacy clients a module assigns to a name (`api = APIv4(KEY)`, `self._api = ...`):
     (id of each constructor call `arguments_of` accepts -> its arguments, each name -> the ids of
-    the calls assigned to it, every mention of each dotted name)."""
+    the calls assigned to it, every mention of each dotted name). A top-level name other files
+    import (`exported`, the run's EXPORTED mark: names one a line, "*" for all) is left out: its
+    uses there are out of sight."""
     constructors: dict[int, dict] = {}
     clients: dict[str, list[int]] = {}
     uses: dict[str, int] = {}
+    imported = set(exported.split("\n")) - {""}
+    shared = {id(small) for statement in module.body if isinstance(statement, cst.SimpleStatementLine)
+              for small in statement.body if isinstance(small, cst.Assign) and any(
+                  isinstance(t.target, cst.Name) and ("*" in imported or t.target.value in imported)
+                  for t in small.targets)} if imported else set()
     for node in shapes.iter_nodes(module):
+        if id(node) in shared:
+            continue
         if isinstance(node, (cst.Name, cst.Attribute)):
             name = shapes.dotted(node)
             if name:

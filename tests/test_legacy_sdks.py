@@ -260,3 +260,23 @@ def test_0x_mark_as_completed_becomes_the_official_method_with_its_keywords_as_t
     assert ("aftership_v4_dates(api.tracking.mark_tracking_completed_by_id(tid, {\"reason\": 'DELIVERED'})"
             ".model_dump(mode=\"json\", exclude_unset=True))['tag']") in result.code
     assert not result.findings
+
+
+def test_a_module_level_client_other_modules_import_stays_whole_run_or_single_file(tmp_path):
+    """Another module calling `api.trackings.get(...)` would meet the new type: the client stays."""
+    import subprocess
+    import sys
+
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "shop").mkdir()
+    (tmp_path / "shop" / "__init__.py").write_text("")
+    (tmp_path / "shop" / "sdk.py").write_text(
+        "from aftership import APIv4\n\napi = APIv4(KEY)\n_own = APIv4(KEY)\n\n\ndef title(tid):\n"
+        "    return api.trackings.get(tid)['tracking']['title'], _own.couriers.get()['couriers']\n")
+    (tmp_path / "shop" / "report.py").write_text(
+        "from shop.sdk import api\n\n\ndef tags():\n    return api.trackings.get(limit=5)['trackings']\n")
+    for given in (".", "shop/sdk.py"):
+        done = subprocess.run([sys.executable, "-m", "migrator", "rewrite", "--diff", "--no-cache", given],
+                              cwd=tmp_path, capture_output=True, text=True)
+        assert "+_own = aftership_sdk.Client(" in done.stdout and "-api = APIv4(KEY)" not in done.stdout, given
+        assert "shop/sdk.py:3:7: AS107" in done.stdout, given

@@ -62,6 +62,9 @@ IMPORTS_AFTERSHIP = "imports-aftership:"
 # Marks a module that a file left out of the rewrite imports: what that file passes its functions
 # is not seen, so their parameters are not typed by the run's other callers.
 IMPORTED_ELSEWHERE = "imported-elsewhere:"
+# The names of a module on a legacy SDK that other files import from it, one a line ("*": the
+# module itself is imported, so any of them): a client there is used out of sight and stays.
+EXPORTED = "exported-names:"
 
 
 @dataclass

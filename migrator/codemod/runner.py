@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Iterator, Sequence
 
 from migrator.codemod.index import (
-    IMPORTED_BY_AFTERSHIP, IMPORTED_ELSEWHERE, IMPORTS_AFTERSHIP, PROJECT_VERSIONS, ProjectIndex, has_marker,
+    EXPORTED, IMPORTED_BY_AFTERSHIP, IMPORTED_ELSEWHERE, IMPORTS_AFTERSHIP, PROJECT_VERSIONS, ProjectIndex, has_marker,
     imported_modules,
     imported_names, names_on_import_lines, parse_quietly,
 )
@@ -122,7 +122,9 @@ def select_candidates(files: list[Path], project: Project | None = None, given: 
                          for key in project.keys(path)}
     last_parts = {key.rsplit(".", 1)[-1].encode() for key in aftership_modules}
     importing: list[tuple[Path, bytes | None, set]] = []  # files left out that import something
-    if names or aftership_modules:
+    legacy_modules = {key: path for path, data in sources.items() if _LEGACY_IMPORT.search(data)
+                      for key in project.keys(path)}
+    if names or aftership_modules or legacy_modules:
         for path, held in rest:
             data = held
             if data is None:
@@ -147,6 +149,7 @@ def select_candidates(files: list[Path], project: Project | None = None, given: 
         imported[path] = index.imported(tree, project.module_path(path)) if path not in imported else imported[path]
     _add_imported_modules(sources, imported, trees, rest, project)
     _mark_imported_elsewhere(sources, imported, importing, project)
+    _mark_exported(sources, imported, importing, project, legacy_modules)
     if index.versions:
         for constants in imported.values():
             constants[PROJECT_VERSIONS] = ",".join(sorted(index.versions))
@@ -208,6 +211,31 @@ def _mark_imported_elsewhere(sources: dict[str, bytes], imported: dict[str, dict
             continue
         for name in imported_names(data, project.module_path(str(path))) & keys.keys():
             imported.setdefault(keys[name], {})[IMPORTED_ELSEWHERE] = "yes"
+
+
+def _mark_exported(sources: dict[str, bytes], imported: dict[str, dict[str, str]],
+                   importing: list[tuple[Path, bytes | None, set]], project: Project,
+                   legacy_modules: dict[str, str]) -> None:
+    """Tell each module on a legacy SDK which of its names other files import (EXPORTED): a
+    client it builds there cannot change type without them."""
+    if not legacy_modules:
+        return
+    last_parts = {key.rsplit(".", 1)[-1].encode() for key in legacy_modules}
+    exported: dict[str, set[str]] = {}
+    for path, data, words in [*((Path(p), d, None) for p, d in sources.items()), *importing]:
+        if words is not None and last_parts.isdisjoint(words):
+            continue
+        try:
+            data = data if data is not None else read_bytes(str(path))
+        except OSError:
+            continue
+        names = imported_names(data, project.module_path(str(path)))
+        for key, module in legacy_modules.items():
+            if module != str(path) and key in names:  # `from key import a` names key.a; `import key` key alone
+                found = {name[len(key) + 1:] for name in names if name.startswith(key + ".")}
+                exported.setdefault(module, set()).update(found or {"*"})
+    for module, found in exported.items():
+        imported.setdefault(module, {})[EXPORTED] = "\n".join(sorted(found))
 
 
 def analyse(path: str, source: bytes, constants: dict[str, str], settings: Settings, across,
