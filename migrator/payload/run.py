@@ -26,7 +26,7 @@ from typing import IO, Any, Iterator
 from migrator.atomic import NotWritten, atomic_writer
 from migrator.payload import jsonlib
 from migrator.payload.engine import Refused, Translator
-from migrator.payload.kinds import Unrecognised
+from migrator.payload.kinds import Ambiguous, Unrecognised
 from migrator.payload.sources import (
     Layout, MalformedInput, Record, is_json_input, line_record, open_text, read_records,
 )
@@ -172,6 +172,8 @@ def convert_record(translator: Translator, options: Options, record: Record, lay
 def _converted(translator: Translator, options: Options, record: Record, layout: Layout) -> Outcome:
     try:
         result = translator.translate(record.document, options.kind)
+    except Ambiguous as error:
+        return _failed(record, f"ambiguous: {error}")
     except Unrecognised as error:
         return _failed(record, f"unrecognised: {error}")
     except Refused as error:
@@ -183,6 +185,8 @@ def _converted(translator: Translator, options: Options, record: Record, layout:
     entry = None
     if options.report and (errors or result.events):
         entry = {**_place(record), "kind": result.kind, "version": result.version, "status": status}
+        if len(result.kinds) > 1:  # the shape fit several kinds, which all gave this body
+            entry["kinds"] = list(result.kinds)
         if result.events:
             entry["events"] = [e.as_dict() for e in result.events]
         if errors:
