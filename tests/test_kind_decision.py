@@ -158,3 +158,36 @@ def test_the_cli_with_a_kind_translates_it():
     result = CliRunner().invoke(main, ["translate", "-q", "--kind", DETECT, "-"], input=json.dumps(body))
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout) == {"tracking_number": "1Z999AA10123456784", "slug": ["ups"]}
+
+
+# ----------------------------------------------------------- custom_fields: [] in a request
+
+UPDATE = "update-tracking-request"
+
+
+@pytest.mark.parametrize("body, kind, after", [
+    # what one SDK sends for "no custom fields" (PHP's json_encode writes an empty map as [])
+    pytest.param({"tracking": {"title": "Blue mug", "custom_fields": []}}, UPDATE,
+                 {"title": "Blue mug", "custom_fields": {}}, id="wrapped-update"),
+    pytest.param({"note": "left at the door", "custom_fields": []}, UPDATE,
+                 {"note": "left at the door", "custom_fields": {}}, id="unwrapped-update"),
+    pytest.param({"tracking": {"custom_fields": []}}, UPDATE, {"custom_fields": {}}, id="alone"),
+    pytest.param({"tracking": {"tracking_number": "1Z999AA10123456784", "title": "t", "custom_fields": []}},
+                 CREATE, {"tracking_number": "1Z999AA10123456784", "title": "t", "custom_fields": {}}, id="create"),
+])
+def test_an_empty_custom_fields_list_becomes_an_empty_object(body, kind, after):
+    assert candidates(body) == (kind,)
+    result = translate(body)
+    assert result.kind == kind and result.errors == []
+    assert result.document == after
+    assert result.events == []  # nothing was lost: [] and {} both hold no field
+    valid_as(kind, result.document)
+    again = translate(result.document)
+    assert again.document == after and not again.changed
+
+
+def test_a_custom_fields_list_with_values_fails_naming_the_key():
+    # Which keys the values belong to is not known: no guess, the body fails.
+    result = translate({"tracking": {"title": "Blue mug", "custom_fields": ["gift"]}})
+    assert result.kind == UPDATE
+    assert result.errors and result.errors[0].startswith("$.custom_fields:")
