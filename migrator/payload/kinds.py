@@ -40,7 +40,8 @@ STRUCTURES: Mapping[str, Node] = {
     "tracking": TRACKING,
     "tracking-response": Node(children={"data": TRACKING_DATA}),
     "tracking-list-response": Node(children={
-        "data": Node(("list-data",), {"trackings": Node(("tracking",), TRACKING_CHILDREN, each=True)}),
+        "data": Node(("list-data",), {"trackings": Node(("tracking",), TRACKING_CHILDREN, each=True),
+                                      "pagination": Node(("list-pagination",))}),
     }),
     "create-tracking-request": Node(("request-envelope", "create-request")),
     "update-tracking-request": Node(("request-envelope", "update-request")),
