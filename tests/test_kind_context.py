@@ -7,11 +7,16 @@ answer is passed to the translator as the body's kind.
 from __future__ import annotations
 
 import copy
+import json
 
 import pytest
+from click.testing import CliRunner
 
 from conftest import FIXTURES, load_json, sdk_problems
 from migrator import schemas
+from migrator.cli import main
+from migrator.config import ConfigError, load_config
+from migrator.payload import run as archive_run
 from migrator.payload.endpoints import kind_for_request
 from migrator.payload.engine import Refused, Translator
 from migrator.payload.kinds import Ambiguous
@@ -135,3 +140,88 @@ def test_a_removed_endpoint_body_is_refused_by_its_rule():
     with pytest.raises(Refused) as refused:
         TRANSLATOR.translate(load_json(FIXTURES / "v4" / "last-checkpoint-response.json"), kind)
     assert refused.value.rule == "AS202"
+
+
+# ------------------------------------------------- `kinds` in [tool.aftership-migrate], by path
+
+DETECTED = {"tracking_number": "1Z999AA10123456784", "slug": ["ups"]}
+CREATED = {"tracking_number": "1Z999AA10123456784", "slug": "ups"}
+MAPPING = ('[tool.aftership-migrate]\n'
+           'kinds = {"queue/detect/**" = "detect-courier-request", "queue/**/create-*.json" = "create-tracking-request"}\n')
+
+
+@pytest.fixture
+def project(tmp_path):
+    """A project whose stored requests are ambiguous by shape; the mapping says which is which."""
+    (tmp_path / "pyproject.toml").write_text(MAPPING)
+    for folder in ("queue/detect/2024", "queue/outbox", "elsewhere"):
+        (tmp_path / folder).mkdir(parents=True)
+    line = json.dumps(AMBIGUOUS)
+    (tmp_path / "queue/detect/2024/a.jsonl").write_text(f"{line}\n{line}\n")
+    (tmp_path / "queue/outbox/create-7.json").write_text(line)
+    (tmp_path / "queue/outbox/other.json").write_text(line)
+    (tmp_path / "elsewhere/detect.json").write_text(line)
+    return tmp_path
+
+
+def translate_cli(*args):
+    return CliRunner().invoke(main, ["translate", *map(str, args)], catch_exceptions=False)
+
+
+def test_the_kinds_table_is_read_in_order(tmp_path):
+    (tmp_path / "pyproject.toml").write_text(MAPPING)
+    config = load_config([str(tmp_path)])
+    assert config.kinds == (("queue/detect/**", "detect-courier-request"),
+                            ("queue/**/create-*.json", "create-tracking-request"))
+
+
+@pytest.mark.parametrize("text, named", [
+    ('kinds = {"a/**" = "detect"}', "'detect'"),
+    ('kinds = {"a/**" = 3}', "'a/**'"),
+    ('kinds = ["a/**"]', "kinds"),
+])
+def test_a_bad_kinds_table_names_the_file_and_the_key(tmp_path, text, named):
+    (tmp_path / "pyproject.toml").write_text(f"[tool.aftership-migrate]\n{text}\n")
+    with pytest.raises(ConfigError) as error:
+        load_config([str(tmp_path)])
+    assert str(tmp_path / "pyproject.toml") in str(error.value) and named in str(error.value)
+    result = translate_cli(tmp_path)
+    assert result.exit_code == 2 and "kinds" in result.output
+
+
+def test_each_file_gets_the_kind_its_path_maps_to(project, monkeypatch):
+    monkeypatch.chdir(project)
+    report = project / "report.json"
+    result = translate_cli("queue", "elsewhere", "-o", project / "out", "--report", report)
+    assert result.exit_code == 1  # the unmapped files stay ambiguous
+    out = project / "out"
+    assert [json.loads(x) for x in (out / "detect/2024/a.jsonl").read_text().splitlines()] == [DETECTED, DETECTED]
+    assert json.loads((out / "outbox/create-7.json").read_text()) == CREATED
+    failed = {entry["document"] for entry in json.loads(report.read_text())["documents"]
+              if entry["status"] == "failed"}
+    assert failed == {"queue/outbox/other.json", "elsewhere/detect.json"}
+    assert "5 documents in 4 files: 3 converted, 0 unchanged, 2 failed" in result.stderr
+
+
+def test_patterns_are_relative_to_the_configuration_not_the_working_directory(project, monkeypatch):
+    monkeypatch.chdir(project / "queue")
+    result = translate_cli("-q", "detect/2024/a.jsonl")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout.splitlines()[0]) == DETECTED
+
+
+def test_kind_on_the_command_line_wins_over_the_mapping(project, monkeypatch):
+    monkeypatch.chdir(project)
+    result = translate_cli("-q", "--kind", "create-tracking-request", "queue/detect/2024/a.jsonl")
+    assert result.exit_code == 0, result.output
+    assert [json.loads(x) for x in result.stdout.splitlines()] == [CREATED, CREATED]
+
+
+def test_worker_processes_get_the_kind_of_their_file(project, monkeypatch):
+    monkeypatch.chdir(project)
+    monkeypatch.setattr(archive_run, "PARALLEL_BYTES", 1)  # worker processes for any size
+    result = translate_cli("-q", "--jobs", "2", "queue/detect/2024/a.jsonl", "queue/outbox/create-7.json",
+                           "-o", project / "out")
+    assert result.exit_code == 0, result.output
+    lines = (project / "out/a.jsonl").read_text().splitlines()
+    assert [json.loads(x) for x in lines] == [DETECTED, DETECTED]
