@@ -191,3 +191,13 @@ def test_a_custom_fields_list_with_values_fails_naming_the_key():
     result = translate({"tracking": {"title": "Blue mug", "custom_fields": ["gift"]}})
     assert result.kind == UPDATE
     assert result.errors and result.errors[0].startswith("$.custom_fields:")
+
+
+def test_a_body_failing_alike_in_every_reading_fails_once_and_its_entry_lists_the_kinds(tmp_path):
+    body = {"tracking": {"tracking_number": "1Z999AA10123456784", "slug_group": "no-such-group"}}
+    report = tmp_path / "report.json"
+    result = CliRunner().invoke(main, ["translate", "-q", "-", "--report", str(report)], input=json.dumps(body))
+    assert result.exit_code == 1
+    (entry,) = json.loads(report.read_text())["documents"]
+    assert entry["status"] == "failed" and entry["kinds"] == [CREATE, DETECT]
+    assert entry["errors"][0].startswith("$.slug_group:")  # the fault itself, not an ambiguity
