@@ -53,7 +53,8 @@ def rules(code: str | None) -> None:
 @click.argument("inputs", nargs=-1, required=True)
 @click.option("-o", "--output", help="Output file, or directory when several inputs or a directory are given.")
 @click.option("--in-place", is_flag=True, help="Replace each input file with its translation (atomically).")
-@click.option("--kind", help="Treat every body as this kind instead of recognising it (one of the kinds in the README).")
+@click.option("--kind", help="Treat every body as this kind instead of recognising it (one of the kinds in the "
+                              "README); wins over the `kinds` table of the configuration.")
 @click.option("--report", "report_file", type=click.Path(dir_okay=False),
               help="Write a JSON report of every value dropped, approximated or defaulted.")
 @click.option("--strict", is_flag=True, help="Fail a body that would lose or approximate any value.")
@@ -68,7 +69,9 @@ def translate(inputs, output, in_place, kind, report_file, strict, select, ignor
 
     Exit status: 0 when every body converted or was already 2025-01, 1 when any failed.
     """
+    from migrator.config import ConfigError, load_config
     from migrator.payload.kinds import KINDS
+    from migrator.payload.pathkinds import PathKinds
     from migrator.payload.run import ArchiveConverter, Options, ReportWriter
 
     if kind is not None and kind not in KINDS:
@@ -79,13 +82,18 @@ def translate(inputs, output, in_place, kind, report_file, strict, select, ignor
         raise click.UsageError("--in-place cannot rewrite standard input")
     _refuse_missing(inputs)
     _refuse_inputs_as_outputs(inputs, output, report_file)
+    try:  # its `kinds` table: the kind of the files under a path, where --kind gives none
+        config = load_config(inputs)
+    except ConfigError as error:
+        raise click.UsageError(str(error)) from error
     select, ignore = _checked_codes(_codes(select), _codes(ignore))
     options = Options(kind=kind, strict=strict, select=tuple(select), ignore=tuple(ignore),
                       report=report_file is not None)
     # The report goes to a temporary file, moved into place only when the run ends well.
     report = _report_writer(report_file) if report_file else contextlib.nullcontext()
     with report as handle:
-        converter = ArchiveConverter(options, ReportWriter(handle), jobs=jobs, exclude=exclude)
+        converter = ArchiveConverter(options, ReportWriter(handle), jobs=jobs, exclude=exclude,
+                                     kinds=PathKinds(config.kinds, config.root))
         try:
             summary = converter.run(list(inputs), output, in_place, sys.stdout)
         except BrokenPipeError:

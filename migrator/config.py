@@ -32,6 +32,9 @@ class Config:
     unsafe_fixes: bool = False
     accept_todos: bool = False
     output_format: str = "text"
+    # (gitignore-style pattern from `root`, kind) in the file's order: the body kind of the
+    # files `translate` reads there, where their shape does not say it.
+    kinds: tuple[tuple[str, str], ...] = ()
     root: Path = field(default_factory=Path.cwd)
 
 
@@ -41,6 +44,19 @@ def _strings(value: Any, key: str, path: Path) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise ConfigError(f"{path}: [tool.{SECTION}] {key} must be a list of strings")
     return tuple(value)
+
+
+def _kinds(value: Any, path: Path) -> tuple[tuple[str, str], ...]:
+    from migrator.payload.kinds import KINDS
+
+    if not isinstance(value, dict):
+        raise ConfigError(f"{path}: [tool.{SECTION}] kinds must be a table of path patterns to body kinds, "
+                          f'like {{"queue/detect/**" = "detect-courier-request"}}')
+    for pattern, kind in value.items():
+        if kind not in KINDS:
+            raise ConfigError(f"{path}: [tool.{SECTION}] kinds: {pattern!r} maps to {kind!r}, which is no "
+                              f"body kind; one of: {', '.join(KINDS)}")
+    return tuple(value.items())
 
 
 _LIST_KEYS = ("select", "ignore", "exclude")
@@ -87,11 +103,13 @@ def load_config(paths: Iterable[str] = (), explicit: str | None = None) -> Confi
             if not isinstance(value, bool):
                 raise ConfigError(f"{pyproject}: [tool.{SECTION}] {key} must be true or false")
             values[key.replace("-", "_")] = value
+        elif key == "kinds":
+            values["kinds"] = _kinds(value, pyproject)
         elif key == "output-format":
             if value not in OUTPUT_FORMATS:
                 raise ConfigError(f"{pyproject}: [tool.{SECTION}] output-format must be one of {', '.join(OUTPUT_FORMATS)}")
             values["output_format"] = value
         else:
-            known = ", ".join(sorted([*_LIST_KEYS, *_FLAG_KEYS, "output-format"]))
+            known = ", ".join(sorted([*_LIST_KEYS, *_FLAG_KEYS, "output-format", "kinds"]))
             raise ConfigError(f"{pyproject}: unknown key {key!r} in [tool.{SECTION}] (known: {known})")
     return Config(**values, root=pyproject.parent)

@@ -4,7 +4,7 @@ import re
 
 from migrator.catalogue import CodeExample, Fixer, PayloadExample, Rule, fixes
 from migrator.lazy import lazy_module
-from migrator.payload.ops import Reshape, Unwrap, is_empty
+from migrator.payload.ops import Remove, Reshape, Unwrap, is_empty
 
 bodies = lazy_module("migrator.codemod.bodies")
 cst = lazy_module("libcst")
@@ -131,26 +131,42 @@ accepts an optional `event_datetime` (§8.7.1).
 _LIST_KEYS = ("trackings", "pagination")
 
 
+def _whole(value) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
 def _page_to_cursor(obj: dict, path, ctx) -> dict:
     page, limit, count = obj.pop("page", None), obj.pop("limit", None), obj.pop("count", None)
     for key in [k for k in obj if k not in _LIST_KEYS]:
         value = obj.pop(key)
         if not is_empty(value):
             ctx.report("dropped", path + (key,), value, "2025-01 list responses do not echo query parameters")
-    numbers = all(isinstance(n, int) and not isinstance(n, bool) for n in (page, limit, count))
+    total = _whole(count)
+    if total is None and count is not None:
+        ctx.report("dropped", path + ("count",), count, "not a whole number: no `pagination.total`")
+    numbers = None not in (_whole(page), _whole(limit), total)
     has_next = bool(numbers and page * limit < count)
-    if has_next:
+    pagination = obj.get("pagination")
+    if isinstance(pagination, dict):
+        # Stored from an intermediate version with its own pagination: that one is kept, and
+        # v4's counters fill what it lacks (a count it already holds otherwise is reported).
+        if total is not None and pagination.get("total") is None:
+            pagination["total"] = total
+        elif total is not None and pagination["total"] != total:
+            ctx.report("superseded", path + ("count",), count, "`pagination.total` is already present")
+        if pagination.get("has_next_page") is None and numbers:
+            pagination["has_next_page"] = has_next
+        has_next = pagination.get("has_next_page") is True and pagination.get("next_cursor") is None
+    elif pagination is None:  # absent, or null beside v4's counters: built from them
+        pagination = {"total": total, "next_cursor": None, "has_next_page": has_next}
+    if has_next and page is not None:
         ctx.report("defaulted", path + ("page",), page,
                    "a page number has no cursor: next_cursor is null; list again to continue")
     elif page is not None:
         ctx.report("dropped", path + ("page",), page, "2025-01 pages by cursor: a page number has no place")
     if limit is not None:
         ctx.report("dropped", path + ("limit",), limit, "2025-01 list responses do not echo the page size")
-    total = count if isinstance(count, int) and not isinstance(count, bool) else None
-    if total is None and count is not None:
-        ctx.report("dropped", path + ("count",), count, "not a whole number: no `pagination.total`")
-    pagination = {"total": total, "next_cursor": None, "has_next_page": has_next}
-    return {"pagination": obj.get("pagination", pagination), "trackings": obj.get("trackings", [])}
+    return {"pagination": pagination, "trackings": obj.get("trackings", [])}
 
 
 PAGINATION = Rule(
@@ -164,13 +180,21 @@ PAGINATION = Rule(
     safety="unsafe",
     summary="""
 A stored list response gets `pagination: {total: count, next_cursor: null, has_next_page:
-page*limit < count}`; echoed query parameters are dropped (non-empty ones reported). In code,
+page*limit < count}`; echoed query parameters, `page` and `limit` are dropped (non-empty ones
+reported). A body stored from 2024-04 to 2024-10 keeps its own `pagination`, `count` filling a
+missing total (a different one is reported), and loses the `page` and `limit` the 2024-04/07
+SDKs put in it (reported). In code,
 loops that advance a `page` parameter are reported: iterate with `cursor=next_cursor` until
 `has_next_page` is false. A read of the total, `data["count"]`, becomes
 `data["pagination"]["total"]` (unsafe: v4 capped the count its pages could reach); the
 `page` echo has no 2025-01 value and is reported.
 """,
-    changes=(Reshape(("page", "limit", "count"), _page_to_cursor, ("list-data",)),),
+    changes=(
+        Reshape(("page", "limit", "count"), _page_to_cursor, ("list-data",)),
+        # The 2024-04 and 2024-07 SDKs built pagination{page, limit, total, has_next_page}.
+        Remove(("page", "limit"), "2025-01 pages by cursor: its pagination has no page number or size",
+               ("list-pagination",)),
+    ),
     code_reads={"count": '{obj}["pagination"]["total"]'},
     examples=(
         PayloadExample(
@@ -180,6 +204,14 @@ loops that advance a `page` parameter are reported: iterate with `cursor=next_cu
             after={"meta": {"code": 200}, "data": {"pagination": {"total": 3, "next_cursor": None,
                                                                   "has_next_page": True}, "trackings": []}},
             reported=("dropped:$.data.slug", "defaulted:$.data.page", "dropped:$.data.limit"),
+        ),
+        PayloadExample(
+            kind="tracking-list-response",
+            before={"meta": {"code": 200}, "data": {"pagination": {"page": 2, "limit": 50, "total": 120,
+                                                                   "has_next_page": True}, "trackings": []}},
+            after={"meta": {"code": 200}, "data": {"pagination": {"total": 120, "has_next_page": True},
+                                                   "trackings": []}},
+            reported=("dropped:$.data.pagination.page", "dropped:$.data.pagination.limit"),
         ),
         CodeExample(
             before='import requests\n\ndef all_trackings():\n    page = 1\n    while True:\n'

@@ -273,6 +273,11 @@ class RateLimitsFixer(Fixer):
 
 def _stringify_custom_fields(obj: dict, path, ctx) -> dict:
     fields = obj.get("custom_fields")
+    if fields == []:
+        # How one SDK says "none" (PHP's json_encode writes an empty map as []): no field is lost.
+        obj["custom_fields"] = {}
+        ctx.touch()
+        return obj
     if not isinstance(fields, dict):
         return obj
     import json
@@ -307,7 +312,8 @@ STRICT_FIELD_TYPES = Rule(
     summary="""
 v4 ignored wrongly typed request fields; 2025-01 answers 400. v4 allowed numbers and booleans
 in `custom_fields`, 2025-01 takes strings only: values are stringified (JSON spelling) and
-reported as coerced; null values are left out and reported.
+reported as coerced; null values are left out and reported. An empty list, which one SDK sent
+for no custom fields, becomes `{}`; a list with values fails its body.
 In code, a body literal with a number or boolean there is reported (the value is the
 code's to choose); a value given by an expression is taken for a string.
 """,
@@ -327,6 +333,11 @@ code's to choose); a value given by an expression is taken for a string.
             before={"tracking": {"custom_fields": {"sku": "A-1", "qty": 2, "gift": True}}},
             after={"custom_fields": {"sku": "A-1", "qty": "2", "gift": "true"}},
             reported=("coerced:$.tracking.custom_fields.qty", "coerced:$.tracking.custom_fields.gift"),
+        ),
+        PayloadExample(
+            kind="update-tracking-request",
+            before={"tracking": {"title": "Blue mug", "custom_fields": []}},
+            after={"title": "Blue mug", "custom_fields": {}},
         ),
     ),
 )

@@ -51,7 +51,8 @@ RUN_BY = {
     ("Code: before and after", ""): "test_the_finding_shown_is_the_one_printed",
     ("JSON: before and after", "json"): "test_json_before_and_after",
     ("Migrating a deployment, in order", "python"): "test_the_webhook_bridge",
-    ("Configuration", "toml"): "test_the_configuration_and_silencing_lead_to_a_green_check",
+    ("Configuration", "toml"): "test_the_configuration_and_silencing_lead_to_a_green_check, "
+                               "test_the_configuration_kinds_table_decides_what_translate_could_not",
     ("Silencing a finding", "python"): "test_silencing_block",
     ("pre-commit and CI", "yaml"): "test_precommit.py::test_the_readme_snippet_works_in_a_commit_of_one_staged_file",
     ("Archives larger than one machine", "python"): "test_distributed.py::test_the_readme_dask_script_runs_...",
@@ -147,6 +148,25 @@ def finished_project(tmp_path) -> Path:
 def test_the_configuration_and_silencing_lead_to_a_green_check(finished_project):
     done = tool("rewrite", "--check", ".", cwd=finished_project)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_the_configuration_kinds_table_decides_what_translate_could_not(tmp_path):
+    """The README's `kinds` line: a stored detect request under its path is translated as one;
+    the same body elsewhere fits create and detect, which differ on its slug, and fails."""
+    from migrator.config import load_config
+
+    (tmp_path / "pyproject.toml").write_text(blocks("toml", section("Configuration"))[0])
+    ((pattern, kind),) = load_config([str(tmp_path)]).kinds
+    mapped = tmp_path / pattern.replace("**", "2024-06") / "requests.jsonl"
+    mapped.parent.mkdir(parents=True)
+    body = '{"tracking": {"tracking_number": "1Z999AA10123456784", "slug": "ups,fedex"}}\n'
+    mapped.write_text(body)
+    (tmp_path / "other.jsonl").write_text(body)
+    done = tool("translate", "-q", str(mapped.relative_to(tmp_path)), cwd=tmp_path)
+    assert done.returncode == 0 and kind == "detect-courier-request", done.stderr
+    assert json.loads(done.stdout) == {"tracking_number": "1Z999AA10123456784", "slug": ["ups", "fedex"]}
+    refused = tool("translate", "-q", "other.jsonl", cwd=tmp_path)
+    assert refused.returncode == 1 and "ambiguous" in refused.stderr and "`$.slug`" in refused.stderr
 
 
 def test_every_inline_command_runs(finished_project):

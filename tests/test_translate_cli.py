@@ -215,14 +215,14 @@ def test_stdin_jsonl():
 
 # ------------------------------------------------------------------------------- --kind
 
-def test_ambiguous_body_is_unrecognised_without_kind(tmp_path):
+def test_ambiguous_body_is_refused_without_kind(tmp_path):
     report = tmp_path / "report.json"
     result = translate_cli("-", "--report", report, input=json.dumps(AMBIGUOUS))
     assert result.exit_code == 1
     assert json.loads(result.stdout) == AMBIGUOUS  # written back unchanged
     (entry,) = read_report(report)["documents"]
     assert entry["status"] == "failed"
-    assert "unrecognised" in entry["errors"][0] and "--kind" in entry["errors"][0]
+    assert "ambiguous" in entry["errors"][0] and "--kind" in entry["errors"][0]
 
 
 @pytest.mark.parametrize("kind, translated", [

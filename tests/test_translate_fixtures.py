@@ -11,7 +11,7 @@ from conftest import (
 )
 from migrator import schemas
 from migrator.payload.engine import Refused, Translator
-from migrator.payload.kinds import recognise
+from migrator.payload.kinds import Ambiguous, candidates, recognise
 
 TRANSLATOR = Translator()
 
@@ -23,12 +23,20 @@ TRANSLATED = [p for p in ALL if fixture_kind(p) not in REFUSED_KINDS]
 SAME_IN_BOTH = {"v4/error-response.401.json", "v4/error-response.404.json",
                 "v4/mark-as-completed-request.json"}
 
+# Detect bodies whose shape fits a create too (only detection keys; v4 create also took a list
+# or comma string of slugs) and which the two read differently: their file name gives the kind.
+SHAPE_UNDECIDED = {"v4/detect-courier-request.comma-slug.json", "v4/detect-courier-request.list-slug.json"}
+
+
 def params(paths):
     return [pytest.param(p, id=fixture_id(p)) for p in paths]
 
 
 def translate(path):
-    return TRANSLATOR.translate(load_json(path))
+    """A fixture translated as a run would: by its shape, or by the kind its name gives (as a
+    `kinds` mapping would) where the shape does not decide."""
+    context = fixture_kind(path) if fixture_id(path) in SHAPE_UNDECIDED else None
+    return TRANSLATOR.translate(load_json(path), context)
 
 
 def test_every_fixture_folder_has_fixtures():
@@ -39,7 +47,12 @@ def test_every_fixture_folder_has_fixtures():
 
 @pytest.mark.parametrize("path", params(ALL))
 def test_fixture_is_recognised_as_its_file_name_says(path):
-    assert recognise(load_json(path)) == fixture_kind(path)
+    if fixture_id(path) in SHAPE_UNDECIDED:
+        assert fixture_kind(path) in candidates(load_json(path))
+        with pytest.raises(Ambiguous, match=r"`\$\.slug`"):
+            TRANSLATOR.translate(load_json(path))
+    else:
+        assert recognise(load_json(path)) == fixture_kind(path)
 
 
 @pytest.mark.parametrize("path", params(REFUSED))

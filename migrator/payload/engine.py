@@ -6,11 +6,13 @@ Every change fires only when the v4 shape it consumes is present, so a body alre
 
 from __future__ import annotations
 
+import copy
+import json
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
-from migrator.payload.kinds import REMOVED_KINDS, STRUCTURES, Node, Unrecognised, recognise
+from migrator.payload.kinds import REMOVED_KINDS, STRUCTURES, Ambiguous, Node, Unrecognised, candidates
 from migrator.payload.ops import LOSSY_ACTIONS, Change, Context, Event, Path, Rename, Renames, Step
 from migrator.payload.validate import enforce_2025_01
 
@@ -32,6 +34,9 @@ class Translation:
     events: list[Event] = field(default_factory=list)
     applied: set[str] = field(default_factory=set)  # the rules that changed something
     errors: list[str] = field(default_factory=list)
+    # The kinds whose shape the body fits and which all gave this translation (empty when the
+    # kind was given): several for a request holding only detection keys and no slug, say.
+    kinds: tuple[str, ...] = ()
 
     @property
     def changed(self) -> bool:
@@ -85,13 +90,36 @@ class Translator:
         self.kinds: dict[str, _Plan] = {kind: _compile(node, by_scope) for kind, node in STRUCTURES.items()}
 
     def translate(self, document: Any, kind: str | None = None) -> Translation:
-        """Translate `document` (mutated in place) to 2025-01; raises Unrecognised or Refused."""
+        """Translate `document` (mutated in place) to 2025-01; raises Unrecognised or Refused.
+
+        `kind` is a kind given by context (--kind, a `kinds` mapping, the endpoint the body was
+        sent to): the body is translated as that kind. Without it the shape decides; a body
+        whose shape fits several kinds is translated when they all give the same 2025-01 body,
+        and raises Ambiguous otherwise.
+        """
         if kind is None and isinstance(document, dict) and not document:
             # Nothing of either version in it, and what `{"tracking": {}}` becomes: translating
             # a translation must change nothing, not fail.
             return Translation("empty-object", "2025-01", document)
-        recognised = kind is None
-        kind = kind or recognise(document)
+        if kind is not None:
+            return self._translate_as(document, kind, None)
+        fitting = candidates(document)
+        if len(fitting) == 1:
+            return self._translate_as(document, fitting[0], fitting)
+        return self._one_reading(document, fitting)
+
+    def _one_reading(self, document: Any, fitting: tuple[str, ...]) -> Translation:
+        """The translation every kind in `fitting` gives, or Ambiguous naming where they part."""
+        copies = [copy.deepcopy(document) for _ in fitting[1:]]  # before the first reading edits it
+        readings = [self._translate_as(body, kind, fitting) for body, kind in zip([document, *copies], fitting)]
+        first = readings[0]
+        if all((r.document, r.errors) == (first.document, first.errors) for r in readings[1:]):
+            first.kinds = fitting
+            return first
+        raise Ambiguous(_parting(readings), fitting)
+
+    def _translate_as(self, document: Any, kind: str, fitting: tuple[str, ...] | None) -> Translation:
+        """Translate as `kind`; `fitting`: the kinds the shape gave (None: given by context)."""
         if kind in REMOVED_KINDS:
             rule = self.catalogue[REMOVED_KINDS[kind]]
             replacement = " ".join(rule.summary.split()).split(". ")[0]
@@ -102,8 +130,8 @@ class Translator:
         ctx = Context()
         result = self._apply(self.kinds[kind], document, (), ctx)
         errors = enforce_2025_01(kind, result, ctx) if self.validate else []
-        if recognised and ctx.applied and not errors:
-            errors = _reads_back_as_another_kind(kind, result)
+        if fitting is not None and ctx.applied and not errors:
+            errors = _reads_back_as_another_kind(fitting, result)
         if not ctx.changed:
             version = "2025-01"
         else:
@@ -148,20 +176,65 @@ def _compile(node: Node, by_scope: dict[str, list[tuple[str, Change]]]) -> _Plan
     return _Plan((), frozenset(), (), each=plan) if node.each else plan
 
 
-def _reads_back_as_another_kind(kind: str, result: Any) -> list[str]:
-    """A translation must translate again to itself: one the recogniser reads as another kind (or
+# How to say which kind a body is, for messages that ask for it.
+GIVE_A_KIND = "say which it is with --kind or a `kinds` mapping in [tool.aftership-migrate]"
+
+
+def _reads_back_as_another_kind(fitting: tuple[str, ...], result: Any) -> list[str]:
+    """A translation must translate again to itself: one the recogniser reads as other kinds (or
     none) came from an ambiguous body, and a second run would treat it otherwise (a bare request
-    left with only detection keys, say). Such a body fails, with the way out: --kind."""
+    left with only detection keys, say). Such a body fails, with the way out: a kind by context."""
     if isinstance(result, dict) and not result:
         return []
     try:
-        again = recognise(result)
+        again = candidates(result)
     except Unrecognised as error:
-        again = f"no kind ({error})"
-    if again == kind:
-        return []
-    return [f"read as {kind}, but its translation reads as {again}: the body is ambiguous; "
-            f"pass --kind to say what it is"]
+        read = f"no kind ({error})"
+    else:
+        if again == fitting:
+            return []
+        read = " or ".join(again)
+    return [f"read as {' or '.join(fitting)}, but its translation reads as {read}: the body is ambiguous; "
+            f"{GIVE_A_KIND}"]
+
+
+def _parting(readings: list[Translation]) -> str:
+    """Why the readings of one body differ: the keys where their outputs part, and their errors."""
+    kinds = " and ".join(r.kind for r in readings)
+    first = readings[0]
+    places = sorted({place for r in readings[1:] for place in _differences(first.document, r.document)})
+    parts = []
+    if places:
+        shown = ", ".join(f"`{p}`" for p in places[:3])
+        values = "; ".join(f"{r.kind} gives {_brief(_at(r.document, places[0]))}" for r in readings)
+        parts.append(f"they translate it differently at {shown} ({values})")
+    parts += [f"as {r.kind} it fails: {r.errors[0]}" for r in readings if r.errors]
+    return f"the body fits {kinds}: {'; '.join(parts)}; {GIVE_A_KIND}"
+
+
+_MISSING = object()
+
+
+def _differences(a: Any, b: Any, path: str = "$") -> Iterator[str]:
+    """JSON paths where two documents differ, as deep as both are objects."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        for key in sorted(a.keys() | b.keys()):
+            yield from _differences(a.get(key, _MISSING), b.get(key, _MISSING), f"{path}.{key}")
+    elif a != b or type(a) is not type(b):
+        yield path
+
+
+def _at(document: Any, path: str) -> Any:
+    for key in path.split(".")[1:]:
+        document = document.get(key, _MISSING) if isinstance(document, dict) else _MISSING
+    return document
+
+
+def _brief(value: Any) -> str:
+    if value is _MISSING:
+        return "no such key"
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _has_post_v4_key(document: Any) -> bool:
@@ -189,4 +262,4 @@ def translate(document: Any, kind: str | None = None) -> Translation:
     return default_translator().translate(document, kind)
 
 
-__all__ = ["Refused", "Translation", "Translator", "Unrecognised", "translate"]
+__all__ = ["Ambiguous", "Refused", "Translation", "Translator", "Unrecognised", "translate"]

@@ -1,8 +1,12 @@
 """Document kinds: how each AfterShip body is laid out, and how to recognise one by its shape.
 
 A `Node` says which scopes of changes apply to an object and where its child objects sit.
-Recognition is by shape only (envelope keys, wrappers); a body that fits no kind, or fits
-two, is reported as unrecognised rather than guessed.
+Recognition is by shape only (envelope keys, wrappers). A body may fit several kinds (a
+request holding only courier-detection keys is a create or a detect body): `candidates` lists
+them all, and the translator decides (`engine.Translator.translate`): the body is translated
+when every candidate gives the same 2025-01 body, refused otherwise unless a kind given by
+context (--kind, a `kinds` mapping, an endpoint: `migrator.payload.endpoints`) says which. A
+body that fits no kind is reported as unrecognised, never guessed.
 """
 
 from __future__ import annotations
@@ -36,7 +40,8 @@ STRUCTURES: Mapping[str, Node] = {
     "tracking": TRACKING,
     "tracking-response": Node(children={"data": TRACKING_DATA}),
     "tracking-list-response": Node(children={
-        "data": Node(("list-data",), {"trackings": Node(("tracking",), TRACKING_CHILDREN, each=True)}),
+        "data": Node(("list-data",), {"trackings": Node(("tracking",), TRACKING_CHILDREN, each=True),
+                                      "pagination": Node(("list-pagination",))}),
     }),
     "create-tracking-request": Node(("request-envelope", "create-request")),
     "update-tracking-request": Node(("request-envelope", "update-request")),
@@ -102,7 +107,15 @@ def _update_keys() -> frozenset[str]:
 
 
 class Unrecognised(ValueError):
-    """The body fits no known kind (or more than one); the message says why."""
+    """The body fits no known kind (or several, for Ambiguous); the message says why."""
+
+
+class Ambiguous(Unrecognised):
+    """The body fits several kinds whose translations differ; `kinds` names them."""
+
+    def __init__(self, message: str, kinds: tuple[str, ...]) -> None:
+        super().__init__(message)
+        self.kinds = kinds
 
 
 def _is_success(meta: Any) -> bool:
@@ -110,62 +123,72 @@ def _is_success(meta: Any) -> bool:
     return isinstance(code, int) and 200 <= code < 300
 
 
-def _request_kind(body: dict, wrapped: bool) -> str:
-    """create, update or detect, from the keys of a (wrapped or bare) tracking request."""
-    keys = set(body)
+# Create is listed first: where both readings agree, a stored request is named a create.
+CREATE_OR_DETECT = ("create-tracking-request", "detect-courier-request")
+
+
+def _request_kinds(body: dict) -> tuple[str, ...]:
+    """create, update or detect, from the keys of a (wrapped or bare) tracking request.
+
+    Only keys decide: a body with only courier-detection keys fits both create and detect,
+    whatever its `slug` holds (v4 create also took a list of slugs, and a comma string).
+    """
+    keys = body.keys()
     if "tracking_number" not in keys:
-        return "update-tracking-request"
-    if not keys <= DETECT_KEYS:
-        return "create-tracking-request"
-    slug = body.get("slug")
-    if (isinstance(slug, list) and len(slug) > 1) or (isinstance(slug, str) and "," in slug):
-        return "detect-courier-request"
-    raise Unrecognised(
-        "a tracking request with only courier-detection keys: it may be a create or a detect "
-        "body; pass --kind create-tracking-request or --kind detect-courier-request"
-        + (" (wrapped in `tracking`)" if wrapped else ""))
+        return ("update-tracking-request",)
+    if keys <= DETECT_KEYS:
+        return CREATE_OR_DETECT
+    return ("create-tracking-request",)
 
 
-def recognise(document: Any) -> str:
-    """The kind of one body, from its shape alone."""
+def candidates(document: Any) -> tuple[str, ...]:
+    """Every kind the shape of `document` fits, the likelier first; Unrecognised when none."""
     if not isinstance(document, dict):
         raise Unrecognised(f"a JSON {type(document).__name__}, not an object")
     if "meta" in document and "data" in document:  # the API envelope: most stored bodies
         meta, data = document["meta"], document["data"]
         if not _is_success(meta):
-            return "error-response"
+            return ("error-response",)
         if not isinstance(data, dict):
             raise Unrecognised("`data` is not an object")
         if isinstance(data.get("tracking"), dict):
-            return "tracking-response"
+            return ("tracking-response",)
         if "trackings" in data:
-            return "tracking-list-response"
+            return ("tracking-list-response",)
         if "couriers" in data:
-            return "courier-list-response"
+            return ("courier-list-response",)
         if "estimated_delivery_dates" in data:
-            return "predict-batch-response"
+            return ("predict-batch-response",)
         if "notification" in data:
-            return "notification-response"
+            return ("notification-response",)
         if "checkpoint" in data and "tracking_number" in data:
-            return "last-checkpoint-response"
+            return ("last-checkpoint-response",)
         if "tracking_number" in data or "legacy_id" in data or data.keys() <= _tracking_keys():
             # A tracking of either version, however few of its fields it holds (`{"tracking":
             # {"slug": "ups"}}` becomes `{"slug": "ups"}`, which must read back as itself).
-            return "tracking-response"
+            return ("tracking-response",)
         raise Unrecognised("an API envelope whose `data` holds no known body")
     keys = set(document)
     if {"event", "msg"} <= keys:
-        return "webhook"
+        return ("webhook",)
     if keys == {"tracking"} and isinstance(document["tracking"], dict):
-        return _request_kind(document["tracking"], wrapped=True)
+        return _request_kinds(document["tracking"])
     if keys == {"notification"}:
-        return "notification-request"
+        return ("notification-request",)
     if "reason" in keys and keys <= {"reason", "event_datetime"}:
-        return "mark-as-completed-request"
+        return ("mark-as-completed-request",)
     if keys == {"estimated_delivery_dates"}:
-        return "predict-batch-request"
+        return ("predict-batch-request",)
     if "tracking_number" in keys:
-        return "tracking" if keys & TRACKING_ONLY_KEYS else _request_kind(document, wrapped=False)
+        return ("tracking",) if keys & TRACKING_ONLY_KEYS else _request_kinds(document)
     if keys and keys <= _update_keys():
-        return "update-tracking-request"
+        return ("update-tracking-request",)
     raise Unrecognised("no AfterShip envelope, wrapper or tracking fields")
+
+
+def recognise(document: Any) -> str:
+    """The one kind the shape of `document` fits; Ambiguous when it fits several."""
+    fitting = candidates(document)
+    if len(fitting) > 1:
+        raise Ambiguous(f"the body fits {' and '.join(fitting)}; its shape alone does not say which", fitting)
+    return fitting[0]

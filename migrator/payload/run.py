@@ -19,14 +19,15 @@ import tempfile
 import zlib
 from collections import Counter, deque
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, Any, Iterator
 
 from migrator.atomic import NotWritten, atomic_writer
 from migrator.payload import jsonlib
 from migrator.payload.engine import Refused, Translator
-from migrator.payload.kinds import Unrecognised
+from migrator.payload.kinds import Ambiguous, Unrecognised
+from migrator.payload.pathkinds import PathKinds
 from migrator.payload.sources import (
     Layout, MalformedInput, Record, is_json_input, line_record, open_text, read_records,
 )
@@ -172,6 +173,8 @@ def convert_record(translator: Translator, options: Options, record: Record, lay
 def _converted(translator: Translator, options: Options, record: Record, layout: Layout) -> Outcome:
     try:
         result = translator.translate(record.document, options.kind)
+    except Ambiguous as error:
+        return _failed(record, f"ambiguous: {error}")
     except Unrecognised as error:
         return _failed(record, f"unrecognised: {error}")
     except Refused as error:
@@ -183,6 +186,8 @@ def _converted(translator: Translator, options: Options, record: Record, layout:
     entry = None
     if options.report and (errors or result.events):
         entry = {**_place(record), "kind": result.kind, "version": result.version, "status": status}
+        if len(result.kinds) > 1:  # the shape fit several kinds, which all gave this body
+            entry["kinds"] = list(result.kinds)
         if result.events:
             entry["events"] = [e.as_dict() for e in result.events]
         if errors:
@@ -422,10 +427,12 @@ class Chunk:
 
 
 def translator_for(options: Options) -> Translator:
-    """The translator for `options`, built once per process (workers, the CLI, the API)."""
-    if options not in _WORKER:
-        _WORKER[options] = _translator(options)
-    return _WORKER[options]
+    """The translator for `options`, built once per process (workers, the CLI, the API); one
+    serves every kind (a file's kind from the `kinds` table changes its options, not its rules)."""
+    rules = (options.select, options.ignore)
+    if rules not in _WORKER:
+        _WORKER[rules] = _translator(options)
+    return _WORKER[rules]
 
 
 def _convert_lines(options: Options, name: str, numbered_lines) -> Chunk:
@@ -489,8 +496,9 @@ class ArchiveConverter:
     """Translates many inputs to their destinations and keeps the tally."""
 
     def __init__(self, options: Options, report: ReportWriter, jobs: int | None = None,
-                 exclude: tuple[str, ...] = ()) -> None:
+                 exclude: tuple[str, ...] = (), kinds: PathKinds | None = None) -> None:
         self.exclude = exclude
+        self.kinds = kinds  # the `kinds` table: a file's kind unless options.kind (--kind) gives one
         self.options, self.report = options, report
         self.stderr = sys.stderr
         self.written: set[Path] = set()
@@ -535,8 +543,14 @@ class ArchiveConverter:
         for message in messages:
             self.stderr.write(message + "\n")
 
+    def options_for(self, source: str) -> Options:
+        """The options of one input: its kind from the `kinds` table, unless --kind gave one."""
+        kind = self.kinds.kind_for(source) if self.kinds and self.options.kind is None else None
+        return self.options if kind is None else replace(self.options, kind=kind)
+
     def convert_file(self, source: str, target: Path | None, stdout: IO[str]) -> None:
         self.summary.files += 1
+        options = self.options_for(source)
         try:
             stream = open_text(source)
             # Replacing the input: it must be as it was when read, or it is left alone.
@@ -548,18 +562,18 @@ class ArchiveConverter:
             with stream:
                 layout, records = read_records(source, stream)
                 if layout == "document":
-                    self._convert_single(records, target, stdout, expected, source)
+                    self._convert_single(records, target, stdout, expected, source, options)
                 elif layout == "lines" and self._parallel(source):
                     converted = self.summary.converted
                     with _destination(target, stdout, expected) as handle:
-                        self._convert_lines_parallel(source, stream, handle)
+                        self._convert_lines_parallel(source, stream, handle, options)
                         _keep_input_if(handle, expected is not None and self.summary.converted == converted)
                 else:
                     converted = self.summary.converted
                     with _destination(target, stdout, expected) as handle:
                         sink = Sink(handle, layout)
                         for record in records:
-                            sink.write(self.apply(convert_record(self.translator, self.options, record, layout)),
+                            sink.write(self.apply(convert_record(self.translator, options, record, layout)),
                                        record)
                         sink.close()
                         _keep_input_if(handle, expected is not None and self.summary.converted == converted)
@@ -580,9 +594,10 @@ class ArchiveConverter:
         return self.jobs > 1 and source != "-" and os.path.getsize(source) >= PARALLEL_BYTES
 
     def _convert_single(self, records: Iterator[Record], target: Path | None, stdout: IO[str],
-                        expected: os.stat_result | None = None, source: str = "-") -> None:
+                        expected: os.stat_result | None = None, source: str = "-",
+                        options: Options | None = None) -> None:
         record = next(records)
-        outcome = convert_record(self.translator, self.options, record, "document")
+        outcome = convert_record(self.translator, options or self.options, record, "document")
         text = self.apply(outcome)
         if target is not None and outcome.status != "converted":
             # Failed or already 2025-01: --in-place leaves the file as it is, -o gets it unchanged
@@ -598,20 +613,22 @@ class ArchiveConverter:
         with _destination(target, stdout, expected) as handle:
             Sink(handle, "document").write(text)
 
-    def _convert_lines_parallel(self, source: str, stream: IO[str], handle: IO[str]) -> None:
+    def _convert_lines_parallel(self, source: str, stream: IO[str], handle: IO[str],
+                                options: Options | None = None) -> None:
         """Workers read their own byte ranges of a plain file (batches of lines for gzip) and
         write their output to spool files, which are copied out in input order with a bounded
         number in flight. Spooling keeps the main process, which shares the cores, nearly idle:
         sending the text back through the pool's pipe cost it a tenth of the run."""
         from migrator.processes import spool_folder, worker_pool
 
+        options = options or self.options
         pending: deque = deque()
         with worker_pool(self.jobs) as pool, spool_folder() as spool, _cancelled_on_error(pool):
             if source.endswith(".gz"):
-                jobs = (pool.submit(_worker_batch, self.options, first, batch, source, spool)
+                jobs = (pool.submit(_worker_batch, options, first, batch, source, spool)
                         for first, batch in _batches(stream))
             else:
-                jobs = (pool.submit(_worker_range, self.options, source, start, length, first, spool)
+                jobs = (pool.submit(_worker_range, options, source, start, length, first, spool)
                         for start, length, first in _line_ranges(source, _range_size(source, self.jobs)))
             for future in jobs:
                 pending.append(future)
