@@ -58,6 +58,7 @@ RUN_BY = {
     ("Archives larger than one machine", "python"): "test_distributed.py::test_the_readme_dask_script_runs_...",
     ("Python API", "python"): "test_python_api_block",
     ("Code on the legacy SDKs", "python"): "test_legacy_sdk_before_and_after",
+    ("Migrating your tests", "python"): "test_mock_before_and_after",
     ("Rules", ""): "none needed: the rules table is generated (test_readme_rules_table_is_current)",
 }
 
@@ -210,3 +211,9 @@ def test_legacy_sdk_before_and_after():
     before, after = blocks("python", section("Code on the legacy SDKs"))
     strip = lambda code: "\n".join(line for line in code.splitlines() if not line.startswith("# "))  # noqa: E731
     assert strip(rewrite_code(before).code) == strip(after)
+
+
+def test_mock_before_and_after():
+    before, after = blocks("python", section("Migrating your tests"))
+    strip = lambda code: "\n".join(line for line in code.splitlines() if not line.startswith("# "))  # noqa: E731
+    assert strip(rewrite_code("import responses\n\n" + before).code) == strip("import responses\n\n" + after)

@@ -43,7 +43,8 @@ HOOKS = frozenset({
     "visit_Module", "visit_SimpleString", "leave_SimpleString", "leave_FormattedStringText", "leave_FormattedString",
     "visit_BinaryOperation", "leave_BinaryOperation", "leave_ConcatenatedString", "visit_Comparison",
     "leave_Comparison", "visit_Import", "visit_ImportFrom", "visit_Assign", "leave_Assign", "visit_Call", "leave_Call",
-    "visit_ExceptHandler", "leave_ExceptHandler", "plan_sdk_calls", "plan_sdk_handlers",
+    "visit_ExceptHandler", "leave_ExceptHandler", "plan_sdk_calls", "plan_sdk_handlers", "plan_scope",
+    "leave_Arg", "leave_DictElement",
     "visit_request", "leave_request", "leave_access", "leave_body", "leave_body_item", "plan_request", "plan_body",
 })
 
@@ -87,6 +88,7 @@ class MigrationTransformer(cst.CSTTransformer):
         self.sdk_handlers: set[int] = set()  # `except` types on legacy SDK errors a rule rewrites
         self.sdk_calls: dict[int, Shape] = {}  # legacy SDK calls a rule rewrites -> the data they give
         self.reports_if_kept: list[tuple] = []  # (import statement, rule, detail, module): see report_if_kept
+        self.translated: set[int] = set()  # nodes of literals a rule replaced by their payload translation
         self.sdk_bodies: dict[int, tuple] = {}  # of those, the ones sending a body: (its dict, the request)
         self.names_given: dict[int, set[str]] = {}  # per tracer: the names fresh_name handed out
         self.awaited: set[int] = set()
@@ -224,7 +226,9 @@ class MigrationTransformer(cst.CSTTransformer):
                                     or (outer is not None and (outer.calls_aftership or outer.params))
                                     or any(tracer.shape_of(call) is not None or self._calls_aftership_helper(tracer, call)
                                            for call in scope.calls))
-            tracer.quiet = not (scope.marked or tracer.connected or id(scope.node) in holding or legacy_sdk)
+            planned = [plan(scope, tracer) for plan in self._hooks("plan_scope")]  # each plans, whatever the others say
+            tracer.quiet = not (scope.marked or tracer.connected or id(scope.node) in holding or legacy_sdk
+                                or any(planned))
         return tracers
 
     def _calls_aftership_helper(self, tracer: Tracer, call: cst.Call) -> bool:
@@ -389,6 +393,8 @@ class MigrationTransformer(cst.CSTTransformer):
             self._report_residue(residue)
 
     def _report_residue(self, residue: Residue) -> None:
+        if id(residue.node) in self.translated:
+            return  # inside a literal the payload engine translated whole (a mocked body)
         if id(residue.node) in self.held:
             self.waiting.append(residue)  # reported by leave_Module unless its use was split
             return
@@ -497,6 +503,12 @@ class MigrationTransformer(cst.CSTTransformer):
 
     def leave_Assign(self, original: cst.Assign, updated: cst.Assign) -> cst.Assign:
         return self._leave("leave_Assign", original, updated)
+
+    def leave_Arg(self, original: cst.Arg, updated: cst.Arg) -> cst.Arg:
+        return self._leave("leave_Arg", original, updated)
+
+    def leave_DictElement(self, original: cst.DictElement, updated: cst.DictElement) -> cst.DictElement:
+        return self._leave("leave_DictElement", original, updated)
 
     def visit_AugAssign(self, node: cst.AugAssign) -> None:
         self.write_targets.add(id(node.target))
