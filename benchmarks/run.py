@@ -71,9 +71,28 @@ def _ordinary_module(rng: random.Random, i: int, functions: int | None = None) -
     return "".join(out)
 
 
-def make_repository(root: Path, files: int) -> list[Path]:
+# A monorepo's settings module: AfterShip's base URL under names every codebase uses for its own.
+SETTINGS = ('"""Settings shared by the whole shop."""\nAPI = "https://api.aftership.com/v4"\nBASE_URL = API\n'
+            'URL = API + "/trackings"\nHEADERS = {"aftership-api-key": "KEY", "Content-Type": "application/json"}\n'
+            'KEY = "KEY"\nCONFIG = {"base": API}\nTIMEOUT = 10\n')
+
+
+def _colliding(rng: random.Random, i: int, text: str) -> str:
+    """An ordinary module of a monorepo: a quarter name their own API/URL/HEADERS/KEY/CONFIG, a
+    tenth read the settings module (for its TIMEOUT)."""
+    if i % 4 == 1:
+        text += (f'API = "internal-{i}"\nURL = "https://example.com/{i}"\nHEADERS = {{"Accept": "text/html"}}\n'
+                 f'KEY = "k{i}"\nCONFIG = {{"debug": False, "url": URL}}\n')
+    if i % 10 == 3:
+        text = f"from pkg0 import settings\n\nTIMEOUT = settings.TIMEOUT * {rng.randint(1, 5)}\n" + text
+    return text
+
+
+def make_repository(root: Path, files: int, colliding: bool = False) -> list[Path]:
+    """`files` modules, 1% of them v4 clients; `colliding`: a monorepo whose settings module holds
+    the AfterShip URL under common names, imported by a tenth of the files (`SETTINGS`)."""
     rng = random.Random(SEED)
-    if root.exists() and len(list(root.rglob("*.py"))) == files:
+    if root.exists() and len(list(root.rglob("*.py"))) == files + colliding:
         _own_repository(root)
         return sorted(p for p in root.rglob("*.py") if b"aftership" in p.read_bytes())
     shutil.rmtree(root, ignore_errors=True)
@@ -83,12 +102,20 @@ def make_repository(root: Path, files: int) -> list[Path]:
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"mod_{i}.py"
         if i % 100 == 0:
-            path.write_text(_aftership_module(rng, i))
+            text = _aftership_module(rng, i)
+            if colliding:
+                text = text.replace("import requests\n", "import requests\n\nfrom pkg0.settings import BASE_URL, HEADERS\n", 1)
+            path.write_text(text)
             aftership.append(path)
         else:
-            path.write_text(_ordinary_module(rng, i))
+            text = _ordinary_module(rng, i)
+            path.write_text(_colliding(rng, i, text) if colliding else text)
+    if colliding:
+        (root / "pkg0" / "__init__.py").write_text("")
+        (root / "pkg0" / "settings.py").write_text(SETTINGS)
+        aftership.append(root / "pkg0" / "settings.py")
     _own_repository(root)
-    return aftership
+    return sorted(aftership)
 
 
 def _own_repository(root: Path) -> None:
@@ -264,6 +291,16 @@ def main() -> None:
     rows.append(("codemod: ours / (git grep + bare libcst round trip)",
                  *paired(wall_times([ours, grep, bare], args.runs), 0, [1, 2]), 2.0, "<="))
     rows.append(("codemod peak memory, MB", peak_memory_kb(ours) / 1024, None, None, 200, "<"))
+
+    # The same over a monorepo whose settings module holds the AfterShip URL as API, BASE_URL, URL,
+    # HEADERS, KEY and CONFIG, names a quarter of its files use for their own, imported by a tenth.
+    mono = args.data / "monorepo"
+    mono_files = make_repository(mono, args.files, colliding=True)
+    ours_mono = Command([tool, "rewrite", "--check", "-q", "--no-cache", str(mono)])
+    grep_mono = Command(["git", "grep", "--no-index", "-l", "aftership", "--", "."], cwd=mono)
+    bare_mono = Command([python, "-c", ROUND_TRIP, *map(str, mono_files)])
+    rows.append(("codemod, monorepo (common constant names): ours / floor",
+                 *paired(wall_times([ours_mono, grep_mono, bare_mono], args.runs), 0, [1, 2]), 2.0, "<="))
 
     # pre-commit in the big repository: one staged AfterShip file, the project index warm (a run
     # before this one filled it), against the same file in a project of its own (no index).

@@ -83,10 +83,6 @@ class ProjectIndex:
             for key in module_keys(path):
                 self.constants.setdefault(key, {}).update(found)
 
-    @property
-    def names(self) -> set[bytes]:
-        return {name.encode() for values in self.constants.values() for name in values}
-
     def imported(self, tree: ast.Module, path: str = "") -> dict[str, str]:
         """The AfterShip constants a module imports: {local name or dotted use: template}.
 

@@ -116,15 +116,18 @@ def select_candidates(files: list[Path], project: Project | None = None, given: 
         if tree is not None:
             trees[path] = tree
             index.add(project.module_path(path), tree)
-    names = index.names
-    # A module importing a module that calls AfterShip's API (its functions may hand it data).
+    # The modules defining AfterShip constants, found in another file's import lines by last part.
+    constant_parts = {key.rsplit(".", 1)[-1].encode() for key in index.constants}
+    # A module importing a module that calls AfterShip's API (its functions may hand it data): one
+    # that defines functions or classes, not a settings module holding the URL (its importers
+    # count only when they read those constants: uses_constants).
     aftership_modules = {key for path, data in sources.items() if b"api.aftership.com" in data.lower()
-                         for key in project.keys(path)}
+                         and _defines_callables(trees.get(path)) for key in project.keys(path)}
     last_parts = {key.rsplit(".", 1)[-1].encode() for key in aftership_modules}
     importing: list[tuple[Path, bytes | None, set]] = []  # files left out that import something
     legacy_modules = {key: path for path, data in sources.items() if _LEGACY_IMPORT.search(data)
                       for key in project.keys(path)}
-    if names or aftership_modules or legacy_modules:
+    if index.constants or aftership_modules or legacy_modules:
         for path, held in rest:
             data = held
             if data is None:
@@ -135,9 +138,10 @@ def select_candidates(files: list[Path], project: Project | None = None, given: 
             on_import_lines = names_on_import_lines(data)
             if on_import_lines:
                 importing.append((path, held, on_import_lines))
-            imports_aftership = not last_parts.isdisjoint(on_import_lines) \
-                and not aftership_modules.isdisjoint(imported_names(data, project.module_path(str(path))))
-            if imports_aftership or any(name in data for name in names):
+            modules = imported_names(data, project.module_path(str(path))) \
+                if not (last_parts.isdisjoint(on_import_lines) and constant_parts.isdisjoint(on_import_lines)) else set()
+            imports_aftership = not aftership_modules.isdisjoint(modules)
+            if imports_aftership or (modules and uses_constants(data, modules, index.constants)):
                 tree = parse_quietly(data)
                 constants = index.imported(tree, project.module_path(str(path))) if tree is not None else None
                 if constants or (imports_aftership and tree is not None):
@@ -195,6 +199,24 @@ def _add_imported_modules(sources: dict[str, bytes], imported: dict[str, dict[st
             except OSError:
                 continue
         imported.setdefault(str(path), {})[IMPORTED_BY_AFTERSHIP] = "yes"
+
+
+def _defines_callables(tree: ast.Module | None) -> bool:
+    """Whether a module defines a function or class at its top level (unparsable: assume so)."""
+    return tree is None or any(isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+                               for node in tree.body)
+
+
+def uses_constants(data: bytes, modules: set[str], constants: dict[str, dict[str, str]]) -> bool:
+    """Whether a file whose import lines name `modules` may read an AfterShip constant: it imports
+    one by name (`from shop.settings import API`), or imports a module defining some and reads an
+    attribute of that name (`settings.API`). Decided on bytes, so only such files are parsed: a
+    file that merely holds the word `API` (a quarter of any codebase) is not."""
+    for module in modules:
+        names = constants.get(module)
+        if names and any(f"{module}.{name}" in modules or b"." + name.encode() in data for name in names):
+            return True
+    return False
 
 
 def _mark_imported_elsewhere(sources: dict[str, bytes], imported: dict[str, dict[str, str]],
