@@ -16,7 +16,6 @@ from migrator.catalogue import CodeExample, Fixer, Rule, fixes
 from migrator.lazy import lazy_module
 
 from .legacy_sdks import (
-    ADDRESS,
     BRIDGE,
     SDK_ALIAS,
     SDK_LOOKUP,

@@ -115,18 +115,25 @@ def registration(call: cst.Call, imported: frozenset[str]) -> Registration | Non
     return reader(call, name) if reader else None
 
 
-def _responses(call: cst.Call, name: str) -> Registration | None:
+def _method_and_url(call: cst.Call, name: str, generic: tuple[str, ...], library: str) -> Registration | None:
+    """A registration by method name (`m.get(url, ...)`) or by a generic call taking the method
+    first (`responses.add(responses.GET, url, ...)`); its bodies are the caller's to add."""
     keywords, positional = _keywords(call), _positional(call)
-    if name in ("add", "replace", "upsert", "add_callback"):
+    if name in generic:
         method = _method_value(keywords.get("method") or (positional[0] if positional else None))
         url = keywords.get("url") or (positional[1] if len(positional) > 1 else None)
     elif name in HTTP_METHODS:
         method, url = name.upper(), keywords.get("url") or (positional[0] if positional else None)
     else:
         return None
-    if url is None:
+    return Registration(method, url, library) if url is not None else None
+
+
+def _responses(call: cst.Call, name: str) -> Registration | None:
+    keywords = _keywords(call)
+    found = _method_and_url(call, name, ("add", "replace", "upsert", "add_callback"), "responses")
+    if found is None:
         return None
-    found = Registration(method, url, "responses")
     status = _status(keywords.get("status"))
     found.bodies += [Body(keywords[k], RESPONSE, status) for k in RESPONSE_BODIES["responses"] if k in keywords]
     if name == "add_callback" and "callback" in keywords:
@@ -141,17 +148,10 @@ def _responses(call: cst.Call, name: str) -> Registration | None:
 
 
 def _requests_mock(call: cst.Call, name: str) -> Registration | None:
-    keywords, positional = _keywords(call), _positional(call)
-    if name in ("register_uri", "request"):
-        method = _method_value(keywords.get("method") or (positional[0] if positional else None))
-        url = keywords.get("url") or (positional[1] if len(positional) > 1 else None)
-    elif name in HTTP_METHODS:
-        method, url = name.upper(), keywords.get("url") or (positional[0] if positional else None)
-    else:
+    keywords = _keywords(call)
+    found = _method_and_url(call, name, ("register_uri", "request"), "requests_mock")
+    if found is None:
         return None
-    if url is None:
-        return None
-    found = Registration(method, url, "requests_mock")
     answers = [call]
     listed = keywords.get("response_list")
     answers += [e.value for e in listed.elements] if isinstance(listed, (cst.List, cst.Tuple)) else []
