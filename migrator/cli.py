@@ -172,11 +172,13 @@ def translate_db(url, table, column, key, where, kind, batch_size, check, backup
             raise click.UsageError(str(error)) from error
         except (database.failure, KeyboardInterrupt, SystemExit) as error:
             bar.close()
-            where_stopped = f" after key {run.position!r}" if run is not None and run.position is not None else ""
+            where_stopped = f" after key {run.position}" if run is not None and run.position is not None else ""
             cause = "stopped" if isinstance(error, (KeyboardInterrupt, SystemExit)) else \
                 f"database error: {str(error).strip()}"
-            click.echo(f"aftership-migrate: {cause}: the batches written so far are committed, the rest is "
-                       f"untouched; the same command continues{where_stopped}", err=True)
+            state = "nothing was written" if check else \
+                f"the batches written so far are committed, the rest is untouched; the same command continues" \
+                f"{where_stopped}"
+            click.echo(f"aftership-migrate: {cause}: {state}", err=True)
             sys.exit(130 if isinstance(error, KeyboardInterrupt) else error.code
                      if isinstance(error, SystemExit) else EXIT_ERROR)
         report.close(summary)

@@ -19,16 +19,23 @@ batch.
 from __future__ import annotations
 
 import json
+import os
 import sys
+import time
+from collections import deque
 from dataclasses import dataclass, field
 from typing import IO, Any, Callable
 
 from migrator.db.bar import RowBar
+from migrator.db.convert import RowResult, convert_rows, failure
 from migrator.db.target import Change, DatabaseError, Row, Target
-from migrator.payload.run import Options, Outcome, ReportWriter, Summary, _failed, convert_record, translator_for
-from migrator.payload.sources import Record, _why, parse_body
+from migrator.payload.run import Options, ReportWriter, Summary
 
 DEFAULT_BATCH = 1000
+# Below this many rows a run translates in its own process: workers cost more to start than they save.
+PARALLEL_ROWS = 20_000
+# A batch with nothing to write records its position only this often (a commit costs an fsync).
+RECORD_EVERY_S = 2.0
 
 
 def connect(url: str):
@@ -84,15 +91,16 @@ class Settings:
     check: bool = False
     backup: str | None = None
     restart: bool = False  # ignore the record of a stopped run and start from the first key
+    jobs: int | None = None  # worker processes translating, 0 for none (default: one core less than all)
 
 
 @dataclass
 class Batch:
-    """What one batch's rows became: the changes to write, with their outcomes by key."""
+    """Rows read together, and what translating them gave (key -> RowResult, converted only)."""
 
     rows: list[Row]
     changes: list[Change] = field(default_factory=list)
-    converted: dict = field(default_factory=dict)  # key -> Outcome, counted once written
+    converted: dict = field(default_factory=dict)
 
 
 class BatchTranslator:
@@ -101,7 +109,6 @@ class BatchTranslator:
         self.db, self.target, self.options, self.report = database, target, options, report
         self.settings, self.stderr = settings, stderr
         self.bar = bar or RowBar(0, stderr, enabled=False)
-        self.translator = translator_for(options)
         self.summary = RowSummary(label=target.label, check=settings.check)
         # Everything that decides which rows change: a run with other arguments starts afresh.
         self.run_id = json.dumps({"table": target.label, "key": target.key_label, "where": settings.where,
@@ -109,6 +116,9 @@ class BatchTranslator:
                                   "ignore": options.ignore}, sort_keys=True)
         self.position: Any = None  # every row up to this key is settled (written, unchanged or reported)
         self.rows_done = 0
+        self.recorded_at = 0.0  # when the progress record was last written
+        # Workers translate while this process reads and writes, which keeps a core busy itself.
+        self.jobs = settings.jobs if settings.jobs is not None else max(1, (os.cpu_count() or 1) - 1)
 
     # Extension points: between the read and the write of a batch, and inside its transaction.
     def before_write(self, rows: list[Row]) -> None:
@@ -131,26 +141,58 @@ class BatchTranslator:
                 self.summary.resumed_after, self.summary.resumed_rows = mark
         if self.bar.enabled:
             self.bar.total = db.count(self.target, settings.where, self.position)
-        while True:
-            rows = db.read_batch(self.target, settings.where, self.position, settings.batch_size)
-            if not rows:
-                break
-            self._batch(Batch(rows), backup)
-            self.bar.advance(len(rows))
+        pool = None
+        try:
+            # Batches are read ahead while workers translate them; each is written in key order.
+            in_flight: deque = deque()
+            after, rows_read = self.position, 0
+            while True:
+                rows = db.read_batch(self.target, settings.where, after, settings.batch_size)
+                if rows:
+                    after, rows_read = rows[-1].key, rows_read + len(rows)
+                    if pool is None and self.jobs and rows_read > PARALLEL_ROWS:
+                        from migrator.processes import worker_pool
+
+                        pool = worker_pool(self.jobs)
+                    in_flight.append((rows, self._translation(rows, pool)))
+                depth = 2 * self.jobs if pool is not None else 0  # bounded: memory stays flat
+                while in_flight and (not rows or len(in_flight) > depth):
+                    done, translation = in_flight.popleft()
+                    self._batch(Batch(done), translation.result(), backup)
+                    self.bar.advance(len(done))
+                if not rows:
+                    break
+        finally:
+            if pool is not None:
+                pool.shutdown(wait=False, cancel_futures=True)
         if not settings.check:
             db.forget_progress(self.run_id)
         self.bar.close()
         return self.summary
 
-    def _batch(self, batch: Batch, backup: str | None) -> None:
-        self._translate(batch)
+    def _translation(self, rows: list[Row], pool):
+        """A future of the batch's results: from a worker, or already done here."""
+        items = [(row.key, row.text) for row in rows]
+        if pool is None:
+            return _Done(self._convert(items))
+        return pool.submit(convert_rows, self.options, self.target.label, self.target.key_label, items)
+
+    def _convert(self, items: list[tuple[Any, str]]) -> list[RowResult]:
+        return convert_rows(self.options, self.target.label, self.target.key_label, items)
+
+    def _batch(self, batch: Batch, results: list[RowResult], backup: str | None) -> None:
+        self._sort(batch, results)
         self.before_write(batch.rows)
         if self.settings.check:
-            for outcome in batch.converted.values():
-                self._take(outcome)
-            self._settled(batch.rows, len(batch.rows))
+            for result in batch.converted.values():
+                self._take(result)
+            self._settled(batch.rows)
             return
         keys = [row.key for row in batch.rows]
+        if not batch.changes and time.monotonic() - self.recorded_at < RECORD_EVERY_S:
+            self._settled(batch.rows)  # nothing to write: the position rides with a later transaction
+            return
+        self.recorded_at = time.monotonic()
         written, refused = self._write(batch.changes, backup, self._mark(keys, batch.changes))
         conflicts = []
         for change in batch.changes:
@@ -162,7 +204,7 @@ class BatchTranslator:
                 conflicts.append(change.key)
         if conflicts:
             self._retry(conflicts, backup, keys[-1], self.rows_done + len(keys))
-        self._settled(batch.rows, len(batch.rows))
+        self._settled(batch.rows)
 
     def _retry(self, keys: list, backup: str | None, last_key: Any, rows_done: int) -> None:
         """Rows another writer changed since they were read: read again, translate, write once
@@ -171,7 +213,7 @@ class BatchTranslator:
         rows = self.db.read_keys(self.target, self.settings.where, keys)
         self.summary.deleted += len(keys) - len(rows)
         batch = Batch(rows)
-        self._translate(batch)
+        self._sort(batch, self._convert([(row.key, row.text) for row in rows]))
         written, refused = self._write(batch.changes, backup, lambda settled: (self.run_id, last_key, rows_done))
         for change in batch.changes:
             if change.key in written:
@@ -213,47 +255,24 @@ class BatchTranslator:
         self.db.write(self.target, [], progress=lambda _: mark(written | set(refused)))
         return written, refused
 
-    def _settled(self, rows: list[Row], count: int) -> None:
+    def _settled(self, rows: list[Row]) -> None:
         self.position = rows[-1].key
-        self.rows_done += count
+        self.rows_done += len(rows)
 
-    def _translate(self, batch: Batch) -> None:
-        """Translate each row; rows unchanged or failed are counted now, converted ones when written."""
-        for row in batch.rows:
-            outcome = self._outcome(row)
-            if outcome.status == "converted":
-                batch.changes.append(Change(row.key, row.stored, self.db.value_for(row, outcome.text)))
-                batch.converted[row.key] = outcome
+    def _sort(self, batch: Batch, results: list[RowResult]) -> None:
+        """Converted rows become changes, counted once written; the others are counted now."""
+        for row, result in zip(batch.rows, results):
+            if result.status == "converted":
+                batch.changes.append(Change(row.key, row.stored, self.db.value_for(row, result.text)))
+                batch.converted[row.key] = result
             else:
-                self._take(outcome)
+                self._take(result)
 
-    def _outcome(self, row: Row) -> Outcome:
-        location = self._location(row.key)
-        try:
-            record = Record(location, parse_body(row.text), raw=row.text)
-        except ValueError as error:
-            record = Record(location, error=_why(error), raw=row.text)
-        outcome = convert_record(self.translator, self.options, record, "document")
-        self._keyed(outcome, row.key)
-        if outcome.status == "converted":
-            outcome.text = in_layout_of(outcome.text, row.text)
-        return outcome
+    def _failure(self, key: Any, message: str) -> RowResult:
+        return failure(self.target.label, self.target.key_label, key, message)
 
-    def _failure(self, key: Any, message: str) -> Outcome:
-        outcome = _failed(Record(self._location(key)), message)
-        self._keyed(outcome, key)
-        return outcome
-
-    def _location(self, key: Any) -> str:
-        return f"{self.target.label} {self.target.key_label}={key!r}"
-
-    def _keyed(self, outcome: Outcome, key: Any) -> None:
-        """A report entry names the table.column and the row's key (a file's names its line)."""
-        if outcome.entry is not None:
-            entry = {name: value for name, value in outcome.entry.items() if name != "document"}
-            outcome.entry = {"document": self.target.label, "key": key, **entry}
-
-    def _take(self, outcome: Outcome) -> None:
+    def _take(self, result: RowResult) -> None:
+        outcome = result.outcome()
         self.summary.count(outcome)
         if outcome.entry is not None:
             self.report.add(outcome.entry)
@@ -263,9 +282,11 @@ class BatchTranslator:
                 self.stderr.write(message + "\n")
 
 
-def in_layout_of(text: str, raw: str) -> str:
-    """A translation written as its original was: CRLF line ends kept, and the whitespace after
-    the value (a pretty document's final newline). Indentation is kept by the translator."""
-    if "\r\n" in raw:
-        text = text.replace("\n", "\r\n")  # JSON text holds no raw newline inside a string
-    return text + raw[len(raw.rstrip()):]
+class _Done:
+    """Results translated in this process, in the shape of a worker's future."""
+
+    def __init__(self, results: list[RowResult]) -> None:
+        self.results = results
+
+    def result(self) -> list[RowResult]:
+        return self.results

@@ -17,6 +17,7 @@ from urllib.parse import unquote
 from migrator.db.target import PROGRESS_TABLE, Change, DatabaseError, Row, Target, bare, checked_name, quoted
 
 BUSY_TIMEOUT_S = 30.0
+VALUES_ROWS = 5000  # rows an UPDATE names: 3 parameters each, within SQLite's limit of 32,766
 ROWID = "rowid"
 
 
@@ -159,14 +160,7 @@ class SqliteDatabase:
         cursor = self.connection.cursor()
         cursor.execute("BEGIN IMMEDIATE")
         try:
-            written = set()
-            # COLLATE BINARY: a column declared NOCASE must not hide a change of case.
-            update = (f"UPDATE {target.table} SET {target.column} = ? "
-                      f"WHERE {target.key} = ? AND {target.column} IS ? COLLATE BINARY")
-            for change in changes:
-                cursor.execute(update, (change.new, change.key, change.expected))
-                if cursor.rowcount == 1:
-                    written.add(change.key)
+            written = self._update(cursor, target, changes)
             done = [change for change in changes if change.key in written]
             if backup and done:
                 now = _now()
@@ -185,6 +179,29 @@ class SqliteDatabase:
             if self.connection.in_transaction:
                 self.connection.execute("ROLLBACK")
             raise
+        return written
+
+    def _update(self, cursor: sqlite3.Cursor, target: Target, changes: list[Change]) -> set:
+        """The keys of `changes` written: one UPDATE ... FROM (VALUES ...) RETURNING a slice
+        (SQLite 3.35 and later), else an UPDATE a row. COLLATE BINARY: a column declared
+        NOCASE must not hide a change of case."""
+        if sqlite3.sqlite_version_info < (3, 35):
+            written = set()
+            update = (f"UPDATE {target.table} SET {target.column} = ? "
+                      f"WHERE {target.key} = ? AND {target.column} IS ? COLLATE BINARY")
+            for change in changes:
+                cursor.execute(update, (change.new, change.key, change.expected))
+                if cursor.rowcount == 1:
+                    written.add(change.key)
+            return written
+        written = set()
+        for start in range(0, len(changes), VALUES_ROWS):
+            part = changes[start:start + VALUES_ROWS]
+            values = ", ".join(["(?, ?, ?)"] * len(part))
+            cursor.execute(f"UPDATE {target.table} AS t_ SET {target.column} = v.column3 FROM (VALUES {values}) AS v "
+                           f"WHERE t_.{target.key} = v.column1 AND t_.{target.column} IS v.column2 COLLATE BINARY "
+                           f"RETURNING {target.key}", [value for c in part for value in (c.key, c.expected, c.new)])
+            written.update(row[0] for row in cursor.fetchall())
         return written
 
     # ------------------------------------------------------------------ the progress record
