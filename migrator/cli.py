@@ -116,13 +116,15 @@ def translate(inputs, output, in_place, kind, report_file, strict, select, ignor
                                               "hold what this tool wrote.")
 @click.option("--restart", is_flag=True, help="Start from the first key, although a run with the same arguments "
                                               "stopped midway.")
+@click.option("--jobs", type=click.IntRange(min=0), default=None,
+              help="Worker processes translating a large table, 0 for none (default: one core less than all).")
 @click.option("--report", "report_file", type=click.Path(dir_okay=False),
               help="Write a JSON report of every row that lost, changed or failed anything (by key).")
 @click.option("--strict", is_flag=True, help="Fail a body that would lose or approximate any value.")
 @click.option("--select", multiple=True, help="Apply only these rule codes (or prefixes).")
 @click.option("--ignore", multiple=True, help="Do not apply these rule codes (or prefixes).")
 @click.option("-q", "--quiet", is_flag=True, help="Print no progress bar and no summary.")
-def translate_db(url, table, column, key, where, kind, batch_size, check, backup_table, restore, restart,
+def translate_db(url, table, column, key, where, kind, batch_size, check, backup_table, restore, restart, jobs,
                  report_file, strict, select, ignore, quiet) -> None:
     """Translate v4 bodies stored in a database column to 2025-01, in place, batch by batch.
 
@@ -165,7 +167,7 @@ def translate_db(url, table, column, key, where, kind, batch_size, check, backup
             if restore:
                 summary = restore_rows(database, target, backup_table, batch_size, report, sys.stderr, bar)
             else:
-                settings = Settings(where, batch_size, check, backup_table, restart)
+                settings = Settings(where, batch_size, check, backup_table, restart, jobs)
                 run = BatchTranslator(database, target, options, report, settings, sys.stderr, bar)
                 summary = run.run()
         except DatabaseError as error:
