@@ -129,32 +129,37 @@ def make_archive(path: Path, megabytes: int) -> None:
     if path.exists() and path.stat().st_size >= megabytes << 20:
         return
     rng = random.Random(SEED)
-    tags = ["Pending", "InfoReceived", "InTransit", "OutForDelivery", "Delivered", "Exception"]
-    countries = ["USA", "GBR", "DEU", "CHN", "NLD", "FRA", "JPN", "AUS"]
     size, n = 0, 0
     with path.open("w") as out:
         while size < megabytes << 20:
-            checkpoints = [{
-                "slug": "ups", "created_at": "2024-03-05T02:20:11+00:00", "checkpoint_time": f"2024-03-0{k + 1}T10:00:00+01:00",
-                "location": "Hub", "city": "City", "state": None, "zip": "1012", "country_iso3": rng.choice(countries),
-                "country_name": "Country", "message": "Scanned at facility " * rng.randint(1, 3), "tag": "InTransit",
-                "subtag": "InTransit_001", "subtag_message": "In Transit", "coordinates": [], "raw_tag": "IT",
-            } for k in range(rng.randint(2, 9))]
-            tracking = {
-                "id": f"{n:024d}", "created_at": "2024-03-05T02:14:37+00:00", "updated_at": "2024-03-13T13:41:09+00:00",
-                "last_updated_at": "2024-03-13T13:41:09+00:00", "tracking_number": f"1Z{n:016d}", "slug": "ups",
-                "active": True, "android": [], "ios": [], "custom_fields": {"store": "eu"}, "customer_name": "Jo",
-                "delivery_time": rng.randint(0, 9), "destination_country_iso3": rng.choice(countries),
-                "courier_destination_country_iso3": rng.choice(countries), "emails": ["jo@example.com"], "smses": [],
-                "expected_delivery": "2024-03-14", "note": None, "order_id": str(n), "origin_country_iso3": rng.choice(countries),
-                "shipment_package_count": 1, "shipment_weight": 1.2, "shipment_weight_unit": "kg",
-                "tag": rng.choice(tags), "title": f"Order {n}", "tracked_count": 4, "checkpoints": checkpoints,
-                "next_couriers": [], "tracking_destination_country": None, "tracking_origin_country": None,
-            }
-            line = json.dumps({"meta": {"code": 200}, "data": {"tracking": tracking}}) + "\n"
+            line = json.dumps(v4_tracking_response(rng, n)) + "\n"
             out.write(line)
             size += len(line)
             n += 1
+
+
+def v4_tracking_response(rng: random.Random, n: int, most_checkpoints: int = 9) -> dict:
+    """The n-th stored v4 tracking response (GET /trackings/...) of a synthetic archive."""
+    tags = ["Pending", "InfoReceived", "InTransit", "OutForDelivery", "Delivered", "Exception"]
+    countries = ["USA", "GBR", "DEU", "CHN", "NLD", "FRA", "JPN", "AUS"]
+    checkpoints = [{
+        "slug": "ups", "created_at": "2024-03-05T02:20:11+00:00", "checkpoint_time": f"2024-03-0{k + 1}T10:00:00+01:00",
+        "location": "Hub", "city": "City", "state": None, "zip": "1012", "country_iso3": rng.choice(countries),
+        "country_name": "Country", "message": "Scanned at facility " * rng.randint(1, 3), "tag": "InTransit",
+        "subtag": "InTransit_001", "subtag_message": "In Transit", "coordinates": [], "raw_tag": "IT",
+    } for k in range(rng.randint(2, most_checkpoints))]
+    tracking = {
+        "id": f"{n:024d}", "created_at": "2024-03-05T02:14:37+00:00", "updated_at": "2024-03-13T13:41:09+00:00",
+        "last_updated_at": "2024-03-13T13:41:09+00:00", "tracking_number": f"1Z{n:016d}", "slug": "ups",
+        "active": True, "android": [], "ios": [], "custom_fields": {"store": "eu"}, "customer_name": "Jo",
+        "delivery_time": rng.randint(0, 9), "destination_country_iso3": rng.choice(countries),
+        "courier_destination_country_iso3": rng.choice(countries), "emails": ["jo@example.com"], "smses": [],
+        "expected_delivery": "2024-03-14", "note": None, "order_id": str(n), "origin_country_iso3": rng.choice(countries),
+        "shipment_package_count": 1, "shipment_weight": 1.2, "shipment_weight_unit": "kg",
+        "tag": rng.choice(tags), "title": f"Order {n}", "tracked_count": 4, "checkpoints": checkpoints,
+        "next_couriers": [], "tracking_destination_country": None, "tracking_origin_country": None,
+    }
+    return {"meta": {"code": 200}, "data": {"tracking": tracking}}
 
 
 # ---------------------------------------------------------------- measurement

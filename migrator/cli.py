@@ -1,4 +1,4 @@
-"""Command line: `aftership-migrate rules | translate | rewrite`.
+"""Command line: `aftership-migrate rules | translate | translate-db | rewrite`.
 
 Heavy modules (libcst, jsonschema) are imported inside the commands that need them, so a
 run with nothing to do starts fast enough for a pre-commit hook.
@@ -104,6 +104,98 @@ def translate(inputs, output, in_place, kind, report_file, strict, select, ignor
         for line in summary.lines():
             click.echo(line, err=True)
     sys.exit(EXIT_CHANGED if summary.failed else EXIT_OK)
+
+
+@main.command("translate-db")
+@click.argument("url")
+@click.option("--table", required=True, help="The table holding the bodies (schema.table on PostgreSQL).")
+@click.option("--column", required=True, help="Its column holding one JSON body a row: jsonb, json or text.")
+@click.option("--key", help="A unique, NOT NULL column ordering the batches (default: the primary key; "
+                            "SQLite: else rowid).")
+@click.option("--where", help="An SQL condition: only the rows matching it are read.")
+@click.option("--kind", help="Treat every body as this kind instead of recognising it.")
+@click.option("--batch-size", type=click.IntRange(min=1), default=1000, show_default=True,
+              help="Rows read, and written in one transaction, at a time.")
+@click.option("--check", is_flag=True, help="Write nothing; report what would change; exit 1 when a row would "
+                                            "change or fails.")
+@click.option("--backup-table", help="Keep each original value (key, old and new value, time) in this table, "
+                                     "created if missing, in the transaction that replaces it.")
+@click.option("--restore", is_flag=True, help="Put back the originals kept in --backup-table, where rows still "
+                                              "hold what this tool wrote.")
+@click.option("--restart", is_flag=True, help="Start from the first key, although a run with the same arguments "
+                                              "stopped midway.")
+@click.option("--jobs", type=click.IntRange(min=0), default=None,
+              help="Worker processes translating a large table, 0 for none (default: one core less than all).")
+@click.option("--report", "report_file", type=click.Path(dir_okay=False),
+              help="Write a JSON report of every row that lost, changed or failed anything (by key).")
+@click.option("--strict", is_flag=True, help="Fail a body that would lose or approximate any value.")
+@click.option("--select", multiple=True, help="Apply only these rule codes (or prefixes).")
+@click.option("--ignore", multiple=True, help="Do not apply these rule codes (or prefixes).")
+@click.option("-q", "--quiet", is_flag=True, help="Print no progress bar and no summary.")
+def translate_db(url, table, column, key, where, kind, batch_size, check, backup_table, restore, restart, jobs,
+                 report_file, strict, select, ignore, quiet) -> None:
+    """Translate v4 bodies stored in a database column to 2025-01, in place, batch by batch.
+
+    URL: sqlite:///path.db (sqlite:////absolute/path.db) or postgresql://user@host/dbname.
+
+    Exit status: 0 when every row converted or was already 2025-01, 1 when any failed (under
+    --check, also when any would change; under --restore, when any was left), 2 usage or
+    database error.
+    """
+    from migrator.db.bar import RowBar
+    from migrator.db.driver import BatchTranslator, Settings, connect
+    from migrator.db.restore import restore as restore_rows
+    from migrator.db.target import DatabaseError
+    from migrator.payload.kinds import KINDS
+    from migrator.payload.run import Options, ReportWriter
+
+    if kind is not None and kind not in KINDS:
+        raise click.UsageError(f"unknown --kind {kind!r}; one of: {', '.join(KINDS)}")
+    if restore and not backup_table:
+        raise click.UsageError("--restore needs --backup-table, the table the run kept the originals in")
+    if restore and (check or where or kind or strict or select or ignore or restart):
+        raise click.UsageError("--restore puts back what --backup-table holds: it takes no --check, --where, "
+                               "--kind, --strict, --select, --ignore or --restart")
+    if check and backup_table:
+        raise click.UsageError("--check writes nothing: --backup-table would stay empty")
+    select, ignore = _checked_codes(_codes(select), _codes(ignore))
+    options = Options(kind=kind, strict=strict, select=tuple(select), ignore=tuple(ignore),
+                      report=report_file is not None)
+    try:
+        database = connect(url)
+    except DatabaseError as error:
+        raise click.UsageError(str(error)) from error
+    bar = RowBar(0, sys.stderr, enabled=not quiet)
+    with contextlib.closing(database), \
+            (_report_writer(report_file) if report_file else contextlib.nullcontext()) as handle:
+        report = ReportWriter(handle)
+        run = None
+        try:
+            target = database.describe(table, column, key)
+            if restore:
+                summary = restore_rows(database, target, backup_table, batch_size, report, sys.stderr, bar)
+            else:
+                settings = Settings(where, batch_size, check, backup_table, restart, jobs)
+                run = BatchTranslator(database, target, options, report, settings, sys.stderr, bar)
+                summary = run.run()
+        except DatabaseError as error:
+            raise click.UsageError(str(error)) from error
+        except (database.failure, KeyboardInterrupt, SystemExit) as error:
+            bar.close()
+            where_stopped = f" after key {run.position}" if run is not None and run.position is not None else ""
+            cause = "stopped" if isinstance(error, (KeyboardInterrupt, SystemExit)) else \
+                f"database error: {str(error).strip()}"
+            state = "nothing was written" if check else \
+                f"the batches written so far are committed, the rest is untouched; the same command continues" \
+                f"{where_stopped}"
+            click.echo(f"aftership-migrate: {cause}: {state}", err=True)
+            sys.exit(130 if isinstance(error, KeyboardInterrupt) else error.code
+                     if isinstance(error, SystemExit) else EXIT_ERROR)
+        report.close(summary)
+    if not quiet:
+        for line in summary.lines():
+            click.echo(line, err=True)
+    sys.exit(EXIT_CHANGED if summary.failed or (check and summary.converted) else EXIT_OK)
 
 
 @contextlib.contextmanager

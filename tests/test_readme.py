@@ -56,6 +56,7 @@ RUN_BY = {
     ("Silencing a finding", "python"): "test_silencing_block",
     ("pre-commit and CI", "yaml"): "test_precommit.py::test_the_readme_snippet_works_in_a_commit_of_one_staged_file",
     ("Archives larger than one machine", "python"): "test_distributed.py::test_the_readme_dask_script_runs_...",
+    ("Stored JSON in databases", "sh"): "test_translate_db.py::test_the_readme_database_commands_run",
     ("Python API", "python"): "test_python_api_block",
     ("Code on the legacy SDKs", "python"): "test_legacy_sdk_before_and_after",
     ("Migrating your tests", "python"): "test_mock_before_and_after",
