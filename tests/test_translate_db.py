@@ -25,6 +25,7 @@ import pytest
 import _postgres
 from conftest import FIXTURES, REFUSED_KINDS, console_script, fixture_kind
 from migrator.api import translate_document
+from migrator.payload.kinds import Ambiguous
 
 # ---------------------------------------------------------------- bodies
 
@@ -34,8 +35,17 @@ def _bodies(folder: str) -> list[str]:
             if fixture_kind(path) not in REFUSED_KINDS]
 
 
-# Bodies the translation changes (some v4 bodies, an error response, have nothing to change).
-V4 = [text for text in _bodies("v4") + _bodies("intermediate") if translate_document(json.loads(text)).changed]
+def _changed_by_shape(text: str) -> bool:
+    """Whether the body's shape alone gives its kind (a stored detect body with only detection
+    keys needs --kind: test_kind_decision.py) and the translation changes it (an error response
+    has nothing to change)."""
+    try:
+        return translate_document(json.loads(text)).changed
+    except Ambiguous:
+        return False
+
+
+V4 = [text for text in _bodies("v4") + _bodies("intermediate") if _changed_by_shape(text)]
 NEW = _bodies("2025-01")
 REFUSED = (FIXTURES / "v4" / "notification-request.add.json").read_text(encoding="utf-8")
 
