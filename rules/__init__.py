@@ -2,10 +2,10 @@
 
 AS1xx general (§1) and the legacy SDKs (§3), AS2xx endpoints (§2), AS3xx tracking fields (§4-§6), AS4xx bodies and
 lists (§7-§8), AS5xx couriers (§9-§10), AS6xx EDD (§11-§12), AS7xx webhooks (§13),
-AS9xx the translator's own checks.
+AS8xx tests: cassettes, mocks, fixtures (test data migrating with the code), AS9xx the translator's own checks.
 """
 
-from . import couriers, edd, endpoints, envelopes, general, legacy_sdks, tracking_fields, webhooks
+from . import couriers, edd, endpoints, envelopes, general, legacy_sdks, testdata, tracking_fields, webhooks
 
 RULES = (
     *general.RULES,
@@ -16,4 +16,5 @@ RULES = (
     *couriers.RULES,
     *edd.RULES,
     *webhooks.RULES,
+    *testdata.RULES,
 )
