@@ -58,6 +58,7 @@ RUN_BY = {
     ("Archives larger than one machine", "python"): "test_distributed.py::test_the_readme_dask_script_runs_...",
     ("Python API", "python"): "test_python_api_block",
     ("Code on the legacy SDKs", "python"): "test_legacy_sdk_before_and_after",
+    ("Migrating your tests", "yaml"): "test_the_cassette_before_and_after",
     ("Rules", ""): "none needed: the rules table is generated (test_readme_rules_table_is_current)",
 }
 
@@ -210,3 +211,21 @@ def test_legacy_sdk_before_and_after():
     before, after = blocks("python", section("Code on the legacy SDKs"))
     strip = lambda code: "\n".join(line for line in code.splitlines() if not line.startswith("# "))  # noqa: E731
     assert strip(rewrite_code(before).code) == strip(after)
+
+
+def test_the_cassette_before_and_after(tmp_path):
+    """The README's cassette, rewritten with a project, is its `after` block; its recorded
+    Content-Length values are the bodies' sizes, before and after."""
+    import yaml
+
+    strip = lambda text: "".join(line for line in text.splitlines(keepends=True) if not line.startswith("# "))  # noqa: E731
+    before, after = (strip(block) for block in blocks("yaml", section("Migrating your tests")))
+    cassette = tmp_path / "tests" / "cassettes" / "test_shop.yaml"
+    cassette.parent.mkdir(parents=True)
+    cassette.write_text(before)
+    done = tool("rewrite", ".", cwd=tmp_path)
+    assert done.returncode == 1 and cassette.read_text() == after, done.stdout + done.stderr
+    for text in (before, after):
+        for message in yaml.safe_load(text)["interactions"][0].values():
+            body = message["body"]["string"] if isinstance(message["body"], dict) else message["body"]
+            assert message["headers"]["Content-Length"] == [str(len(body.encode()))]
