@@ -244,3 +244,31 @@ def test_a_fixture_that_fails_is_reported_at_line_1_and_left(tmp_path):
     done = rewrite(tmp_path, "--check")
     assert "tests/fixtures/request.json:1:1: AS805 an AfterShip body left as it is: ambiguous:" in done.output
     assert path.read_text() == text
+
+
+def test_flow_style_anchors_and_python_objects(tmp_path):
+    """A cassette written by hand in flow style stays on its lines; an anchored body is replaced
+    once, its alias following it; an old vcrpy's BytesIO request body is reported, not guessed."""
+    flow = ('{"interactions": [{"request": {"body": null, "headers": {"aftership-api-key": ["k"]}, "method": "GET", '
+            f'"uri": "{API}/v4/trackings/t1"}}, "response": {{"body": {{"string": {json.dumps(V4_BODY)}}}, '
+            '"headers": {}, "status": {"code": 200}}}]}\n')
+    anchored = (f"interactions:\n- request:\n    body: null\n    headers: {{}}\n    method: GET\n"
+                f"    uri: &u {API}/v4/trackings/t1\n  response:\n    body:\n      string: &b '{V4_BODY}'\n"
+                "    headers: {}\n    status: {code: 200}\n"
+                "- request:\n    body: null\n    headers: {}\n    method: GET\n    uri: *u\n"
+                "  response:\n    body:\n      string: *b\n    headers: {}\n    status: {code: 200}\n")
+    python = ("interactions:\n- request:\n    body: !!python/object/new:_io.BytesIO\n"
+              "      state: [!!binary 'eyJ0cmFja2luZyI6IHt9fQ==']\n    headers: {}\n    method: POST\n"
+              f"    uri: {API}/v4/trackings\n  response:\n    body: {{string: ''}}\n    headers: {{}}\n"
+              "    status: {code: 201}\n")
+    paths = [write(tmp_path, f"tests/cassettes/{name}.yaml", text)
+             for name, text in (("flow", flow), ("anchored", anchored), ("python", python))]
+    done = rewrite(tmp_path)
+    assert done.exit_code == 1, done.output
+    assert paths[0].read_text().count("\n") == 1 and "origin_country_region" in paths[0].read_text()
+    replayed = yaml.safe_load(paths[1].read_text())["interactions"]
+    assert replayed[0]["response"] == replayed[1]["response"]
+    assert "origin_country_region" in replayed[1]["response"]["body"]["string"]
+    assert "*b" in paths[1].read_text() and "&b '" in paths[1].read_text()
+    assert "python.yaml:3:11: AS805 the recorded request body of POST /v4/trackings is stored in a form" in done.output
+    assert "!!python/object/new:_io.BytesIO" in paths[2].read_text()

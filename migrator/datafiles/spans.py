@@ -108,37 +108,47 @@ def read_yaml(text: str) -> Node | None:
         raise Unreadable(f"invalid YAML: {error}") from None
     except RecursionError:
         raise Unreadable("invalid YAML: nested too deeply") from None
-    return None if root is None else _from_yaml(root, None, 0)
+    return None if root is None else _from_yaml(root, None, 0, {}, False)
 
 
 _YAML_TAG = "tag:yaml.org,2002:"
 _CONSTRUCTED = ("str", "binary", "int", "float", "bool", "null")
 
 
-def _from_yaml(node, key_column: int | None, depth: int) -> Node:
+def _from_yaml(node, key_column: int | None, depth: int, seen: dict, in_flow: bool) -> Node:
+    """The tree of a composed node. `seen`: the nodes converted so far, by id (an alias is the
+    node it names: the same Scalar, replaced once, where its anchor is); `in_flow`: inside a
+    `{...}` or `[...]` collection, where a value is written on one line."""
+    if id(node) in seen:
+        return seen[id(node)]
     yaml = _yaml()
     if depth > _MAX_DEPTH:
         raise Unreadable("nested too deeply", node.start_mark.line + 1)
     start, end = node.start_mark.index, node.end_mark.index
     if isinstance(node, yaml.MappingNode):
+        flow = in_flow or bool(node.flow_style)
         pairs = []
         for key, value in node.value:
-            name = _from_yaml(key, None, depth + 1)
+            name = _from_yaml(key, None, depth + 1, seen, True)
             if not isinstance(name, Scalar):
                 raise Unreadable("a mapping key that is not a scalar", key.start_mark.line + 1)
-            pairs.append((name, _from_yaml(value, key.start_mark.column, depth + 1)))
-        return Mapping(pairs, start, end)
-    if isinstance(node, yaml.SequenceNode):
-        return Sequence([_from_yaml(item, None, depth + 1) for item in node.value], start, end)
-    tag = node.tag[len(_YAML_TAG):] if node.tag.startswith(_YAML_TAG) else node.tag
-    if tag in _CONSTRUCTED:
-        try:
-            value = _CONSTRUCTOR.construct_object(node)
-        except yaml.YAMLError as error:  # `!!binary` that is no base64, say
-            raise Unreadable(f"invalid YAML: {error}", node.start_mark.line + 1) from None
+            pairs.append((name, _from_yaml(value, None if flow else key.start_mark.column, depth + 1, seen, flow)))
+        converted: Node = Mapping(pairs, start, end)
+    elif isinstance(node, yaml.SequenceNode):
+        flow = in_flow or bool(node.flow_style)
+        converted = Sequence([_from_yaml(item, None, depth + 1, seen, flow) for item in node.value], start, end)
     else:
-        value = OPAQUE
-    return Scalar(value, start, end, node.style or None, tag, key_column)
+        tag = node.tag[len(_YAML_TAG):] if node.tag.startswith(_YAML_TAG) else node.tag
+        if tag in _CONSTRUCTED:
+            try:
+                value = _CONSTRUCTOR.construct_object(node)
+            except yaml.YAMLError as error:  # `!!binary` that is no base64, say
+                raise Unreadable(f"invalid YAML: {error}", node.start_mark.line + 1) from None
+        else:
+            value = OPAQUE
+        converted = Scalar(value, start, end, node.style or None, tag, key_column)
+    seen[id(node)] = converted
+    return converted
 
 
 class _Constructor:
@@ -290,6 +300,9 @@ _YAML_ESCAPE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff\ud800-\udfff\uf
 _SHORT_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t", "\r": "\\r", "\x00": "\\0"}
 
 
+_ANCHOR = re.compile(r"&[^\s,\[\]{}]+[ \t]+")
+
+
 def yaml_double_quoted(value: str) -> str:
     """`value` as a one-line YAML double-quoted scalar: valid at any indentation."""
     def escape(match: re.Match) -> str:
@@ -304,6 +317,9 @@ def render_yaml(scalar: Scalar, value: Any, original: str, allow_unicode: bool, 
     possible: a `!!binary` block stays a block at its indentation, a quoted or plain string is
     written as PyYAML (vcrpy's writer) writes it at that place; `one_line`: a double-quoted
     scalar on one line instead (what is valid anywhere)."""
+    anchor = _ANCHOR.match(original)
+    if anchor:  # `&name value`: the anchor stays, its aliases name the new value
+        return anchor.group() + render_yaml(scalar, value, original[anchor.end():], allow_unicode, one_line)
     tail = original[len(original.rstrip(" \t\r\n")):] if scalar.style in ("|", ">") else ""
     newline = "\r\n" if "\r\n" in original else "\n"
     if isinstance(value, bytes):
