@@ -272,3 +272,18 @@ def test_flow_style_anchors_and_python_objects(tmp_path):
     assert "*b" in paths[1].read_text() and "&b '" in paths[1].read_text()
     assert "python.yaml:3:11: AS805 the recorded request body of POST /v4/trackings is stored in a form" in done.output
     assert "!!python/object/new:_io.BytesIO" in paths[2].read_text()
+
+
+def test_an_array_of_aftership_bodies_is_translated_body_by_body(tmp_path):
+    hook = json.loads((FIXTURES / "v4" / "webhook.tracking_update.json").read_text())
+    refused = json.loads((FIXTURES / "v4" / "notification-request.add.json").read_text())
+    path = write(tmp_path, "tests/fixtures/hooks.json", json.dumps([hook, refused, hook], indent=4) + "\n")
+    done = rewrite(tmp_path)
+    assert done.exit_code == 1, done.output
+    after = json.loads(path.read_text())
+    assert after[1] == refused and after[0] == after[2] != hook
+    assert "origin_country_region" in after[0]["msg"] and path.read_text().startswith('[\n    {\n        "event"')
+    assert "hooks.json:" in done.output and " AS203 an AfterShip body left as it is ([1]): refused" in done.output
+    mixed = write(tmp_path, "tests/fixtures/mixed.json", json.dumps([hook, {"id": 1}]))
+    rewrite(tmp_path)
+    assert json.loads(mixed.read_text()) == [hook, {"id": 1}]

@@ -41,6 +41,8 @@ def rewrite_fixture(text: str, document: Any, tree: Node, said: Said, names_afte
     `document` its exact value, `tree` where each of its values lies."""
     from migrator.payload.kinds import Unrecognised, candidates
 
+    if isinstance(document, list):
+        return _rewrite_array(text, document, tree, said)
     try:
         fitting = candidates(document)
     except Unrecognised:
@@ -67,10 +69,39 @@ def rewrite_fixture(text: str, document: Any, tree: Node, said: Said, names_afte
     if not outcome.changed:
         return None
     said.fixed(FIXTURE_RULE, 0, f"translated as {outcome.kind}")
-    # Lines end as the file's did (JSON strings hold no raw line break), the end of file as it was.
+    return _written_like(outcome.document, text)
+
+
+def _rewrite_array(text: str, bodies: list, tree: Node, said: Said) -> str | None:
+    """An array of AfterShip bodies (a test's list of webhooks, say), translated as `translate`
+    translates an array: each body on its own, one that fails reported at its place and kept as
+    it was. An array holding anything else is not a fixture of AfterShip bodies."""
+    if not bodies or not all(has_aftership_structure(body) for body in bodies) or not said.rules.on(FIXTURE_RULE):
+        return None
+    out, changed = [], False
+    for index, body in enumerate(bodies):
+        outcome = translate_document(said.rules.translator, copy.deepcopy(body), None)
+        if outcome.error:
+            said.report(outcome.rule or LEFT_RULE, place_of(tree, (index,)),
+                        f"an AfterShip body left as it is ([{index}]): {outcome.error}")
+            out.append(body)
+            continue
+        for event in outcome.events:
+            said.report(event.rule, place_of(tree, (index, *event.where)),
+                        f"{event.action} $[{index}]{event.path[1:]}: {event.message}", translated=True)
+        out.append(outcome.document)
+        changed = changed or outcome.changed
+    if not changed:
+        return None
+    said.fixed(FIXTURE_RULE, 0, f"{len(bodies)} bodies translated")
+    return _written_like(out, text)
+
+
+def _written_like(document: Any, text: str) -> str:
+    """`document` as JSON in the file's style; lines end as the file's did (JSON strings hold no
+    raw line break), the end of file as it was."""
     newline = "\r\n" if "\r\n" in text else "\n"
-    written = dumps_like(outcome.document, text).replace("\n", newline)
-    return written + text[len(text.rstrip("\r\n")):]
+    return dumps_like(document, text).replace("\n", newline) + text[len(text.rstrip("\r\n")):]
 
 
 def place_of(tree: Node, where: tuple) -> int:
