@@ -7,7 +7,6 @@ every request it makes must be found in the cassette, matched on method, URI, JS
 
 from __future__ import annotations
 
-import base64
 import gzip
 import importlib.util
 import json

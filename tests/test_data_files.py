@@ -5,7 +5,6 @@ is not, which JSON files a test names (issue 13, points 1, 3 and 4)."""
 
 from __future__ import annotations
 
-import base64
 import gzip
 import json
 import os

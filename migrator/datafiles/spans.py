@@ -14,7 +14,7 @@ import bisect
 import json
 import re
 from dataclasses import dataclass, field
-from typing import Any, Iterator, Union
+from typing import Any, Union
 
 
 class Unreadable(ValueError):
@@ -276,20 +276,6 @@ def plain(node: Node | None, replaced: dict[int, Any] | None = None) -> Any:
         return ("seq", [plain(item, replaced) for item in node.items])
     value = replaced.get(id(node), node.value)
     return ("opaque", node.tag) if value is OPAQUE else (type(value).__name__, value)
-
-
-def walk(node: Node | None) -> Iterator[Node]:
-    """Every node of a tree, parents first."""
-    if node is None:
-        return
-    yield node
-    if isinstance(node, Mapping):
-        for key, value in node.pairs:
-            yield key
-            yield from walk(value)
-    elif isinstance(node, Sequence):
-        for item in node.items:
-            yield from walk(item)
 
 
 # ------------------------------------------------------------------------------- rendering
