@@ -17,13 +17,12 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+import betamax
 import pytest
+import vcr
 import yaml
 
 from behaviour.fakeapi import FakeAfterShip
-
-vcr = pytest.importorskip("vcr")
-betamax = pytest.importorskip("betamax")
 
 HERE = Path(__file__).resolve().parent
 TOOL = str(Path(sys.executable).with_name("aftership-migrate"))
