@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Literal, Mapping
 if TYPE_CHECKING:
     from migrator.payload.ops import Change
 
-Engine = Literal["code", "payload"]
+Engine = Literal["code", "payload", "data"]  # data: test data files (cassettes, JSON fixtures)
 Safety = Literal["safe", "unsafe", "manual"]
 
 SAFETY_MEANING: Mapping[str, str] = {
@@ -49,6 +49,17 @@ class CodeExample:
 
 
 @dataclass(frozen=True)
+class FileExample:
+    """A test data file (a cassette, a JSON fixture) before and after `rewrite`; its `path`
+    (suffix and folders) says what it is, `findings` are the codes left as reports."""
+
+    path: str
+    before: str
+    after: str
+    findings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Rule:
     """One change between v4 and 2025-01, with a stable code and its own examples."""
 
@@ -60,7 +71,7 @@ class Rule:
     safety: Safety
     summary: str
     changes: tuple[Change, ...] = ()
-    examples: tuple[PayloadExample | CodeExample, ...] = ()
+    examples: tuple[PayloadExample | CodeExample | FileExample, ...] = ()
     # Rules that only inform (rate limits, key types) stay quiet unless selected.
     default: bool = True
     # Codemod: a read of `obj[key]` becomes this expression (`{obj}` is the object's source).
@@ -82,6 +93,10 @@ class Rule:
     @property
     def code_examples(self) -> list[CodeExample]:
         return [e for e in self.examples if isinstance(e, CodeExample)]
+
+    @property
+    def file_examples(self) -> list[FileExample]:
+        return [e for e in self.examples if isinstance(e, FileExample)]
 
     def doc(self) -> str:
         """The explanation printed by `aftership-migrate rules CODE`."""
@@ -106,6 +121,13 @@ class Rule:
                 lines.extend("    " + s for s in json.dumps(example.after, indent=2).splitlines())
                 if example.reported:
                     lines.append("  reported: " + ", ".join(example.reported))
+            elif isinstance(example, FileExample):
+                lines.append(f"  {example.path}, before:")
+                lines.extend("    " + s for s in example.before.rstrip("\n").splitlines())
+                lines.append("  after:")
+                lines.extend("    " + s for s in example.after.rstrip("\n").splitlines())
+                if example.findings:
+                    lines.append("  reported: " + ", ".join(example.findings))
             else:
                 flag = " (with --unsafe-fixes)" if example.unsafe_fixes else ""
                 lines.append("  Python, before:")

@@ -347,7 +347,8 @@ def _checked_codes(select: list[str], ignore: list[str]) -> tuple[list[str], lis
 @click.option("-v", "--verbose", is_flag=True, help="Also list every file changed or skipped.")
 def rewrite(paths, diff, check, unsafe_fixes, select, ignore, add_todo, accept_todos, output_format, exclude, config_path,
             jobs, color, show_fixes, stdin_filename, max_file_size, project_root, no_cache, quiet, verbose) -> None:
-    """Rewrite Python code that calls AfterShip's v4 API (files, directories, or - for stdin).
+    """Rewrite Python code that calls AfterShip's v4 API, and its tests' cassettes and JSON fixtures
+    (files, directories, or - for stdin).
 
     Silence a finding that is right as it is with `# aftership-migrate: ignore[AS201]` or
     `# noqa: AS201` on its line, or `# aftership-migrate: ignore-file[AS201]` anywhere in the

@@ -60,6 +60,7 @@ RUN_BY = {
     ("Python API", "python"): "test_python_api_block",
     ("Code on the legacy SDKs", "python"): "test_legacy_sdk_before_and_after",
     ("Migrating your tests", "python"): "test_mock_before_and_after",
+    ("Migrating your tests", "yaml"): "test_the_cassette_before_and_after",
     ("Rules", ""): "none needed: the rules table is generated (test_readme_rules_table_is_current)",
 }
 
@@ -218,3 +219,21 @@ def test_mock_before_and_after():
     before, after = blocks("python", section("Migrating your tests"))
     strip = lambda code: "\n".join(line for line in code.splitlines() if not line.startswith("# "))  # noqa: E731
     assert strip(rewrite_code("import responses\n\n" + before).code) == strip("import responses\n\n" + after)
+
+
+def test_the_cassette_before_and_after(tmp_path):
+    """The README's cassette, rewritten with a project, is its `after` block; its recorded
+    Content-Length values are the bodies' sizes, before and after."""
+    import yaml
+
+    strip = lambda text: "".join(line for line in text.splitlines(keepends=True) if not line.startswith("# "))  # noqa: E731
+    before, after = (strip(block) for block in blocks("yaml", section("Migrating your tests")))
+    cassette = tmp_path / "tests" / "cassettes" / "test_shop.yaml"
+    cassette.parent.mkdir(parents=True)
+    cassette.write_text(before)
+    done = tool("rewrite", ".", cwd=tmp_path)
+    assert done.returncode == 1 and cassette.read_text() == after, done.stdout + done.stderr
+    for text in (before, after):
+        for message in yaml.safe_load(text)["interactions"][0].values():
+            body = message["body"]["string"] if isinstance(message["body"], dict) else message["body"]
+            assert message["headers"]["Content-Length"] == [str(len(body.encode()))]

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from migrator.catalogue import CodeExample, PayloadExample, load_catalogue
+from migrator.catalogue import CodeExample, FileExample, PayloadExample, load_catalogue
 from migrator.payload.engine import Refused, Translator
 
 CATALOGUE = load_catalogue()
@@ -107,9 +107,11 @@ def test_rule_is_complete(rule):
     assert rule.guide.strip()
     assert rule.summary.strip()
     assert rule.safety in ("safe", "unsafe", "manual")
-    assert rule.engines and rule.engines <= {"code", "payload"}
+    assert rule.engines and rule.engines <= {"code", "payload", "data"}
     assert len(rule.examples) >= 1
-    assert all(isinstance(e, (PayloadExample, CodeExample)) for e in rule.examples)
+    assert all(isinstance(e, (PayloadExample, CodeExample, FileExample)) for e in rule.examples)
+    if "data" in rule.engines:
+        assert rule.file_examples, f"{rule.code} is a test data rule without a FileExample"
     if "payload" in rule.engines:
         assert rule.payload_examples, f"{rule.code} is a payload rule without a PayloadExample"
     if "code" in rule.engines:

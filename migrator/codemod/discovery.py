@@ -1,4 +1,6 @@
-"""Which files a run looks at: Python files under the given paths, minus what should be left alone.
+"""Which files a run looks at: Python files under the given paths, dependency files, and test data
+files (cassettes, JSON fixtures: `migrator.datafiles.rewrite.is_data_file`), minus what should be
+left alone.
 
 Skipped: virtual environments (any folder with pyvenv.cfg), site-packages, build and cache
 folders, what `.gitignore` files say, `exclude` patterns (gitignore syntax), the tool's own
@@ -16,6 +18,7 @@ from typing import Iterable, Iterator
 
 from migrator.atomic import TEMP_MARK, remove_stale_temporaries
 from migrator.codemod.requirements import is_dependency_file
+from migrator.datafiles.rewrite import is_data_file
 
 SKIP_DIRS = frozenset({
     ".git", ".hg", ".svn", "__pycache__", ".venv", "venv", ".tox", ".nox", "site-packages",
@@ -86,7 +89,8 @@ def is_virtualenv(directory: str) -> bool:
 
 
 def discover(paths: Iterable[str], filter: PathFilter | None = None) -> Iterator[Path]:
-    """Python files under `paths`, each root's files sorted (strings and scandir: it sees every file)."""
+    """Python, dependency and test data files under `paths`, each root's files sorted (strings and
+    scandir: it sees every file)."""
     filter = filter or PathFilter()
     for given in paths:
         if _OWN_PACKAGE.holds(given):
@@ -99,7 +103,7 @@ def discover(paths: Iterable[str], filter: PathFilter | None = None) -> Iterator
 
 
 def walk(folder: str, filter: PathFilter | None = None) -> Iterator[str]:
-    """The Python files under one folder as `discover` finds them, as strings (no Path per file)."""
+    """The files under one folder as `discover` finds them, as strings (no Path per file)."""
     root = os.path.abspath(folder)
     return _walk(folder, root, _inherited_gitignores(root), filter or PathFilter())
 
@@ -131,7 +135,8 @@ def _walk(directory: str, root: str, specs: list, filter: PathFilter) -> Iterato
                         or (specs and _ignored(specs, os.path.abspath(path), True))):
                     continue
                 folders.append(path)
-            elif (entry.name.endswith(PYTHON_SUFFIXES) or is_dependency_file(path)) and entry.is_file():
+            elif (entry.name.endswith(PYTHON_SUFFIXES) or is_dependency_file(path) or is_data_file(path)) \
+                    and entry.is_file():
                 if not filter.excluded(path) and not (specs and _ignored(specs, os.path.abspath(path), False)):
                     yield path
         except OSError:  # gone since the listing, or unreadable: nothing to rewrite

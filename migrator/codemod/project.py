@@ -22,6 +22,7 @@ from typing import Iterable
 
 from migrator.codemod.index import has_marker, imported_names, module_keys
 from migrator.codemod.requirements import LEGACY
+from migrator.datafiles.rewrite import is_data_file
 
 ROOT_MARKERS = ("pyproject.toml", "setup.cfg", "setup.py", ".git")
 CACHE_DIR = ".aftership-migrate-cache"
@@ -173,7 +174,7 @@ def context_files(project: Project, run_files: list[Path], project_files: Iterab
     cache = FactsCache(project, use_cache)
     known: dict[str, Facts] = {}
     for path in project_files:
-        if path not in run:
+        if path not in run and not is_data_file(path):  # a cassette or fixture tells the code nothing
             facts = cache.facts(path)
             if facts is not None:
                 known[path] = facts

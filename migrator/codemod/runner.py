@@ -4,6 +4,8 @@ Order of work per run (files come from `discovery`): read every file's bytes onc
 only those mentioning AfterShip; index their constants with `ast`; add files that import
 those constants; then parse and rewrite only the candidates with libcst (in worker processes
 when there are many). Results come back in path order whatever the order of completion.
+Dependency files and test data files (cassettes, JSON fixtures: `migrator.datafiles`) are
+rewritten after the code, in this process, each by its own hook.
 """
 
 from __future__ import annotations
@@ -24,6 +26,9 @@ from migrator.codemod.index import (
 )
 from migrator.codemod.project import Project
 from migrator.codemod.requirements import LEGACY_IMPORTERS, is_dependency_file, rewrite_dependencies
+from migrator.datafiles.rewrite import (
+    NAMES_AFTERSHIP, is_data_file, is_test_code, json_names, may_hold_aftership_data, named_by, read_eagerly,
+)
 
 PARALLEL_THRESHOLD = 16  # fewer candidates than this are faster in-process than with a pool
 BATCH_FILES = 8  # the most files sent to a worker as one task
@@ -90,13 +95,25 @@ def select_candidates(files: list[Path], project: Project | None = None, given: 
     dependencies: dict[str, bytes] = {}  # requirements files, pyproject.toml, setup.cfg naming AfterShip
     rest: list[tuple[Path, bytes | None]] = []
     unreadable: list[FileReport] = []
+    data_files: dict[str, bytes] = {}  # cassettes and JSON fixtures that may hold AfterShip data
+    unnamed: list[str] = []  # JSON files outside tests folders: read only if a test names them
+    named: set[str] = set()  # the .json names in tests' string literals
     kept = 0  # bytes of non-candidate files held for the import check below
     for path in files:
+        if is_data_file(str(path)) and not read_eagerly(str(path)) and str(path) not in given:
+            unnamed.append(str(path))
+            continue
         try:
             data = given[str(path)] if str(path) in given else read_bytes(str(path))
         except OSError as error:
             unreadable.append(FileReport(str(path), "skipped", reason=f"cannot read: {error.strerror or error}"))
             continue
+        if is_data_file(str(path)):
+            if may_hold_aftership_data(str(path), data):
+                data_files[str(path)] = data
+            continue
+        if b".json" in data and is_test_code(str(path)):
+            named |= json_names(data)
         if data.find(b"\0", 0, 8192) != -1:
             unreadable.append(FileReport(str(path), "skipped", reason="binary file"))
         elif has_marker(data):
@@ -158,7 +175,28 @@ def select_candidates(files: list[Path], project: Project | None = None, given: 
         for constants in imported.values():
             constants[PROJECT_VERSIONS] = ",".join(sorted(index.versions))
     _add_dependency_files(sources, imported, dependencies, legacy)
+    _add_data_files(sources, imported, data_files, unnamed, named, bool(index.versions or legacy))
     return dict(sorted(sources.items())), imported, unreadable
+
+
+def _add_data_files(sources: dict[str, bytes], imported: dict[str, dict[str, str]], data_files: dict[str, bytes],
+                    unnamed: list[str], named: set[str], named_elsewhere: bool) -> None:
+    """Test data files that may hold AfterShip data (a JSON file outside tests folders only when a
+    test names it), each told whether the project names AfterShip outside its test data."""
+    for path in unnamed:
+        if named_by(path, named):
+            try:
+                data = read_bytes(path)
+            except OSError:
+                continue  # gone since the listing: nothing to rewrite
+            if may_hold_aftership_data(path, data):
+                data_files[path] = data
+    if not data_files:
+        return
+    names_aftership = bool(sources) or named_elsewhere or any(has_marker(data) for data in data_files.values())
+    for path in data_files:
+        imported[path] = {NAMES_AFTERSHIP: "yes"} if names_aftership else {}
+    sources.update(data_files)
 
 
 NEWLINE = b"\n"
@@ -285,6 +323,8 @@ def rewrite_one(path: str, source: bytes, constants: dict[str, str], settings: S
     """The unit of work (picklable, for worker processes). Never raises."""
     if is_dependency_file(path):
         return _rewrite_dependency_file(path, source, constants, settings)
+    if is_data_file(path):
+        return _rewrite_data_file(path, source, constants, settings)
     if settings.max_bytes and len(source) > settings.max_bytes:
         # Measured: a generated 5 MB module took libcst 27 s and 2.7 GB to parse.
         return FileReport(path, "skipped", source, source,
@@ -316,7 +356,25 @@ def _rewrite_dependency_file(path: str, source: bytes, constants: dict[str, str]
                       result.edits if settings.show_fixes else [])
 
 
+def _rewrite_data_file(path: str, source: bytes, constants: dict[str, str], settings: Settings) -> FileReport:
+    from migrator.datafiles.rewrite import rewrite_data_file
+
+    result = rewrite_data_file(path, source, _data_rules(settings), NAMES_AFTERSHIP in constants)
+    return FileReport(path, result.status, source, result.new_source, result.findings, result.fixes, result.reason,
+                      result.edits if settings.show_fixes else [], result.unread_line)
+
+
 _RULES_CACHE: dict = {}
+_DATA_RULES: dict = {}
+
+
+def _data_rules(settings: Settings):
+    """The data files' rules, built once per process and settings."""
+    if settings not in _DATA_RULES:
+        from migrator.datafiles.ruleset import DataRules
+
+        _DATA_RULES[settings] = DataRules.build(settings.select, settings.ignore, settings.unsafe_fixes)
+    return _DATA_RULES[settings]
 
 
 def _rules(settings: Settings):
@@ -389,13 +447,17 @@ def rewrite_files(sources: dict[str, bytes], imported: dict[str, dict[str, str]]
 
     items = [(path, source) for path, source in sources.items() if path not in context]
     dependencies = [(path, source) for path, source in items if is_dependency_file(path)]
-    items = [(path, source) for path, source in items if not is_dependency_file(path)]
-    python = {path: source for path, source in sources.items() if not is_dependency_file(path)}
+    data_files = [(path, source) for path, source in items if is_data_file(path)]
+    items = [(path, source) for path, source in items if not is_dependency_file(path) and not is_data_file(path)]
+    python = {path: source for path, source in sources.items()
+              if not is_dependency_file(path) and not is_data_file(path)}
     across = gather(python, imported, settings, project, {path for path, _ in items} if context else None)
     rewritten: dict[str, bytes] = {}  # each file's text after the rewrite, for the dependency files
     for report in _rewrite_python(items, imported, settings, workers, across):
         rewritten[report.path] = report.new_source or report.source
         yield report
+    for path, source in data_files:  # cassettes and fixtures: what the code sends and gets back in tests
+        yield rewrite_one(path, source, imported.get(path, {}), settings)
     # Last: a requirement on a legacy SDK moves once no file imports it, after this run's rewrite.
     for path, source in dependencies:
         constants = dict(imported.get(path, {}))
