@@ -38,9 +38,10 @@ shape), and written back in the literal's own layout. Responses of `responses`,
 `requests-mock`, `respx` (`.mock(return_value=httpx.Response(...))`, `.respond(...)`),
 `aresponses` and `pytest-httpserver`, and the request bodies they match on
 (`json_params_matcher`, `respx.post(url, json=...)`, `expect_request(json=...)`,
-`assert_called_with(url, json=...)`) are covered. A body the tool cannot evaluate (loaded from
-a file, built by a function), or that the translator refuses, is reported at its line; so is a
-value of it that has no place in 2025-01.
+`assert_called_with(url, json=...)`) are covered. A body the tool cannot evaluate (built by a
+function, read from a variable), or that the translator refuses, is reported at its line; so is
+a value of it that has no place in 2025-01. One read from a `.json` file the code names is the
+fixture rules' (AS804 translates the file).
 """,
     examples=(
         CodeExample(
@@ -63,10 +64,10 @@ value of it that has no place in 2025-01.
         ),
         CodeExample(
             before='import respx\n\n\n@respx.mock\ndef test_list():\n'
-                   '    respx.get("https://api.aftership.com/v4/trackings").mock(return_value=httpx.Response(200, json=load("list.json")))\n',
+                   '    respx.get("https://api.aftership.com/v4/trackings").mock(return_value=httpx.Response(200, json=listed()))\n',
             after='import respx\n\n\n@respx.mock\ndef test_list():\n'
-                  '    respx.get("https://api.aftership.com/tracking/2025-01/trackings").mock(return_value=httpx.Response(200, json=load("list.json")))\n',
-            findings=("AS810",),  # a body loaded at run time: translate the file with `translate`
+                  '    respx.get("https://api.aftership.com/tracking/2025-01/trackings").mock(return_value=httpx.Response(200, json=listed()))\n',
+            findings=("AS810",),  # a body built at run time: the tool cannot see it
         ),
     ),
 )
@@ -162,7 +163,7 @@ class MockBodiesFixer(Fixer):
             else:
                 value = literals.literal_value(node)
         except ValueError:  # json's errors are ValueErrors too
-            if v4:
+            if v4 and not _names_json_file(node):  # a fixture file: AS804 translates it where it lies
                 self.report(node, "a mocked body built where the tool cannot evaluate it: translate what it "
                                   "loads with `aftership-migrate translate`")
             return
@@ -223,6 +224,12 @@ class MockBodiesFixer(Fixer):
     def leave_DictElement(self, original, updated):
         replacement = self.replacements.get(id(original.value))
         return updated.with_changes(value=replacement) if replacement is not None else updated
+
+
+def _names_json_file(node) -> bool:
+    """Whether an expression names a `.json` file (`load("tracking.json")`, `FIXTURES / "t.json"`)."""
+    return any(isinstance(inner, cst.SimpleString) and (shapes.string_value(inner) or "").endswith(".json")
+               for inner in shapes.iter_nodes(node))
 
 
 def _translated(value, kind: str | None):

@@ -80,7 +80,7 @@ def test_unittest_mock_return_values_and_assertions():
             "json={'tracking_number': '1Z', 'title': 'x'}, headers={'as-api-key': 'k'})") in result.code
 
 
-@pytest.mark.parametrize("body", ["load_fixture('tracking.json')", "make_body()", "{**BASE, 'data': {}}"])
+@pytest.mark.parametrize("body", ["load_fixture(name)", "make_body()", "{**BASE, 'data': {}}"])
 def test_a_body_the_tool_cannot_evaluate_is_reported_at_its_line(body):
     source = f"import responses\n\n\ndef test_it():\n    responses.add(responses.GET, '{V4}/trackings/t1',\n" \
              f"                  json={body})\n"
@@ -127,3 +127,9 @@ def test_a_crlf_file_keeps_its_line_endings_and_a_tab_indented_one_its_tabs():
     assert result.code.count("\n") == result.code.count("\r\n")
     assert "\t\tjson={\r\n\t\t\t'meta': {'code': 200},\r\n\t\t\t'data': {'id': 't1', 'origin_country_region': 'USA'},\r\n\t\t},\r\n" \
         in result.code
+
+
+def test_a_body_read_from_a_json_file_is_left_to_the_fixture_rules():
+    source = f"import json\nimport responses\n\n\ndef test_it():\n    responses.add(responses.GET, '{V4}/trackings/t1',\n" \
+             "                  json=json.loads((FIXTURES / 'tracking.json').read_text()))\n"
+    assert not _rewritten(source).findings

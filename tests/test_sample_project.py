@@ -1,6 +1,7 @@
 """Issue 13's promise, run: a project whose tests mock AfterShip's v4 API with each mocking library
 passes them before; after one `aftership-migrate rewrite .` it passes them again, and every request
-its code sends is a 2025-01 request (recorded by tests/sample_recorder.py, below every mock)."""
+its code sends is a 2025-01 request (recorded by tests/sample_recorder.py, below every mock).
+The suite also replays a vcrpy cassette, matched on method, URI and body."""
 
 from __future__ import annotations
 
@@ -36,7 +37,7 @@ def test_the_sample_suite_passes_before_and_after_one_rewrite_and_sends_only_202
     project = tmp_path / "shop_tests"
     shutil.copytree(SAMPLE, project)
     before = _run_suite(project, tmp_path / "before.jsonl")
-    assert len(before) == 7 and all(urlsplit(r["url"]).path.startswith("/v4/") for r in before)
+    assert len(before) == 10 and all(urlsplit(r["url"]).path.startswith("/v4/") for r in before)
     assert all("aftership-api-key" in r["headers"] for r in before)
 
     report = _rewrite(project)
