@@ -134,3 +134,34 @@ def test_the_readme_snippet_works_in_a_commit_of_one_staged_file(tmp_path):
     second = subprocess.run(["git", "commit", "-m", "orders"], cwd=root, env=env, capture_output=True, text=True,
                             timeout=600)
     assert second.returncode == 0, second.stdout + second.stderr
+    # A staged cassette is handed to the hook and migrated; a staged text file of another kind is not
+    # (the tool would read it as Python).
+    cassette = root / "tests" / "cassettes" / "tag.yaml"
+    cassette.parent.mkdir(parents=True)
+    cassette.write_text(CASSETTE)
+    (root / "NOTES.txt").write_text("we call https://api.aftership.com/v4 here\n")
+    _git(root, "add", "tests/cassettes/tag.yaml", "NOTES.txt")
+    third = subprocess.run(["git", "commit", "-m", "cassette"], cwd=root, env=env, capture_output=True, text=True,
+                           timeout=600)
+    output = third.stdout + third.stderr
+    assert third.returncode != 0 and "files were modified by this hook" in output and "E001" not in output, output
+    assert "uri: https://api.aftership.com/tracking/2025-01/trackings/t1" in cassette.read_text()
+
+
+CASSETTE = """interactions:
+- request:
+    body: null
+    headers:
+      aftership-api-key:
+      - k
+    method: GET
+    uri: https://api.aftership.com/v4/trackings/t1
+  response:
+    body:
+      string: '{"meta": {"code": 200}, "data": {"tracking": {"id": "t1", "tag": "Delivered"}}}'
+    headers: {}
+    status:
+      code: 200
+      message: OK
+version: 1
+"""
