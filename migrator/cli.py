@@ -382,7 +382,8 @@ def rewrite(paths, diff, check, unsafe_fixes, select, ignore, add_todo, accept_t
     # JSON names each file's edits whatever --show-fixes says: a CI job has nothing else to show.
     settings = Settings(tuple(select), tuple(ignore), unsafe_fixes or config.unsafe_fixes, add_todo,
                         show_fixes or output_format == "json",
-                        accept_todos=accept_todos or config.accept_todos, max_bytes=int(max_file_size * (1 << 20)))
+                        accept_todos=accept_todos or config.accept_todos, max_bytes=int(max_file_size * (1 << 20)),
+                        kinds=config.kinds, kinds_root=str(config.root))
     if diff and output_format == "json":
         raise click.UsageError("--diff and --output-format json exclude each other: stdout holds one JSON document")
     path_filter = PathFilter([*config.exclude, *exclude], config.root)

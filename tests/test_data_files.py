@@ -286,3 +286,29 @@ def test_an_array_of_aftership_bodies_is_translated_body_by_body(tmp_path):
     mixed = write(tmp_path, "tests/fixtures/mixed.json", json.dumps([hook, {"id": 1}]))
     rewrite(tmp_path)
     assert json.loads(mixed.read_text()) == [hook, {"id": 1}]
+
+
+def test_the_kinds_table_decides_a_fixture_whose_shape_does_not(tmp_path):
+    """A stored detect body with only detection keys and a slug list is a create or a detect body:
+    the configuration's `kinds` table says which, for rewrite as for translate."""
+    import json as _json
+    import subprocess as _subprocess
+    import sys as _sys
+
+    body = {"tracking": {"tracking_number": "1Z999AA10123456784", "slug": ["ups", "fedex"],
+                         "tracking_origin_country": "USA"}}
+    fixture = tmp_path / "tests" / "fixtures" / "detect.json"
+    fixture.parent.mkdir(parents=True)
+    fixture.write_text(_json.dumps(body, indent=2) + "\n")
+    (tmp_path / "conftest.py").write_text("AFTERSHIP = 'https://api.aftership.com/v4'\n")
+    (tmp_path / "pyproject.toml").write_text("")
+    run = lambda: _subprocess.run([_sys.executable, "-m", "migrator", "rewrite", "--no-cache", "."],  # noqa: E731
+                                  cwd=tmp_path, capture_output=True, text=True)
+    first = run()
+    assert _json.loads(fixture.read_text()) == body and "detect.json" in first.stdout, first.stdout + first.stderr
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.aftership-migrate]\nkinds = {"tests/fixtures/detect.json" = "detect-courier-request"}\n')
+    second = run()
+    assert second.returncode == 1, second.stdout + second.stderr
+    assert _json.loads(fixture.read_text()) == {"tracking_number": "1Z999AA10123456784", "slug": ["ups", "fedex"],
+                                                "tracking_origin_country_region": "USA"}

@@ -46,6 +46,8 @@ class Settings:
     show_fixes: bool = False  # report where each fix was made, and by which rule
     accept_todos: bool = False  # a `# TODO(aftership-migrate): CODE` marker acknowledges its finding
     max_bytes: int = 2 << 20  # larger files are skipped and listed (0: no limit)
+    kinds: tuple[tuple[str, str], ...] = ()  # the configuration's `kinds` table: a JSON fixture's kind by path
+    kinds_root: str = ""  # the folder its patterns are relative to
 
     def enabled(self) -> set[str]:
         from migrator.catalogue import load_catalogue
@@ -359,7 +361,12 @@ def _rewrite_dependency_file(path: str, source: bytes, constants: dict[str, str]
 def _rewrite_data_file(path: str, source: bytes, constants: dict[str, str], settings: Settings) -> FileReport:
     from migrator.datafiles.rewrite import rewrite_data_file
 
-    result = rewrite_data_file(path, source, _data_rules(settings), NAMES_AFTERSHIP in constants)
+    kind = None
+    if settings.kinds:
+        from migrator.payload.pathkinds import PathKinds
+
+        kind = PathKinds(settings.kinds, settings.kinds_root).kind_for(path)
+    result = rewrite_data_file(path, source, _data_rules(settings), NAMES_AFTERSHIP in constants, kind)
     return FileReport(path, result.status, source, result.new_source, result.findings, result.fixes, result.reason,
                       result.edits if settings.show_fixes else [], result.unread_line)
 

@@ -36,19 +36,21 @@ def has_aftership_structure(document: Any) -> bool:
         next(iter(document.values())), dict)
 
 
-def rewrite_fixture(text: str, document: Any, tree: Node, said: Said, names_aftership: bool) -> str | None:
+def rewrite_fixture(text: str, document: Any, tree: Node, said: Said, names_aftership: bool,
+                    kind: str | None = None) -> str | None:
     """The fixture's new text (None: left as it is). `text` is the file without its BOM,
-    `document` its exact value, `tree` where each of its values lies."""
+    `document` its exact value, `tree` where each of its values lies; `kind`: the kind the
+    configuration's `kinds` table gives the file (then it is AfterShip's by the user's word)."""
     from migrator.payload.kinds import Unrecognised, candidates
 
     if isinstance(document, list):
-        return _rewrite_array(text, document, tree, said)
+        return _rewrite_array(text, document, tree, said, kind)
     try:
-        fitting = candidates(document)
+        fitting = [kind] if kind else candidates(document)
     except Unrecognised:
         return None  # no AfterShip body: not ours
     rules = said.rules
-    if not has_aftership_structure(document):
+    if kind is None and not has_aftership_structure(document):
         if names_aftership and rules.on(MAYBE_RULE):
             trial = translate_document(rules.translator, copy.deepcopy(document), None)
             if trial.error or trial.changed:
@@ -59,7 +61,7 @@ def rewrite_fixture(text: str, document: Any, tree: Node, said: Said, names_afte
         return None
     if not rules.on(FIXTURE_RULE):
         return None
-    outcome = translate_document(rules.translator, document, None)
+    outcome = translate_document(rules.translator, document, kind)
     if outcome.error:
         said.report(outcome.rule or LEFT_RULE, 0, f"an AfterShip body left as it is: {outcome.error}")
         return None
@@ -72,15 +74,16 @@ def rewrite_fixture(text: str, document: Any, tree: Node, said: Said, names_afte
     return _written_like(outcome.document, text)
 
 
-def _rewrite_array(text: str, bodies: list, tree: Node, said: Said) -> str | None:
+def _rewrite_array(text: str, bodies: list, tree: Node, said: Said, kind: str | None = None) -> str | None:
     """An array of AfterShip bodies (a test's list of webhooks, say), translated as `translate`
     translates an array: each body on its own, one that fails reported at its place and kept as
     it was. An array holding anything else is not a fixture of AfterShip bodies."""
-    if not bodies or not all(has_aftership_structure(body) for body in bodies) or not said.rules.on(FIXTURE_RULE):
+    if not bodies or not (kind or all(has_aftership_structure(body) for body in bodies)) \
+            or not said.rules.on(FIXTURE_RULE):
         return None
     out, changed = [], False
     for index, body in enumerate(bodies):
-        outcome = translate_document(said.rules.translator, copy.deepcopy(body), None)
+        outcome = translate_document(said.rules.translator, copy.deepcopy(body), kind)
         if outcome.error:
             said.report(outcome.rule or LEFT_RULE, place_of(tree, (index,)),
                         f"an AfterShip body left as it is ([{index}]): {outcome.error}")

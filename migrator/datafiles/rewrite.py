@@ -87,10 +87,12 @@ class DataResult:
     unread_line: int = 0  # skipped because it cannot be read: where (1-based)
 
 
-def rewrite_data_file(path: str, source: bytes, rules: DataRules, names_aftership: bool = False) -> DataResult:
-    """The new bytes of one cassette or JSON fixture and what the rewrite says; never raises."""
+def rewrite_data_file(path: str, source: bytes, rules: DataRules, names_aftership: bool = False,
+                      kind: str | None = None) -> DataResult:
+    """The new bytes of one cassette or JSON fixture and what the rewrite says; never raises.
+    `kind`: a JSON fixture's kind by the configuration's `kinds` table (the user's word for it)."""
     try:
-        return _rewrite(path, source, rules, names_aftership)
+        return _rewrite(path, source, rules, names_aftership, kind)
     except Exception as error:  # noqa: BLE001 - one file's bug must not stop the run
         detail = traceback.format_exception_only(type(error), error)[-1].strip()
         return DataResult(source, status="error", reason=f"internal error: {detail}")
@@ -99,7 +101,7 @@ def rewrite_data_file(path: str, source: bytes, rules: DataRules, names_aftershi
 _BOM = "\ufeff"
 
 
-def _rewrite(path: str, source: bytes, rules: DataRules, names_aftership: bool) -> DataResult:
+def _rewrite(path: str, source: bytes, rules: DataRules, names_aftership: bool, kind: str | None) -> DataResult:
     from migrator.datafiles.cassettes import CassetteRewrite, interactions_of
     from migrator.datafiles.spans import read_json, read_yaml
 
@@ -127,13 +129,13 @@ def _rewrite(path: str, source: bytes, rules: DataRules, names_aftership: bool) 
     elif is_yaml:
         return DataResult(source)
     else:
-        new_text = _fixture(text, tree, said, names_aftership)
+        new_text = _fixture(text, tree, said, names_aftership, kind)
     new_source = (bom + new_text).encode("utf-8") if new_text != text else source
     return DataResult(new_source, said.findings, said.edits, dict(said.fixes),
                       "changed" if new_source != source else "unchanged")
 
 
-def _fixture(text: str, tree, said: Said, names_aftership: bool) -> str:
+def _fixture(text: str, tree, said: Said, names_aftership: bool, kind: str | None) -> str:
     from migrator.datafiles.fixtures import rewrite_fixture
     from migrator.payload.sources import parse_body
 
@@ -141,7 +143,7 @@ def _fixture(text: str, tree, said: Said, names_aftership: bool) -> str:
         document = parse_body(text)  # exact numbers, each key once: as `translate` reads it
     except ValueError:
         return text
-    new = rewrite_fixture(text, document, tree, said, names_aftership)
+    new = rewrite_fixture(text, document, tree, said, names_aftership, kind)
     return text if new is None else new
 
 
