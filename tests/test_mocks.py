@@ -133,3 +133,9 @@ def test_a_body_read_from_a_json_file_is_left_to_the_fixture_rules():
     source = f"import json\nimport responses\n\n\ndef test_it():\n    responses.add(responses.GET, '{V4}/trackings/t1',\n" \
              "                  json=json.loads((FIXTURES / 'tracking.json').read_text()))\n"
     assert not _rewritten(source).findings
+
+
+def test_a_respx_side_effect_is_reported_as_computed():
+    source = ("import respx\n\n\ndef answer(request):\n    return httpx.Response(200, json={})\n\n\n"
+              f"def test_it():\n    respx.get('{V4}/trackings/t1').mock(side_effect=answer)\n")
+    assert [(f.line, f.code) for f in _rewritten(source).findings] == [(9, "AS810")]

@@ -181,6 +181,8 @@ def _respx(call: cst.Call, name: str) -> Registration | None:
             answer = keywords.get("return_value")
             if isinstance(answer, cst.Call) and (dotted(answer.func) or "").endswith("Response"):
                 route.bodies += _httpx_response(answer)
+            elif "side_effect" in keywords:  # computed per request: reported
+                route.bodies.append(Body(keywords["side_effect"], RESPONSE))
         else:
             status = _status(keywords.get("status_code") or (positional[0] if positional else None))
             route.bodies += [Body(keywords[k], RESPONSE, status) for k in RESPONSE_BODIES["httpx"] if k in keywords]
