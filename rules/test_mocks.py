@@ -4,6 +4,7 @@ AfterShip URLs (`responses`, `requests-mock`, `respx`, `aresponses`, `pytest-htt
 2025-01 shape, translated by the payload engine with the kind their method and URL give. Their
 URLs and headers are the URL and header rules' (AS101, AS102, AS201)."""
 
+import json
 import re
 
 from migrator.catalogue import CodeExample, Fixer, Rule, fixes
@@ -157,8 +158,6 @@ class MockBodiesFixer(Fixer):
         try:
             if isinstance(node, cst.SimpleString) and shapes.string_value(node) is not None:
                 text = shapes.string_value(node)
-                import json
-
                 value = json.loads(text)
             else:
                 value = literals.literal_value(node)
@@ -193,12 +192,13 @@ class MockBodiesFixer(Fixer):
             prefix = node.prefix.replace("r", "").replace("R", "")
             quote = node.quote[0]
             return cst.SimpleString(prefix + literals.string_literal(new_text, quote))
-        layout = literals.Layout.of(node)
-        if layout.quote and "\n" in cst.Module(body=[]).code_for_node(node):  # where does it start? (one codegen)
+        if "\n" in cst.Module(body=[]).code_for_node(node):  # spread over lines: where does it start? (one codegen)
             from migrator.codemod.findings import printed_with_positions
 
             printed, where = printed_with_positions(self.module, [node])
             layout = literals.Layout.of(node, printed.splitlines(), *where[id(node)])
+        else:
+            layout = literals.Layout.of(node)
         written = cst.parse_expression(literals.python_literal(value, layout))
         # libcst adds the block's indentation to a continuation line: these are absolute.
         return written.visit(literals.absolute_continuations()) if layout.multiline else written
@@ -213,17 +213,12 @@ class MockBodiesFixer(Fixer):
                             self.assignments.setdefault(target.target.value, []).append(found.value)
         return self.assignments
 
-    def leave_Arg(self, original, updated):
+    def _swapped(self, original, updated):
+        """An argument, assignment or dict item holding a translated literal: it holds the new one."""
         replacement = self.replacements.get(id(original.value))
         return updated.with_changes(value=replacement) if replacement is not None else updated
 
-    def leave_Assign(self, original, updated):
-        replacement = self.replacements.get(id(original.value))
-        return updated.with_changes(value=replacement) if replacement is not None else updated
-
-    def leave_DictElement(self, original, updated):
-        replacement = self.replacements.get(id(original.value))
-        return updated.with_changes(value=replacement) if replacement is not None else updated
+    leave_Arg = leave_Assign = leave_DictElement = _swapped
 
 
 def _names_json_file(node) -> bool:
