@@ -59,7 +59,10 @@ class Layout:
         count = len(code.splitlines())
         if count < 2 or lines is None:
             return cls(quote)
-        first, inner_line, last = lines[line - 1], lines[line], lines[line - 2 + count]
+        try:
+            first, inner_line, last = lines[line - 1], lines[line], lines[line - 2 + count]
+        except IndexError:  # the printed code and the literal disagree on lines: a plain layout
+            return cls(quote, True)
         inner = _indent(inner_line)
         if last.strip()[:1] in ")]}":
             base = _indent(last)
