@@ -16,6 +16,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import threading
 import uuid
 from pathlib import Path
@@ -493,6 +494,9 @@ main()
 
 
 def _hooked(db, mode: str, at: int, *args: str, **popen) -> subprocess.Popen:
+    # Not from the checkout: `python -c` puts the working directory first on sys.path, where the
+    # source tree's `migrator` (without its `rules`, mapped in at install) would shadow the installed one.
+    popen.setdefault("cwd", tempfile.gettempdir())
     return subprocess.Popen([sys.executable, "-c", HOOKED_CLI, mode, str(at), "translate-db", db.url, *args],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **popen)
 
