@@ -168,6 +168,13 @@ class LegacySdkFixer(Fixer):
         self.bound: dict[str, tuple[str, str]] = {}  # local name -> (package, dotted path inside it)
         self.clients: dict[str, str] = {}  # `api`, `self.api` -> the client's package
 
+    def visit_Module(self, node) -> None:
+        # Clients another module of the project builds and this one imports (the run's mark).
+        for line in self.file.constants.get(index.LEGACY_CLIENTS, "").split("\n"):
+            name, _, package = line.partition(":")
+            if name:
+                self.clients[name] = package
+
     def visit_Import(self, node) -> None:
         for alias in node.names:
             name = shapes.dotted(alias.name) or ""

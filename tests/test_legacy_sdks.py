@@ -280,3 +280,8 @@ def test_a_module_level_client_other_modules_import_stays_whole_run_or_single_fi
                               cwd=tmp_path, capture_output=True, text=True)
         assert "+_own = aftership_sdk.Client(" in done.stdout and "-api = APIv4(KEY)" not in done.stdout, given
         assert "shop/sdk.py:3:7: AS107" in done.stdout, given
+        # ... and its calls in the module importing it are reported where they are made
+        assert ("shop/report.py:5:12: AS107" in done.stdout) == (given == "."), given
+    alone = subprocess.run([sys.executable, "-m", "migrator", "rewrite", "--check", "--no-cache", "shop/report.py"],
+                           cwd=tmp_path, capture_output=True, text=True)
+    assert "shop/report.py:5:12: AS107" in alone.stdout, alone.stdout + alone.stderr

@@ -65,6 +65,11 @@ IMPORTED_ELSEWHERE = "imported-elsewhere:"
 # The names of a module on a legacy SDK that other files import from it, one a line ("*": the
 # module itself is imported, so any of them): a client there is used out of sight and stays.
 EXPORTED = "exported-names:"
+# Legacy SDK clients a module imports from another module of the project ("name:package" a line):
+# their calls are reported (AS107) where they are made, as in the module that builds them.
+LEGACY_CLIENTS = "legacy-clients:"
+# What builds a legacy client (aftership 0.x's classes, pyaftership's), by the name called.
+LEGACY_CONSTRUCTORS = {"APIv4": "aftership", "APIv3": "aftership", "API": "aftership", "AfterShip": "pyaftership"}
 
 
 @dataclass
@@ -219,3 +224,16 @@ def parse_quietly(data: bytes) -> ast.Module | None:
         return ast.parse(data)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
+
+
+def legacy_clients(tree: ast.Module) -> dict[str, str]:
+    """The top-level names a module assigns a legacy SDK client: name -> package."""
+    found = {}
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
+            called = node.value.func
+            name = called.attr if isinstance(called, ast.Attribute) else called.id if isinstance(called, ast.Name) else ""
+            package = LEGACY_CONSTRUCTORS.get(name)
+            if package:
+                found.update({target.id: package for target in node.targets if isinstance(target, ast.Name)})
+    return found

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Iterator, Sequence
 
 from migrator.codemod.index import (
-    EXPORTED, IMPORTED_BY_AFTERSHIP, IMPORTED_ELSEWHERE, IMPORTS_AFTERSHIP, PROJECT_VERSIONS, ProjectIndex, has_marker,
+    EXPORTED, IMPORTED_BY_AFTERSHIP, LEGACY_CLIENTS, legacy_clients, IMPORTED_ELSEWHERE, IMPORTS_AFTERSHIP, PROJECT_VERSIONS, ProjectIndex, has_marker,
     imported_modules,
     imported_names, names_on_import_lines, parse_quietly,
 )
@@ -172,7 +172,7 @@ def select_candidates(files: list[Path], project: Project | None = None, given: 
         imported[path] = index.imported(tree, project.module_path(path)) if path not in imported else imported[path]
     _add_imported_modules(sources, imported, trees, rest, project)
     _mark_imported_elsewhere(sources, imported, importing, project)
-    _mark_exported(sources, imported, importing, project, legacy_modules)
+    _mark_exported(sources, imported, importing, project, legacy_modules, trees)
     if index.versions:
         for constants in imported.values():
             constants[PROJECT_VERSIONS] = ",".join(sorted(index.versions))
@@ -277,12 +277,14 @@ def _mark_imported_elsewhere(sources: dict[str, bytes], imported: dict[str, dict
 
 def _mark_exported(sources: dict[str, bytes], imported: dict[str, dict[str, str]],
                    importing: list[tuple[Path, bytes | None, set]], project: Project,
-                   legacy_modules: dict[str, str]) -> None:
+                   legacy_modules: dict[str, str], trees: dict[str, ast.Module]) -> None:
     """Tell each module on a legacy SDK which of its names other files import (EXPORTED): a
-    client it builds there cannot change type without them."""
+    client it builds there cannot change type without them. A file importing such a client joins
+    the run, told which names are clients (LEGACY_CLIENTS), so its calls are reported where made."""
     if not legacy_modules:
         return
     last_parts = {key.rsplit(".", 1)[-1].encode() for key in legacy_modules}
+    clients = {module: legacy_clients(trees[module]) for module in set(legacy_modules.values()) if trees.get(module)}
     exported: dict[str, set[str]] = {}
     for path, data, words in [*((Path(p), d, None) for p, d in sources.items()), *importing]:
         if words is not None and last_parts.isdisjoint(words):
@@ -296,6 +298,12 @@ def _mark_exported(sources: dict[str, bytes], imported: dict[str, dict[str, str]
             if module != str(path) and key in names:  # `from key import a` names key.a; `import key` key alone
                 found = {name[len(key) + 1:] for name in names if name.startswith(key + ".")}
                 exported.setdefault(module, set()).update(found or {"*"})
+                used = {name: package for name, package in clients.get(module, {}).items() if name in found}
+                if used:
+                    sources.setdefault(str(path), data)
+                    marks = imported.setdefault(str(path), {})
+                    marks[LEGACY_CLIENTS] = "\n".join(filter(None, [marks.get(LEGACY_CLIENTS), *(
+                        f"{name}:{package}" for name, package in sorted(used.items()))]))
     for module, found in exported.items():
         imported.setdefault(module, {})[EXPORTED] = "\n".join(sorted(found))
 

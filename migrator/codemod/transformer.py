@@ -26,7 +26,7 @@ from migrator.codemod.edits import KeyAccess
 from migrator.codemod.findings import Report, todo_codes, with_todo
 from migrator.codemod.requirements import LEGACY_IMPORTERS
 from migrator.codemod.flow import Across, summarise
-from migrator.codemod.index import IMPORTS_AFTERSHIP, PROJECT_VERSIONS
+from migrator.codemod.index import IMPORTS_AFTERSHIP, LEGACY_CLIENTS, PROJECT_VERSIONS
 from migrator.codemod.residual import Residue, residual_sites
 from migrator.codemod.ruleset import CodeRules, guide_ref
 from migrator.codemod.shapes import (
@@ -197,7 +197,8 @@ class MigrationTransformer(cst.CSTTransformer):
                     "aftership" in value.lower() for name, value in self.constants.items()
                     if not name.endswith(":"))  # what the run tells a file ("...:" keys) is no constant of it
             tracer.envelope_fallback = self.names_aftership
-        self.imports_legacy_sdk = _imports_legacy_sdk(module)
+        # A module using a legacy client another module builds is on the legacy SDK too.
+        self.imports_legacy_sdk = _imports_legacy_sdk(module) or LEGACY_CLIENTS in self.constants
         if self.imports_legacy_sdk:  # the legacy SDK calls a rule rewrites are sources of AfterShip data
             calls = [call for scope in scopes for call in scope.calls]
             for plan in self._hooks("plan_sdk_calls"):  # in code order: a later rule sees what earlier ones plan
