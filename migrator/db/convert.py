@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-from migrator.payload.run import Options, Outcome, _failed, convert_record, entry_text, translator_for
-from migrator.payload.sources import Record, _why, parse_body
+from migrator.payload.run import Options, Outcome, convert_record, entry_text, failed_outcome, translator_for
+from migrator.payload.sources import Record, parse_body, unreadable_reason
 
 
 class RowResult(NamedTuple):
@@ -34,7 +34,7 @@ def convert_rows(options: Options, label: str, key_label: str, rows: list[tuple[
         try:
             record = Record(location, parse_body(text), raw=text)
         except ValueError as error:
-            record = Record(location, error=_why(error), raw=text)
+            record = Record(location, error=unreadable_reason(error), raw=text)
         outcome = convert_record(translator, options, record, "document")
         if outcome.status == "converted":
             outcome.text = in_layout_of(outcome.text, text)
@@ -44,7 +44,7 @@ def convert_rows(options: Options, label: str, key_label: str, rows: list[tuple[
 
 def failure(label: str, key_label: str, key: Any, message: str) -> RowResult:
     """A row that could not be written (changed twice by another writer, refused by the database)."""
-    return result(key, label, _failed(Record(place(label, key_label, key)), message))
+    return result(key, label, failed_outcome(Record(place(label, key_label, key)), message))
 
 
 def result(key: Any, label: str, outcome: Outcome) -> RowResult:
