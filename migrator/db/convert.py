@@ -16,7 +16,7 @@ from migrator.payload.sources import Record, parse_body, unreadable_reason
 class RowResult(NamedTuple):
     key: Any
     status: str  # converted | unchanged | failed
-    text: str  # the translation (converted), else the text read
+    text: str  # the translation (converted), else "": the row stays as read, and a worker need not send it back
     entry: str | None  # the report entry, as JSON text
     counts: list  # (rule, action) of each event, counted once the row is written
     messages: list
@@ -36,8 +36,7 @@ def convert_rows(options: Options, label: str, key_label: str, rows: list[tuple[
         except ValueError as error:
             record = Record(location, error=unreadable_reason(error), raw=text)
         outcome = convert_record(translator, options, record, "document")
-        if outcome.status == "converted":
-            outcome.text = in_layout_of(outcome.text, text)
+        outcome.text = in_layout_of(outcome.text, text) if outcome.status == "converted" else ""
         results.append(result(key, label, outcome))
     return results
 
@@ -63,6 +62,6 @@ def place(label: str, key_label: str, key: Any) -> str:
 def in_layout_of(text: str, raw: str) -> str:
     """A translation written as its original was: CRLF line ends kept, and the whitespace after
     the value (a pretty document's final newline). Indentation is kept by convert_record."""
-    if "\r\n" in raw:
+    if "\r" in raw and "\r\n" in raw:  # a one-character search first: ten times quicker on a line without
         text = text.replace("\n", "\r\n")  # JSON text holds no raw newline inside a string
     return text + raw[len(raw.rstrip()):]

@@ -95,7 +95,7 @@ class Settings:
     check: bool = False
     backup: str | None = None
     restart: bool = False  # ignore the record of a stopped run and start from the first key
-    jobs: int | None = None  # worker processes translating, 0 for none (default: one core less than all)
+    jobs: int | None = None  # worker processes translating, 0 for none (default: one a core)
 
 
 @dataclass
@@ -121,8 +121,9 @@ class BatchTranslator:
         self.position: Any = None  # every row up to this key is settled (written, unchanged or reported)
         self.rows_done = 0
         self.recorded_at = 0.0  # when the progress record was last written
-        # Workers translate while this process reads and writes, which keeps a core busy itself.
-        self.jobs = settings.jobs if settings.jobs is not None else max(1, (os.cpu_count() or 1) - 1)
+        # One worker a core: this process reads and writes, and its share of a core is less than a
+        # worker's (measured on 2 cores, 1M rows: 45 s with 2 workers, 72 s with 1).
+        self.jobs = settings.jobs if settings.jobs is not None else os.cpu_count() or 1
 
     # Extension points: between the read and the write of a batch, and inside its transaction.
     def before_write(self, rows: list[Row]) -> None:

@@ -145,7 +145,9 @@ def _dumps(document: Any, layout: Layout, raw: str | None = None) -> str:
 def _indent_of(raw: str) -> int | str | None:
     """The indentation unit of JSON text: None for text on one line, else what its first
     indented line starts with (a number of spaces, or the tab)."""
-    lines = raw.strip().split("\n")
+    if "\n" not in raw:  # one line: a one-character search, not a copy split into lines
+        return None
+    lines = raw.strip().split("\n", 2)
     if len(lines) < 2:
         return None
     unit = lines[1][:len(lines[1]) - len(lines[1].lstrip(" \t"))]
