@@ -16,13 +16,15 @@ against 38 us for values of another length).
 Rows are synthetic v4 tracking responses (2-3 checkpoints, ~1.5 KB), generated deterministically.
 Without --pg-url a throwaway PostgreSQL server is started (tests/_postgres.py: fsync off, as
 for the tests; both sides of each ratio run on the same server). Before each measured command
-the table is loaded afresh, so neither side pays for the other's dead rows.
+the table is loaded afresh (and, for SQLite, its copy synced to disk), so neither side pays for the
+other's dead rows or for writing the copy.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import shutil
 import statistics
@@ -129,6 +131,9 @@ class Sqlite:
 
     def fresh(self) -> None:
         shutil.copy(self.pristine, self.path)
+        # The copy's pages go to disk now: else the first commit's fsync of the measured command
+        # would write the whole copy (gigabytes at 1M rows), whichever side it belongs to.
+        os.sync()
 
     def plain(self, final: Path | None = None) -> list[str]:
         return [sys.executable, "-c", PLAIN_SQLITE, str(self.path), str(BATCH), *([str(final)] if final else [])]

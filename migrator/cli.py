@@ -125,7 +125,7 @@ def translate(inputs, output, in_place, kind, report_file, strict, select, ignor
 @click.option("--restart", is_flag=True, help="Start from the first key, although a run with the same arguments "
                                               "stopped midway.")
 @click.option("--jobs", type=click.IntRange(min=0), default=None,
-              help="Worker processes translating a large table, 0 for none (default: one core less than all).")
+              help="Worker processes translating a large table, 0 for none (default: one a core).")
 @click.option("--report", "report_file", type=click.Path(dir_okay=False),
               help="Write a JSON report of every row that lost, changed or failed anything (by key).")
 @click.option("--strict", is_flag=True, help="Fail a body that would lose or approximate any value.")

@@ -367,6 +367,19 @@ def test_backup_and_restore_of_a_jsonb_column(postgres):
 # ---------------------------------------------------------------- concurrent writers
 
 
+@pytest.fixture(params=["here", "workers"])
+def translated_in(request, monkeypatch):
+    """Where batches are translated: in the process that writes them (a small table), or in
+    worker processes while it reads and writes the others (a large one: here from the first
+    batch on)."""
+    if request.param == "workers":
+        from migrator.db import driver
+
+        monkeypatch.setattr(driver, "PARALLEL_ROWS", 0)
+        return {"jobs": 1}
+    return {"jobs": 0}
+
+
 def _translator(db, hooks_class, **settings):
     from migrator.db.driver import Settings, connect
     from migrator.payload.run import Options, ReportWriter
@@ -376,7 +389,7 @@ def _translator(db, hooks_class, **settings):
     return hooks_class(database, target, Options(), ReportWriter(None), Settings(**settings), stderr=io.StringIO())
 
 
-def test_a_concurrent_writer_is_never_overwritten(db):
+def test_a_concurrent_writer_is_never_overwritten(db, translated_in):
     """Between the read and the write of a batch, the application changes row 2 (a new v4 body)
     and row 3 (a 2025-01 body): neither is overwritten with the translation of what was read;
     row 2 is read again and its new body translated, row 3 is left as written."""
@@ -384,14 +397,19 @@ def test_a_concurrent_writer_is_never_overwritten(db):
 
     fill(db, "TEXT", V4[:6])
     application = V4[6]
+    in_workers = set()
 
     class Interfering(BatchTranslator):
+        def _translation(self, rows, pool):
+            in_workers.add(pool is not None)
+            return super()._translation(rows, pool)
+
         def before_write(self, rows):
             if rows[0].key == 1:
                 db.run("UPDATE hooks SET payload = ? WHERE id = 2", application)
                 db.run("UPDATE hooks SET payload = ? WHERE id = 3", NEW[0])
 
-    run = _translator(db, Interfering, batch_size=3)
+    run = _translator(db, Interfering, batch_size=3, **translated_in)
     summary = run.run()
     run.db.close()
 
@@ -400,9 +418,10 @@ def test_a_concurrent_writer_is_never_overwritten(db):
     assert stored[2] == NEW[0], "row 3: the writer's 2025-01 body, untouched"
     assert all(json.loads(stored[i]) == translated(V4[i]) for i in (0, 3, 4, 5))
     assert (summary.retried, summary.converted, summary.unchanged, summary.failed) == (2, 5, 1, 0)
+    assert in_workers == {bool(translated_in["jobs"])}
 
 
-def test_a_row_changed_again_during_its_retry_is_reported_and_left_as_the_writer_made_it(db):
+def test_a_row_changed_again_during_its_retry_is_reported_and_left_as_the_writer_made_it(db, translated_in):
     from migrator.db.driver import BatchTranslator
 
     fill(db, "TEXT", V4[:3])
@@ -422,7 +441,7 @@ def test_a_row_changed_again_during_its_retry_is_reported_and_left_as_the_writer
                 self.armed = False
             return results
 
-    run = _translator(db, Persistent)
+    run = _translator(db, Persistent, **translated_in)
     summary = run.run()
     run.db.close()
 
@@ -432,7 +451,7 @@ def test_a_row_changed_again_during_its_retry_is_reported_and_left_as_the_writer
         run.stderr.getvalue()
 
 
-def test_an_uncommitted_concurrent_update_is_waited_for_then_not_overwritten(postgres):
+def test_an_uncommitted_concurrent_update_is_waited_for_then_not_overwritten(postgres, translated_in):
     """A real second transaction holds row 2 locked, changed but not committed, while the batch is
     written: the UPDATE waits for it, sees the committed value differ from the one read, and the
     row is retried with the writer's body."""
@@ -453,14 +472,84 @@ def test_an_uncommitted_concurrent_update_is_waited_for_then_not_overwritten(pos
                 committed.set()
             threading.Thread(target=commit_later).start()
 
-    run = _translator(postgres, Contended)
+    run = _translator(postgres, Contended, **translated_in)
     summary = run.run()
     run.db.close()
     writer.close()
 
     assert committed.is_set()
     assert json.loads(payloads(postgres)[1]) == translated(V4[6])
-    assert summary.retried == 1 and summary.converted == 4
+    assert summary.retried == 1 and summary.converted == 4 and summary.locked == 0, "0.5 s is within the wait"
+
+
+def test_a_row_held_locked_past_the_wait_is_retried_then_reported_and_the_batch_goes_on(postgres, translated_in):
+    """A real second transaction changes row 2 and stays open for the whole run: the batch's
+    UPDATE gives up waiting after lock_timeout, the other rows are written, row 2 is read again
+    and retried once, then reported and left as it is; once that transaction ends, a second run
+    translates it."""
+    from migrator.db.driver import BatchTranslator
+
+    fill(postgres, "jsonb", V4[:4])
+    postgres.count_writes()
+    before = payloads(postgres)
+    writer = postgres.connect()
+    writer.autocommit = False
+
+    class Blocked(BatchTranslator):
+        def before_write(self, rows):
+            if not writer.info.transaction_status:  # idle: take row 2's lock once
+                writer.execute("UPDATE hooks SET payload = %s WHERE id = 2", (V4[6],))
+
+    run = _translator(postgres, Blocked, **translated_in)
+    run.db.lock_wait_s = 0.3
+    # Were the wait not bounded, the run would wait for the application: it ends after 30 s.
+    ending = threading.Timer(30, writer.rollback)
+    ending.start()
+    summary = run.run()
+    ending.cancel()
+    run.db.close()
+
+    assert (summary.converted, summary.failed, summary.locked, summary.retried) == (3, 1, 1, 0)
+    assert "hooks.payload id=2: error: locked by another transaction for more than 0.3 s, twice: left as it " \
+           "was; run again to translate it" in run.stderr.getvalue()
+    writer.rollback()  # the application's transaction ends without a change
+    writer.close()
+    stored = payloads(postgres)
+    assert stored[1] == before[1], "row 2 as it was"
+    assert [json.loads(stored[i]) for i in (0, 2, 3)] == [translated(V4[i]) for i in (0, 2, 3)]
+    assert sorted(key for (key,) in postgres.rows("SELECT id FROM writes")) == [1, 3, 4]
+
+    again = translate_db(postgres, "--table", "hooks", "--column", "payload")
+    assert again.returncode == 0 and "1 converted" in again.stderr, again.stderr
+    assert json.loads(payloads(postgres)[1]) == translated(V4[1])
+
+
+def test_restore_leaves_a_row_held_locked_past_the_wait_and_restores_the_others(postgres):
+    from migrator.db.driver import connect
+    from migrator.db.restore import restore
+    from migrator.payload.run import ReportWriter
+
+    fill(postgres, "jsonb", V4[:3])
+    before = payloads(postgres)
+    assert translate_db(postgres, "--table", "hooks", "--column", "payload", "--backup-table", "saved").returncode == 0
+    translated_row_2 = payloads(postgres)[1]
+    application = postgres.connect()
+    application.autocommit = False
+    application.execute("SELECT 1 FROM hooks WHERE id = 2 FOR UPDATE")  # held for the whole restore
+    database = connect(postgres.url)
+    database.lock_wait_s = 0.3
+    stderr = io.StringIO()
+
+    summary = restore(database, database.describe("hooks", "payload", None), "saved", 1000, ReportWriter(None), stderr)
+    database.close()
+    application.rollback()
+    application.close()
+
+    assert (summary.restored, summary.left) == (2, 1)
+    assert "hooks.payload id=2: error: locked by another transaction for more than 0.3 s: left as it is; its " \
+           "original stays in saved" in stderr.getvalue()
+    assert payloads(postgres) == [before[0], translated_row_2, before[2]]
+    assert postgres.rows("SELECT key FROM saved") == [(2,)]
 
 
 # ---------------------------------------------------------------- stopped runs
@@ -469,7 +558,9 @@ def test_an_uncommitted_concurrent_update_is_waited_for_then_not_overwritten(pos
 HOOKED_CLI = r"""
 import os, sys, time
 from migrator.db import driver
-mode, at = sys.argv.pop(1), int(sys.argv.pop(1))
+mode, at, translated_in = sys.argv.pop(1), int(sys.argv.pop(1)), sys.argv.pop(1)
+if translated_in == "workers":  # worker processes translate from the first batch on
+    driver.PARALLEL_ROWS = 0
 
 def pause_before_commit(self, keys):
     self.batches = getattr(self, "batches", 0) + 1
@@ -493,22 +584,24 @@ main()
 """
 
 
-def _hooked(db, mode: str, at: int, *args: str, **popen) -> subprocess.Popen:
+def _hooked(db, mode: str, at: int, translated_in: dict, *args: str, **popen) -> subprocess.Popen:
     # Not from the checkout: `python -c` puts the working directory first on sys.path, where the
     # source tree's `migrator` (without its `rules`, mapped in at install) would shadow the installed one.
     popen.setdefault("cwd", tempfile.gettempdir())
-    return subprocess.Popen([sys.executable, "-c", HOOKED_CLI, mode, str(at), "translate-db", db.url, *args],
+    path = "workers" if translated_in["jobs"] else "here"
+    return subprocess.Popen([sys.executable, "-c", HOOKED_CLI, mode, str(at), path, "translate-db", db.url, *args,
+                             "--jobs", str(translated_in["jobs"])],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **popen)
 
 
-def test_a_run_killed_mid_batch_leaves_every_row_old_or_new_and_the_next_run_resumes(db):
+def test_a_run_killed_mid_batch_leaves_every_row_old_or_new_and_the_next_run_resumes(db, translated_in):
     rows, batch = 40, 5
     before = [V4[i % len(V4)] for i in range(rows)]
     fill(db, "TEXT", before)
     db.count_writes()
     args = ("--table", "hooks", "--column", "payload", "--batch-size", str(batch))
 
-    run = _hooked(db, "pause", 3, *args)
+    run = _hooked(db, "pause", 3, translated_in, *args)
     ready, _, _ = select.select([run.stdout], [], [], 120)
     assert ready and run.stdout.readline().strip() == "paused", run.stderr.read() if not ready else ""
     os.kill(run.pid, signal.SIGKILL)  # inside batch 3's transaction, its rows updated, not committed
@@ -533,11 +626,11 @@ def test_a_run_killed_mid_batch_leaves_every_row_old_or_new_and_the_next_run_res
     assert db.rows("SELECT count(*) FROM aftership_migrate_progress") == [(0,)], "a finished run leaves no record"
 
 
-def test_a_lost_connection_stops_the_run_and_the_next_one_resumes(postgres, postgres_server):
+def test_a_lost_connection_stops_the_run_and_the_next_one_resumes(postgres, postgres_server, translated_in):
     fill(postgres, "jsonb", [V4[i % len(V4)] for i in range(20)])
     args = ("--table", "hooks", "--column", "payload", "--batch-size", "4")
 
-    cut = _hooked(postgres, "cut", 3, *args, env={**os.environ, "ADMIN_URL": postgres_server})
+    cut = _hooked(postgres, "cut", 3, translated_in, *args, env={**os.environ, "ADMIN_URL": postgres_server})
     _, stderr = cut.communicate(timeout=120)
 
     assert cut.returncode == 2, stderr

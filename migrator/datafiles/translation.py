@@ -23,12 +23,12 @@ class BodyOutcome:
 def translate_text(translator, text: str, kind: str | None) -> BodyOutcome:
     """Read `text` exactly (numbers kept, repeated keys refused) and translate it as `kind`
     (None: its shape decides)."""
-    from migrator.payload.sources import _why, parse_body
+    from migrator.payload.sources import parse_body, unreadable_reason
 
     try:
         document = parse_body(text)
     except ValueError as error:
-        return BodyOutcome(error=_why(error))  # the reason `translate` gives
+        return BodyOutcome(error=unreadable_reason(error))  # the reason `translate` gives
     return translate_document(translator, document, kind)
 
 

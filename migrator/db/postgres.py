@@ -6,7 +6,7 @@ written by one `UPDATE ... FROM unnest(keys, read values, new values)` whose WHE
 compares each row with the value read (a `jsonb` as `jsonb`, anything else as its text):
 READ COMMITTED re-checks that condition on the newest version of a row another transaction
 changed meanwhile, so a concurrent write is never overwritten, and RETURNING says which rows
-were written.
+were written. A row locked by an uncommitted transaction is waited for, up to LOCK_TIMEOUT_MS.
 """
 
 from __future__ import annotations
@@ -17,6 +17,11 @@ from typing import Any, Callable
 from migrator.db.target import PROGRESS_TABLE, Change, DatabaseError, Row, Target, bare, checked_name, quoted
 
 TEXT_TYPES = ("text", "character varying", "jsonb", "json")
+# How long a batch's UPDATE waits for a row another transaction holds locked (lock_timeout). Past
+# it the batch rolls back and is written row by row, the locked row retried once, then reported:
+# a transaction the application left open must not stall the run, and while the UPDATE waits, the
+# rows it already changed stay locked against the application's own writers.
+LOCK_TIMEOUT_MS = 5000
 
 
 def _psycopg():
@@ -40,6 +45,8 @@ class PostgresDatabase:
         # Rows the data refuses (a CHECK, a trigger, a length): that row fails, the others go on.
         self.rejected = (psycopg.errors.DataError, psycopg.errors.IntegrityError, psycopg.errors.RaiseException)
         self.failure = psycopg.Error  # any error of the database (a lost connection, a lock timeout)
+        self.locked = (psycopg.errors.LockNotAvailable,)
+        self.lock_wait_s = LOCK_TIMEOUT_MS / 1000
         try:
             self.connection = psycopg.connect(url, autocommit=True, application_name="aftership-migrate")
         except psycopg.Error as error:
@@ -159,6 +166,7 @@ class PostgresDatabase:
         columns = ([c.key for c in changes], [c.expected for c in changes], [c.new for c in changes])
         # Arrays sent in binary (%b): psycopg escapes a text array in Python, 1 ms a row of JSON.
         with self.connection.transaction():
+            self.connection.execute(f"SET LOCAL lock_timeout = {int(self.lock_wait_s * 1000)}")
             written = set()
             if changes:
                 rows = self.connection.execute(

@@ -44,14 +44,15 @@ def restore(database, target: Target, backup_name: str, batch_size: int, report:
         if not saved:
             break
         changes = [Change(key, expected=new, new=old) for key, old, new in saved]
-        written = database.write(target, changes, restored_from=backup)
+        written, locked = _write(database, target, changes, backup)
         for change in changes:
             if change.key in written:
                 summary.restored += 1
                 continue
             summary.left += 1
-            message = (f"changed since it was translated, or deleted: left as it is; its original stays in "
-                       f"{backup_name}")
+            why = (f"locked by another transaction for more than {database.lock_wait_s:g} s" if change.key in locked
+                   else "changed since it was translated, or deleted")
+            message = f"{why}: left as it is; its original stays in {backup_name}"
             report.add({"document": target.label, "key": change.key, "status": "not restored", "errors": [message]})
             bar.clear()
             stderr.write(f"{target.label} {target.key_label}={change.key!r}: error: {message}\n")
@@ -59,3 +60,20 @@ def restore(database, target: Target, backup_name: str, batch_size: int, report:
         bar.advance(len(saved))
     bar.close()
     return summary
+
+
+def _write(database, target: Target, changes: list[Change], backup: str) -> tuple[set, set]:
+    """(keys restored, keys locked): a batch waiting too long for a row another transaction
+    holds locked is written row by row, so that only the locked rows are left."""
+    try:
+        return database.write(target, changes, restored_from=backup), set()
+    except database.locked:
+        pass
+    written: set = set()
+    locked: set = set()
+    for change in changes:
+        try:
+            written |= database.write(target, [change], restored_from=backup)
+        except database.locked:
+            locked.add(change.key)
+    return written, locked

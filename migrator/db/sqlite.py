@@ -34,6 +34,9 @@ class SqliteDatabase:
     # Rows the data refuses (a CHECK, a trigger's RAISE): that row fails, the others go on.
     rejected = (sqlite3.IntegrityError, sqlite3.DataError)
     failure = sqlite3.Error  # any error of the database (a lock waited for too long, a full disk)
+    # SQLite locks the whole database, not rows: a writer holding it past busy_timeout stops the run.
+    locked: tuple = ()
+    lock_wait_s = BUSY_TIMEOUT_S
 
     def __init__(self, url: str) -> None:
         path = path_of(url)

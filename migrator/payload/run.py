@@ -145,7 +145,9 @@ def _dumps(document: Any, layout: Layout, raw: str | None = None) -> str:
 def _indent_of(raw: str) -> int | str | None:
     """The indentation unit of JSON text: None for text on one line, else what its first
     indented line starts with (a number of spaces, or the tab)."""
-    lines = raw.strip().split("\n")
+    if "\n" not in raw:  # one line: a one-character search, not a copy split into lines
+        return None
+    lines = raw.strip().split("\n", 2)
     if len(lines) < 2:
         return None
     unit = lines[1][:len(lines[1]) - len(lines[1].lstrip(" \t"))]
@@ -161,24 +163,24 @@ def convert_record(translator: Translator, options: Options, record: Record, lay
     if record.blank or record.empty_array:  # kept in the output, but no document
         return Outcome(record.raw or "", "blank")
     if record.error:
-        return _failed(record, record.error)
+        return failed_outcome(record, record.error)
     try:
         return _converted(translator, options, record, layout)
     except RecursionError:
-        return _failed(record, "nested too deeply to be translated")
+        return failed_outcome(record, "nested too deeply to be translated")
     except Exception as error:  # noqa: BLE001 - one body's failure, whatever it is, must not stop the run
-        return _failed(record, f"internal error while translating: {type(error).__name__}: {error}")
+        return failed_outcome(record, f"internal error while translating: {type(error).__name__}: {error}")
 
 
 def _converted(translator: Translator, options: Options, record: Record, layout: Layout) -> Outcome:
     try:
         result = translator.translate(record.document, options.kind)
     except Ambiguous as error:
-        return _failed(record, f"ambiguous: {error}")
+        return failed_outcome(record, f"ambiguous: {error}")
     except Unrecognised as error:
-        return _failed(record, f"unrecognised: {error}")
+        return failed_outcome(record, f"unrecognised: {error}")
     except Refused as error:
-        return _failed(record, f"refused: {error}", rule=error.rule)
+        return failed_outcome(record, f"refused: {error}", rule=error.rule)
     errors = list(result.errors)
     if options.strict and result.lossy_events:
         errors += [f"--strict: {e.rule} {e.action} {e.path}" for e in result.lossy_events]
@@ -212,7 +214,7 @@ def _place(record: Record) -> dict:
     return place
 
 
-def _failed(record: Record, message: str, rule: str | None = None) -> Outcome:
+def failed_outcome(record: Record, message: str, rule: str | None = None) -> Outcome:
     """A record that could not be translated: reported, and written back as it was."""
     entry = {**_place(record), "status": "failed", "errors": [message]}
     if rule:
@@ -518,7 +520,7 @@ class ArchiveConverter:
             else:
                 target = None
             if target is not None and target.resolve() in self.written:
-                self.apply(_failed(Record(source),
+                self.apply(failed_outcome(Record(source),
                                    f"{target} was already written by another input of this run; not overwritten"))
                 continue
             if target is not None:
@@ -556,7 +558,7 @@ class ArchiveConverter:
             # Replacing the input: it must be as it was when read, or it is left alone.
             expected = os.stat(source) if target is not None and source != "-" and _same_file(source, target) else None
         except OSError as error:
-            self.apply(_failed(Record(source), f"cannot read: {error.strerror or error}"))
+            self.apply(failed_outcome(Record(source), f"cannot read: {error.strerror or error}"))
             return
         try:
             with stream:
@@ -578,17 +580,17 @@ class ArchiveConverter:
                         sink.close()
                         _keep_input_if(handle, expected is not None and self.summary.converted == converted)
         except MalformedInput as error:
-            self.apply(_failed(Record(source), f"{error}; nothing was written for this file"))
+            self.apply(failed_outcome(Record(source), f"{error}; nothing was written for this file"))
         except UnicodeDecodeError as error:
-            self.apply(_failed(Record(source), f"not UTF-8 text: {error.reason} at byte {error.start}"))
+            self.apply(failed_outcome(Record(source), f"not UTF-8 text: {error.reason} at byte {error.start}"))
         except BrokenPipeError:
             raise  # the reader of our output went away: not a problem of this input
         except NotWritten as error:
-            self.apply(_failed(Record(source), str(error)))
+            self.apply(failed_outcome(Record(source), str(error)))
         except WriteError as error:
-            self.apply(_failed(Record(source), f"{error}; nothing was written for this file"))
+            self.apply(failed_outcome(Record(source), f"{error}; nothing was written for this file"))
         except (OSError, EOFError, zlib.error) as error:  # a truncated or corrupt gzip member, a read error
-            self.apply(_failed(Record(source), f"cannot read: {error}; nothing was written for this file"))
+            self.apply(failed_outcome(Record(source), f"cannot read: {error}; nothing was written for this file"))
 
     def _parallel(self, source: str) -> bool:
         return self.jobs > 1 and source != "-" and os.path.getsize(source) >= PARALLEL_BYTES

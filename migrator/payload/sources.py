@@ -104,7 +104,7 @@ def line_record(name: str, number: int, line: str) -> Record:
     try:
         return Record(location, parse_body(line), raw=line, line=number)
     except ValueError as error:
-        return Record(location, error=_why(error), raw=line, line=number)
+        return Record(location, error=unreadable_reason(error), raw=line, line=number)
 
 
 def _lines(name: str, stream: IO[str]) -> Iterator[Record]:
@@ -117,7 +117,7 @@ def _whole(name: str, text: str) -> Iterator[Record]:
     try:
         yield Record(name, parse_body(text), raw=raw)
     except ValueError as error:
-        yield Record(name, error=_why(error), raw=raw)
+        yield Record(name, error=unreadable_reason(error), raw=raw)
 
 
 def _one_value(text: str) -> bool:
@@ -244,7 +244,8 @@ def _refuse_duplicate_keys(text: str) -> None:
     json.loads(text, object_pairs_hook=pairs)
 
 
-def _why(error: ValueError) -> str:
+def unreadable_reason(error: ValueError) -> str:
+    """Why a body's text cannot be read, as reports give it, from parse_body's ValueError."""
     message = str(error)
     return message if message.startswith(("byte ", "number ", "nested ", "duplicate ", "not JSON")) \
         else f"invalid JSON: {message}"
@@ -384,7 +385,8 @@ def _element(buffer: "_Buffer", location: str, part: int, index: int | None) -> 
         return Record(location, error="nested too deeply to be read", raw=raw, index=index, part=part,
                       in_array=index is not None)
     except ValueError as error:
-        return Record(location, error=_why(error), raw=raw, index=index, part=part, in_array=index is not None)
+        return Record(location, error=unreadable_reason(error), raw=raw, index=index, part=part,
+                      in_array=index is not None)
     return Record(location, value, raw=raw, index=index, part=part, in_array=index is not None)
 
 
