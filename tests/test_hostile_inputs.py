@@ -160,6 +160,20 @@ def test_big_integers_keep_their_exact_value(tmp_path, json_library, number):
     assert f'"shipment_package_count":{number}' in target.read_text()
 
 
+@pytest.mark.parametrize(("text", "value"), [("-9223372036854775809", -9223372036854775809),
+                                           ("12345678901234567890123", 12345678901234567890123),
+                                           ("1e-400", None), ("0.10000000000000000555", None)])
+def test_a_body_that_is_a_number_alone_is_read_exactly_or_refused(json_library, text, value):
+    # No `:`, `,` or `[` before its token: the risky-number test must see it all the same.
+    from migrator.payload.sources import parse_body
+
+    if value is None:
+        with pytest.raises(ValueError, match="number"):
+            parse_body(text)
+    else:
+        assert parse_body(text) == value and type(parse_body(text)) is int
+
+
 def test_invalid_utf8_fails_its_line_only_and_is_written_back_byte_for_byte(tmp_path, json_library):
     source = tmp_path / "bytes.jsonl"
     bad = line("1").encode().replace(b'"1"', b'"\xff\xfe"')

@@ -213,9 +213,10 @@ def checked(text: str, value: Any, numbers_exact: bool) -> Any:
 
 def _number_at_risk(text: str, raw: bytes) -> bool:
     view = raw.translate(_VIEW, b" \t\r\n")
-    if _LONG_NUMBER[0] in view or _LONG_NUMBER[1] in view:
+    # A body that is a number alone starts with its token, after nothing.
+    if _LONG_NUMBER[0] in view or _LONG_NUMBER[1] in view or view.startswith(_LONG_NUMBER[0][1:]):
         return True
-    return (b"0e0" in view or b"0E0" in view) and _EXPONENT.search(text) is not None
+    return (b"0e0" in view or b"0E0" in view) and (_EXPONENT.search(text) is not None or view.startswith(b"0"))
 
 
 def _refuse_bad_bytes(text: str) -> None:
