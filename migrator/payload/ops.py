@@ -195,12 +195,15 @@ class Remove(Change):
         return frozenset(self.fields)
 
     def apply(self, obj: dict, path: Path, ctx: Context) -> dict:
+        removed = False
         for name in self.fields:
             if name in obj:
                 value = obj.pop(name)
-                ctx.applied.add(ctx.rule)
+                removed = True
                 if not is_empty(value):
                     ctx.report("dropped", path + (name,), value, self.reason)
+        if removed:
+            ctx.applied.add(ctx.rule)
         return obj
 
 

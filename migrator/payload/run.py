@@ -21,6 +21,7 @@ import zlib
 from collections import Counter, deque
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from operator import attrgetter
 from pathlib import Path
 from typing import IO, Any, Iterator
 
@@ -192,7 +193,7 @@ def _converted(translator: Translator, options: Options, record: Record, layout:
     errors = result.errors
     if options.strict and result.lossy_events:
         errors = errors + [f"--strict: {e.rule} {e.action} {e.path}" for e in result.lossy_events]
-    status = "failed" if errors else "converted" if result.changed else "unchanged"
+    status = "failed" if errors else "converted" if result.applied else "unchanged"
     entry = None
     if options.report and (errors or result.events):
         entry = {**_place(record), "kind": result.kind, "version": result.version, "status": status}
@@ -207,9 +208,13 @@ def _converted(translator: Translator, options: Options, record: Record, layout:
         messages = [_error_line(record, message) for message in errors[:5]]
         return Outcome(_as_read(record), status, entry, [], messages)
     # An unchanged JSONL line is written back byte for byte; documents are re-encoded.
-    keep = not result.changed and layout == "lines" and record.raw is not None
+    keep = not result.applied and layout == "lines" and record.raw is not None
     text = record.raw if keep else _dumps(result.document, layout, record.raw)
-    return Outcome(text, status, entry, [(e.rule, e.action) for e in result.events])
+    events = result.events
+    return Outcome(text, status, entry, list(map(_RULE_ACTION, events)) if events else [])
+
+
+_RULE_ACTION = attrgetter("rule", "action")  # an event's (rule, action), what the summary counts
 
 
 def _as_read(record: Record) -> str | bytes:

@@ -122,7 +122,7 @@ def line_record_bytes(name: str, number: int, line: bytes) -> Record:
         record = line_record(name, number, line.decode("utf-8", "surrogateescape"))
         record.raw = line  # the same bytes: surrogateescape gives back what it took
         return record
-    return Record(f"{name}:{number}", value, raw=line, line=number)
+    return Record(f"{name}:{number}", value, None, line, number)
 
 
 _UNPROVEN = object()
