@@ -419,18 +419,25 @@ class Chunk:
     messages: list = field(default_factory=list)  # (line number, message)
     spooled: str | None = None  # the file holding the output lines
 
-    def write_to(self, handle: IO[str]) -> None:
-        with open(self.spooled, "rb") as part:
+    def write_to(self, handle: IO[str], buffer: bytearray) -> None:
+        """Copy the spooled lines to `handle` through `buffer`, one the caller keeps for every
+        chunk: a fresh megabyte a read (shutil.copyfileobj) cost a page fault every 4 KB, a
+        twentieth of a run's CPU on this virtual machine."""
+        with open(self.spooled, "rb", buffering=0) as part:
             target = getattr(handle, "buffer", None)
             if target is None:  # a text-only stream (tests' StringIO)
                 handle.write(part.read().decode("utf-8"))
             else:
                 handle.flush()  # keep the order of what the text layer still holds
+                view = memoryview(buffer)
                 try:
-                    shutil.copyfileobj(part, target, WRITE_BUFFER)
+                    while size := part.readinto(buffer):
+                        target.write(view[:size])
                 except OSError as error:  # the spool was read; the output is what failed
                     raise WriteError(f"cannot write {getattr(handle, 'target', 'the output')}: "
                                      f"{error.strerror or error}") from error
+                finally:
+                    view.release()
         os.unlink(self.spooled)
 
     def add(self, outcome: Outcome, line: int) -> None:
@@ -560,6 +567,7 @@ class ArchiveConverter:
         self.translator = translator_for(options)
         self.jobs = jobs or os.cpu_count() or 1
         self.summary = Summary()
+        self._copy_buffer: bytearray | None = None  # spooled chunks are copied out through it
 
     def run(self, inputs: list[str], output: str | None, in_place: bool, stdout: IO[str]) -> Summary:
         files = expand(inputs, self.exclude)
@@ -709,7 +717,9 @@ class ArchiveConverter:
         """Report and write out the next chunk, which starts at `line`; the line after it."""
         chunk: Chunk = future.result()
         self.take(chunk, source, line)
-        chunk.write_to(handle)
+        if self._copy_buffer is None:
+            self._copy_buffer = bytearray(WRITE_BUFFER)
+        chunk.write_to(handle, self._copy_buffer)
         return line + chunk.lines
 
 
