@@ -106,7 +106,12 @@ def test_deep_element_of_an_array_fails_alone(tmp_path, json_library):
     assert '"tracking_number":"2"' in target.read_text(encoding="utf-8")  # a one-line array stays one line
 
 
-def test_corrupt_gzip_is_reported_and_the_run_goes_on(tmp_path):
+@pytest.mark.parametrize("parallel", [False, True])
+def test_corrupt_gzip_is_reported_and_the_run_goes_on(tmp_path, monkeypatch, parallel):
+    if parallel:  # worker processes, and the first line translated before they start
+        from migrator.payload import run as archive_run
+
+        monkeypatch.setattr(archive_run, "PARALLEL_BYTES", 1)
     data = bytearray(gzip.compress((line("1") + "\n").encode() * 200))
     data[30] ^= 0xFF
     bad, good = tmp_path / "in" / "bad.jsonl.gz", tmp_path / "in" / "good.jsonl"

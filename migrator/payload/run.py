@@ -708,8 +708,11 @@ class ArchiveConverter:
         that builds, its kind's generated plan and schema check, they inherit instead of each
         building it (30 ms a worker)."""
         opener = gzip.open if source.endswith(".gz") else open
-        with opener(source, "rb") as handle:
-            first = handle.readline(WARM_BYTES)
+        try:
+            with opener(source, "rb") as handle:
+                first = handle.readline(WARM_BYTES)
+        except (OSError, EOFError, zlib.error):
+            return  # the run itself meets the error where it lies, and says so
         if first.endswith(b"\n"):  # a whole line: a longer one is not worth reading for this
             convert_record(self.translator, options, line_record_bytes(source, 1, first), "lines")
 
