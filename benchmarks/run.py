@@ -6,7 +6,7 @@ printed figures are ratios that hold on a noisy machine.
     python benchmarks/run.py --scaling
 
 --scaling prints instead how time and peak memory grow with the input: the codemod over 1,000,
-10,000 and 50,000 files, the translator over 10 MB, 100 MB and 1 GB archives (about 4 GB of disk
+10,000 and 50,000 files, the translator over 10 MB, 100 MB and 1 GB archives (about 3 GB of disk
 for the data and the outputs; sizes that do not fit are skipped, saying so).
 
 The synthetic repositories and archives are generated deterministically (fixed seed) and reused
