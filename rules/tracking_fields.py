@@ -33,6 +33,9 @@ def _to_float(value, limit: float):
 
 def _coordinates_to_coordinate(obj: dict, path, ctx) -> dict:
     value = obj.pop("coordinates")
+    if not value and type(value) is list and "coordinate" not in obj:
+        obj["coordinate"] = None  # v4's usual `[]`: null, nothing lost (as below, without the tests)
+        return obj
     coordinate = None
     if isinstance(value, list) and len(value) == 2:
         latitude, longitude = _to_float(value[0], 90), _to_float(value[1], 180)
@@ -98,8 +101,9 @@ read of `coordinates` is reported; with --unsafe-fixes it is rewritten to build 
 
 
 def _keep_legacy_id(obj: dict, path, ctx) -> dict:
-    if "legacy_id" not in obj and isinstance(obj.get("id"), str) and len(obj["id"]) == 24:
-        obj["legacy_id"] = obj["id"]
+    identifier = obj.get("id")
+    if isinstance(identifier, str) and len(identifier) == 24 and "legacy_id" not in obj:
+        obj["legacy_id"] = identifier
         ctx.touch()
     return obj
 
@@ -430,8 +434,10 @@ def _recipients(obj: dict, field: str, path, ctx) -> list[tuple[int, str]]:
     """The recipients of `emails` or `smses`, taken out of `obj`; a value holding none (blanks
     only, a number, a bool, an object) has no place in `customers` and is reported dropped."""
     value = obj.pop(field, None)
+    if is_empty(value):
+        return []  # no recipient, nothing lost
     found = _split_recipients(value)
-    if not found and not is_empty(value):
+    if not found:
         ctx.report("dropped", path + (field,), value, "no recipient in it" if isinstance(value, (str, list))
                    else "not a list or comma-separated string of recipients")
     return found
@@ -623,7 +629,7 @@ def _delivery_time_to_transit_time(obj: dict, path, ctx) -> dict:
             ctx.report("superseded", path + ("delivery_time",), old, "`transit_time` is already present")
         return obj
     pickup = _parse_day(obj.get("shipment_pickup_date"))
-    delivered = _parse_day(obj.get("shipment_delivery_date"))
+    delivered = _parse_day(obj.get("shipment_delivery_date")) if pickup else None  # no pickup: not needed
     if pickup and delivered:
         new = max((delivered - pickup).days, 0)
         ctx.report("recomputed", path + ("delivery_time",), old,

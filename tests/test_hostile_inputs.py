@@ -106,7 +106,12 @@ def test_deep_element_of_an_array_fails_alone(tmp_path, json_library):
     assert '"tracking_number":"2"' in target.read_text(encoding="utf-8")  # a one-line array stays one line
 
 
-def test_corrupt_gzip_is_reported_and_the_run_goes_on(tmp_path):
+@pytest.mark.parametrize("parallel", [False, True])
+def test_corrupt_gzip_is_reported_and_the_run_goes_on(tmp_path, monkeypatch, parallel):
+    if parallel:  # worker processes, and the first line translated before they start
+        from migrator.payload import run as archive_run
+
+        monkeypatch.setattr(archive_run, "PARALLEL_BYTES", 1)
     data = bytearray(gzip.compress((line("1") + "\n").encode() * 200))
     data[30] ^= 0xFF
     bad, good = tmp_path / "in" / "bad.jsonl.gz", tmp_path / "in" / "good.jsonl"
@@ -158,6 +163,20 @@ def test_big_integers_keep_their_exact_value(tmp_path, json_library, number):
     target = tmp_path / "out.jsonl"
     assert run("-q", source, "-o", target).exit_code == 0
     assert f'"shipment_package_count":{number}' in target.read_text()
+
+
+@pytest.mark.parametrize(("text", "value"), [("-9223372036854775809", -9223372036854775809),
+                                           ("12345678901234567890123", 12345678901234567890123),
+                                           ("1e-400", None), ("0.10000000000000000555", None)])
+def test_a_body_that_is_a_number_alone_is_read_exactly_or_refused(json_library, text, value):
+    # No `:`, `,` or `[` before its token: the risky-number test must see it all the same.
+    from migrator.payload.sources import parse_body
+
+    if value is None:
+        with pytest.raises(ValueError, match="number"):
+            parse_body(text)
+    else:
+        assert parse_body(text) == value and type(parse_body(text)) is int
 
 
 def test_invalid_utf8_fails_its_line_only_and_is_written_back_byte_for_byte(tmp_path, json_library):

@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Iterable, Iterator
 
-from migrator.payload.kinds import REMOVED_KINDS, STRUCTURES, Ambiguous, Node, Unrecognised, candidates
-from migrator.payload.ops import LOSSY_ACTIONS, Change, Context, Event, Path, Rename, Renames, Step
+from migrator.payload.kinds import REMOVED_KINDS, STRUCTURES, Ambiguous, Unrecognised, candidates
+from migrator.payload.ops import LOSSY_ACTIONS, Change, Context, Event, Rename, Renames
+from migrator.payload.plans import Apply, Plan, build_plan, compile_plan
 from migrator.payload.validate import enforce_2025_01
 
 # Keys that appeared between v4 and 2025-01: a body that has one and still needed changes
@@ -55,16 +56,6 @@ class Refused(Exception):
         self.rule = rule
 
 
-@dataclass(frozen=True, slots=True)
-class _Plan:
-    """A node of a kind's layout with the changes that act there, compiled once per translator."""
-
-    steps: tuple[Step, ...]  # one per change, in catalogue order; each tests its own trigger keys
-    triggers: frozenset[str]  # keys that wake any step: an object with none is left alone
-    children: tuple[tuple[str, "_Plan"], ...]
-    each: "_Plan | None" = None  # a list node: the plan of every element
-
-
 class Translator:
     """Applies the enabled payload rules of a catalogue, scope by scope."""
 
@@ -87,7 +78,10 @@ class Translator:
                         steps.append(("", Renames().add(rule.code, change)))
                     else:
                         steps.append((rule.code, change))
-        self.kinds: dict[str, _Plan] = {kind: _compile(node, by_scope) for kind, node in STRUCTURES.items()}
+        self.plans: dict[str, Plan] = {kind: build_plan(node, by_scope) for kind, node in STRUCTURES.items()}
+        # Each kind's plan as one generated function (migrator.payload.plans), compiled when a
+        # body of the kind first comes: an archive holds one or two of the dozen kinds.
+        self.kinds: dict[str, Apply] = {}
 
     def translate(self, document: Any, kind: str | None = None) -> Translation:
         """Translate `document` (mutated in place) to 2025-01; raises Unrecognised or Refused.
@@ -124,11 +118,14 @@ class Translator:
             rule = self.catalogue[REMOVED_KINDS[kind]]
             replacement = " ".join(rule.summary.split()).split(". ")[0]
             raise Refused(rule.code, f"{kind} has no 2025-01 counterpart ({rule.title}). {replacement}.")
-        if kind not in self.kinds:
-            raise Unrecognised(f"unknown kind {kind!r}")
+        apply = self.kinds.get(kind)
+        if apply is None:
+            if kind not in self.plans:
+                raise Unrecognised(f"unknown kind {kind!r}")
+            apply = self.kinds[kind] = compile_plan(self.plans[kind], kind)
         stored_after_v4 = _has_post_v4_key(document)
         ctx = Context()
-        result = self._apply(self.kinds[kind], document, (), ctx)
+        result = apply(document, (), ctx)
         errors = enforce_2025_01(kind, result, ctx) if self.validate else []
         if fitting is not None and ctx.applied and not errors:
             errors = _reads_back_as_another_kind(fitting, result)
@@ -137,43 +134,6 @@ class Translator:
         else:
             version = "intermediate" if stored_after_v4 else "v4"
         return Translation(kind, version, result, ctx.events, ctx.applied, errors)
-
-    def _apply(self, plan: _Plan, obj: Any, path: Path, ctx: Context) -> Any:
-        # The hot loop of archive conversion: keys.isdisjoint(small set) probes the dict per
-        # trigger key, so a 2025-01 object is never scanned key by key.
-        if plan.each is not None:
-            if not isinstance(obj, list):
-                return obj
-            item, apply = plan.each, self._apply
-            for i, value in enumerate(obj):  # in place, like every object of the document
-                obj[i] = apply(item, value, path + (i,), ctx)
-            return obj
-        if not isinstance(obj, dict):
-            return obj
-        if not obj.keys().isdisjoint(plan.triggers):
-            for step in plan.steps:
-                result = step(obj, path, ctx)
-                if result is obj:
-                    continue
-                if ctx.descended:
-                    # The object now sits where its wrapper was: remember both places for reports.
-                    ctx.moved[path] = path + ctx.descended
-                    path, ctx.descended = path + ctx.descended, ()
-                if not isinstance(result, dict):
-                    return result
-                obj = result
-        for key, child in plan.children:
-            if key in obj:
-                obj[key] = self._apply(child, obj[key], path + (key,), ctx)
-        return obj
-
-
-def _compile(node: Node, by_scope: dict[str, list[tuple[str, Change]]]) -> _Plan:
-    changes = [(code, change) for scope in node.scopes for code, change in by_scope.get(scope, ())]
-    plan = _Plan(tuple(change.step(code) for code, change in changes),
-                 frozenset().union(*(change.triggers for _, change in changes)),
-                 tuple((key, _compile(child, by_scope)) for key, child in node.children.items()))
-    return _Plan((), frozenset(), (), each=plan) if node.each else plan
 
 
 # How to say which kind a body is, for messages that ask for it.

@@ -91,10 +91,6 @@ class Context:
         return bool(self.applied)
 
 
-# What the engine runs on each object of a scope: (object, its path, context) -> the new object.
-Step = Callable[[dict, Path, Context], Any]
-
-
 class Change:
     """Base class: `scopes` says where the change applies; `triggers`, which keys wake it.
 
@@ -109,55 +105,13 @@ class Change:
         raise TypeError(f"{type(self).__name__} must define triggers")
 
     def apply(self, obj: dict, path: Path, ctx: Context) -> Any:
-        raise TypeError(f"{type(self).__name__} must define apply() or step()")
+        raise TypeError(f"{type(self).__name__} must define apply()")
 
-    def step(self, code: str) -> Step:
-        """What the engine runs on every object of the change's scopes, on behalf of rule `code`."""
-        return trigger_step(code, tuple(sorted(self.triggers)), self.apply, marks_consumed=False)
-
-
-def trigger_step(code: str, keys: tuple[str, ...], call: Step, marks_consumed: bool) -> Step:
-    """A closure that runs `call` on an object holding one of `keys`, as rule `code`.
-
-    A closure, since it runs on every object of an archive: one `in` per key, no attribute
-    lookups. With `marks_consumed`, a call that replaced the object or took away one of the keys
-    it found counts as a change of `code` (a Reshape's function edits values, it does not say).
-    """
-    if len(keys) == 1:
-        (key,) = keys
-
-        def run_one(obj: dict, path: Path, ctx: Context) -> Any:
-            if key not in obj:
-                return obj
-            ctx.rule = code
-            result = call(obj, path, ctx)
-            if marks_consumed and (result is not obj or key not in result):
-                ctx.applied.add(code)
-            return result
-
-        return run_one
-
-    def run(obj: dict, path: Path, ctx: Context) -> Any:
-        # Plain loops: a comprehension or generator here is a function call per object.
-        present = ()
-        for key in keys:
-            if key in obj:
-                present += (key,)
-        if not present:
-            return obj
-        ctx.rule = code
-        result = call(obj, path, ctx)
-        if marks_consumed:
-            if result is not obj:
-                ctx.applied.add(code)
-            else:
-                for key in present:
-                    if key not in result:
-                        ctx.applied.add(code)
-                        break
-        return result
-
-    return run
+    def trigger(self) -> tuple[tuple[str, ...], Callable[[dict, Path, Context], Any], bool]:
+        """What the engine runs on an object holding one of the keys: (keys, function, whether a
+        call that replaced the object or took away a key it found counts as a change of the
+        rule; else the function says so itself, with ctx.touch or ctx.report)."""
+        return tuple(sorted(self.triggers)), self.apply, False
 
 
 @dataclass(frozen=True)
@@ -198,22 +152,10 @@ class Renames(Change):
         self.renames[rename.old] = (code, rename)
         return self
 
-    def step(self, code: str) -> Step:
-        table = tuple((old, rename.new, rule, rename) for old, (rule, rename) in self.renames.items())
-
-        def run(obj: dict, path: Path, ctx: Context) -> dict:
-            for old, new, rule, rename in table:
-                if old not in obj:
-                    continue
-                if new in obj:
-                    ctx.rule = rule
-                    rename.apply(obj, path, ctx)  # both keys present: the single rename decides and reports
-                else:
-                    obj[new] = obj.pop(old)
-                    ctx.applied.add(rule)
-            return obj
-
-        return run
+    def table(self) -> tuple[tuple[str, str, str, Rename], ...]:
+        """(old key, new key, rule code, the rename) in catalogue order: the engine renames a key
+        inline, and asks the rename itself when both keys are present (it decides and reports)."""
+        return tuple((old, rename.new, rule, rename) for old, (rule, rename) in self.renames.items())
 
 
 @dataclass(frozen=True)
@@ -253,12 +195,15 @@ class Remove(Change):
         return frozenset(self.fields)
 
     def apply(self, obj: dict, path: Path, ctx: Context) -> dict:
+        removed = False
         for name in self.fields:
             if name in obj:
                 value = obj.pop(name)
-                ctx.applied.add(ctx.rule)
+                removed = True
                 if not is_empty(value):
                     ctx.report("dropped", path + (name,), value, self.reason)
+        if removed:
+            ctx.applied.add(ctx.rule)
         return obj
 
 
@@ -304,5 +249,5 @@ class Reshape(Change):
     def triggers(self) -> frozenset[str]:
         return frozenset(self.reads)
 
-    def step(self, code: str) -> Step:
-        return trigger_step(code, self.reads, self.function, marks_consumed=True)
+    def trigger(self) -> tuple[tuple[str, ...], Callable[[dict, Path, Context], Any], bool]:
+        return self.reads, self.function, True

@@ -15,10 +15,14 @@ class PathKinds:
     """Pattern -> kind, for the files a run reads."""
 
     def __init__(self, table: Iterable[tuple[str, str]], root: Path | str) -> None:
-        from migrator.codemod.discovery import PathFilter
+        table = list(table)
+        if table:  # the matcher's module is imported only when there is a table: translate starts sooner
+            from migrator.codemod.discovery import PathFilter
 
-        # One filter a pattern: "excluded" here reads "matched".
-        self.table = [(PathFilter([pattern], Path(root)), kind) for pattern, kind in table]
+            # One filter a pattern: "excluded" here reads "matched".
+            self.table = [(PathFilter([pattern], Path(root)), kind) for pattern, kind in table]
+        else:
+            self.table = []
 
     def kind_for(self, path: str) -> str | None:
         """The kind the last matching pattern gives `path`; None when none matches (or stdin)."""

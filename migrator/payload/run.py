@@ -9,6 +9,7 @@ processes, in chunks written back in input order.
 
 from __future__ import annotations
 
+import codecs
 import gzip
 import io
 import json
@@ -20,6 +21,7 @@ import zlib
 from collections import Counter, deque
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from operator import attrgetter
 from pathlib import Path
 from typing import IO, Any, Iterator
 
@@ -29,13 +31,15 @@ from migrator.payload.engine import Refused, Translator
 from migrator.payload.kinds import Ambiguous, Unrecognised
 from migrator.payload.pathkinds import PathKinds
 from migrator.payload.sources import (
-    Layout, MalformedInput, Record, is_json_input, line_record, open_text, read_records,
+    Layout, MalformedInput, Record, is_json_input, line_record, line_record_bytes, open_text, read_records,
 )
 
 PARALLEL_BYTES = 16 << 20  # below this a pool costs more than it saves
 RANGE_BYTES = 4 << 20  # a worker's share of a plain JSONL file at a time
 BATCH_LINES = 500
 WRITE_BUFFER = 1 << 20
+WARM_BYTES = 1 << 20  # the longest first line translated before the workers start
+SPOOL_BUFFER = 1 << 16  # a worker's writes: small enough to stay in the caches
 
 
 @dataclass
@@ -51,11 +55,18 @@ class Summary:
         return self.converted + self.unchanged + self.failed
 
     def count(self, outcome: "Outcome") -> None:
-        if outcome.status == "blank":
+        status = outcome.status  # one test a status: getattr/setattr by name cost more, once a document
+        if status == "converted":
+            self.converted += 1
+        elif status == "unchanged":
+            self.unchanged += 1
+        elif status == "failed":
+            self.failed += 1
+        else:
             return  # a blank JSONL line, written back to keep the lines aligned: no document
-        setattr(self, outcome.status, getattr(self, outcome.status) + 1)
+        by_rule = self.by_rule
         for rule_action in outcome.counts:  # Counter.update's Mapping test costs more than the counting
-            self.by_rule[rule_action] += 1
+            by_rule[rule_action] += 1
 
     def merge(self, other: "Summary") -> None:
         """Add the document counts of `other` (a worker's chunk)."""
@@ -91,7 +102,7 @@ class Options:
 class Outcome:
     """What one record became: the text to write, its status and what to report."""
 
-    text: str
+    text: str | bytes  # bytes when the record was read as bytes
     status: str  # converted | unchanged | failed
     entry: dict | None = None
     counts: list = field(default_factory=list)
@@ -131,11 +142,11 @@ def entry_text(entry: dict) -> str:
         return jsonlib.strict_dumps(entry, default=str)
 
 
-def _dumps(document: Any, layout: Layout, raw: str | None = None) -> str:
+def _dumps(document: Any, layout: Layout, raw: str | bytes | None = None) -> str | bytes:
     """A translated body as its layout writes it; a whole document in the style of its input
-    (one line stays one line, four spaces or a tab stay so)."""
+    (one line stays one line, four spaces or a tab stay so); a line read as bytes, as bytes."""
     if layout == "lines":
-        return jsonlib.dumps_line(document)
+        return jsonlib.compact_bytes(document) if isinstance(raw, bytes) else jsonlib.dumps_line(document)
     if raw is not None:  # a document, or an element of an array (in its array's style)
         indent = _indent_of(_dedent(raw) if layout == "array" else raw)
         return jsonlib.dumps_line(document) if indent is None else jsonlib.dumps_pretty(document, indent)
@@ -161,7 +172,7 @@ def convert_record(translator: Translator, options: Options, record: Record, lay
     built only when `options.report` asks for them.
     """
     if record.blank or record.empty_array:  # kept in the output, but no document
-        return Outcome(record.raw or "", "blank")
+        return Outcome(_as_read(record), "blank")
     if record.error:
         return failed_outcome(record, record.error)
     try:
@@ -181,10 +192,10 @@ def _converted(translator: Translator, options: Options, record: Record, layout:
         return failed_outcome(record, f"unrecognised: {error}")
     except Refused as error:
         return failed_outcome(record, f"refused: {error}", rule=error.rule)
-    errors = list(result.errors)
+    errors = result.errors
     if options.strict and result.lossy_events:
-        errors += [f"--strict: {e.rule} {e.action} {e.path}" for e in result.lossy_events]
-    status = "failed" if errors else "converted" if result.changed else "unchanged"
+        errors = errors + [f"--strict: {e.rule} {e.action} {e.path}" for e in result.lossy_events]
+    status = "failed" if errors else "converted" if result.applied else "unchanged"
     entry = None
     if options.report and (errors or result.events):
         entry = {**_place(record), "kind": result.kind, "version": result.version, "status": status}
@@ -197,11 +208,20 @@ def _converted(translator: Translator, options: Options, record: Record, layout:
     if errors:
         # Nothing of a failed body is written, so its events are listed but not counted.
         messages = [_error_line(record, message) for message in errors[:5]]
-        return Outcome(record.raw or "", status, entry, [], messages)
+        return Outcome(_as_read(record), status, entry, [], messages)
     # An unchanged JSONL line is written back byte for byte; documents are re-encoded.
-    keep = not result.changed and layout == "lines" and record.raw is not None
+    keep = not result.applied and layout == "lines" and record.raw is not None
     text = record.raw if keep else _dumps(result.document, layout, record.raw)
-    return Outcome(text, status, entry, [(e.rule, e.action) for e in result.events])
+    events = result.events
+    return Outcome(text, status, entry, list(map(_RULE_ACTION, events)) if events else [])
+
+
+_RULE_ACTION = attrgetter("rule", "action")  # an event's (rule, action), what the summary counts
+
+
+def _as_read(record: Record) -> str | bytes:
+    """The record's text as it was read (bytes for a line read as bytes), to write it back."""
+    return record.raw if record.raw is not None else ""
 
 
 def _place(record: Record) -> dict:
@@ -219,7 +239,7 @@ def failed_outcome(record: Record, message: str, rule: str | None = None) -> Out
     entry = {**_place(record), "status": "failed", "errors": [message]}
     if rule:
         entry["rule"] = rule
-    return Outcome(record.raw or "", "failed", entry, [],
+    return Outcome(_as_read(record), "failed", entry, [],
                    [_error_line(record, f"{rule} {message}" if rule else message)])
 
 
@@ -388,44 +408,71 @@ _WORKER: dict = {}
 
 @dataclass
 class Chunk:
-    """Outcomes of many bodies, tallied: what a worker sends back, one object per run of lines."""
+    """Outcomes of a run of lines, tallied: what a worker sends back. The output lines go to a
+    spool file the worker writes, so only the tally crosses processes. The worker numbers the
+    lines from `first_line` (1 for a byte range, whose place in the file it does not know);
+    the main process renumbers what it reports (`relabelled`)."""
 
-    text: list  # the output lines, unless spooled
     summary: Summary
-    entries: list  # as JSON text: an entry's values may nest deeper than pickle can follow
-    messages: list
-    spooled: str | None = None  # a file holding the output lines, written by the worker
+    first_line: int
+    lines: int = 0
+    # (line number, report entry as JSON text: an entry's values may nest deeper than pickle can follow)
+    entries: list = field(default_factory=list)
+    messages: list = field(default_factory=list)  # (line number, message)
+    spooled: str | None = None  # the file holding the output lines
 
-    def spool(self, folder: str) -> "Chunk":
-        """Move the output lines into a file in `folder`, so that only the tally crosses processes."""
-        fd, self.spooled = tempfile.mkstemp(suffix=".jsonl", dir=folder)
-        with open(fd, "w", encoding="utf-8", errors="surrogateescape", newline="", buffering=WRITE_BUFFER) as handle:
-            handle.writelines(self.text)
-        self.text = []
-        return self
-
-    def write_to(self, handle: IO[str]) -> None:
-        if self.spooled is None:
-            handle.writelines(self.text)
-            return
-        with open(self.spooled, "rb") as part:
+    def write_to(self, handle: IO[str], buffer: bytearray) -> None:
+        """Copy the spooled lines to `handle` through `buffer`, one the caller keeps for every
+        chunk: a fresh megabyte a read (shutil.copyfileobj) cost a page fault every 4 KB, a
+        twentieth of a run's CPU on this virtual machine."""
+        with open(self.spooled, "rb", buffering=0) as part:
             target = getattr(handle, "buffer", None)
             if target is None:  # a text-only stream (tests' StringIO)
                 handle.write(part.read().decode("utf-8"))
             else:
                 handle.flush()  # keep the order of what the text layer still holds
+                view = memoryview(buffer)
                 try:
-                    shutil.copyfileobj(part, target, WRITE_BUFFER)
+                    while size := part.readinto(buffer):
+                        target.write(view[:size])
                 except OSError as error:  # the spool was read; the output is what failed
                     raise WriteError(f"cannot write {getattr(handle, 'target', 'the output')}: "
                                      f"{error.strerror or error}") from error
+                finally:
+                    view.release()
         os.unlink(self.spooled)
 
-    def add(self, outcome: Outcome) -> None:
+    def add(self, outcome: Outcome, line: int) -> None:
         self.summary.count(outcome)
         if outcome.entry is not None:
-            self.entries.append(entry_text(outcome.entry))
-        self.messages.extend(outcome.messages)
+            self.entries.append((line, entry_text(outcome.entry)))
+        if outcome.messages:
+            self.messages.extend((line, message) for message in outcome.messages)
+
+    def relabelled(self, name: str, first_line: int) -> tuple[list[str], list[str]]:
+        """The entries and messages, their line numbers counted from `first_line`: where the
+        chunk's first line is in its file."""
+        shift = first_line - self.first_line
+        if not shift:
+            return [text for _, text in self.entries], [text for _, text in self.messages]
+        return ([_relabel_entry(text, name, line, line + shift) for line, text in self.entries],
+                [_relabel_message(text, name, line, line + shift) for line, text in self.messages])
+
+
+def _relabel_message(text: str, name: str, line: int, new: int) -> str:
+    """A message about line `line` of `name` (which it starts with: `_error_line`), about line `new`."""
+    return f"{name}:{new}{text[len(f'{name}:{line}'):]}"
+
+
+def _relabel_entry(text: str, name: str, line: int, new: int) -> str:
+    """A report entry about line `line` of `name`, about line `new`: entry_text writes the place
+    first ({"document": "name:line", "line": line, ...}), escaping non-ASCII or not."""
+    for ascii_only in (False, True):
+        place = json.dumps({"document": f"{name}:{line}", "line": line}, ensure_ascii=ascii_only)[:-1]
+        if text.startswith(place):
+            moved = json.dumps({"document": f"{name}:{new}", "line": new}, ensure_ascii=ascii_only)[:-1]
+            return moved + text[len(place):]
+    raise ValueError(f"a report entry of {name} that does not start with its place: {text[:80]}")
 
 
 def translator_for(options: Options) -> Translator:
@@ -437,30 +484,45 @@ def translator_for(options: Options) -> Translator:
     return _WORKER[rules]
 
 
-def _convert_lines(options: Options, name: str, numbered_lines) -> Chunk:
+def _convert_lines(options: Options, name: str, first_line: int, lines: list, spool: str) -> Chunk:
+    """Translate consecutive JSONL lines (bytes, or text from a gzip batch) into a spool file."""
     translator = translator_for(options)
-    chunk = Chunk([], Summary(), [], [])
-    for number, line in numbered_lines:
-        outcome = convert_record(translator, options, line_record(name, number, line), "lines")
-        chunk.add(outcome)
-        chunk.text.append(outcome.text + "\n")
+    chunk = Chunk(Summary(), first_line, len(lines))
+    read = line_record_bytes if lines and isinstance(lines[0], bytes) else line_record
+    fd, chunk.spooled = tempfile.mkstemp(suffix=".jsonl", dir=spool)
+    # Each line written as it is made: holding a range's output until the end cost a third of
+    # the time of a line (memory the caches no longer hold).
+    with open(fd, "wb", buffering=SPOOL_BUFFER) as handle:
+        write = handle.write
+        for number, line in enumerate(lines, start=first_line):
+            outcome = convert_record(translator, options, read(name, number, line), "lines")
+            chunk.add(outcome, number)
+            text = outcome.text
+            write(text if type(text) is bytes else text.encode("utf-8", "surrogateescape"))
+            write(b"\n")
     return chunk
 
 
 def _worker_batch(options: Options, first_line: int, lines: list[str], name: str, spool: str) -> Chunk:
-    return _convert_lines(options, name, enumerate(lines, start=first_line)).spool(spool)
+    return _convert_lines(options, name, first_line, lines, spool)
 
 
-def _worker_range(options: Options, path: str, start: int, length: int, first_line: int, spool: str) -> Chunk:
-    """Translate the lines in bytes [start, start + length) of a plain JSONL file."""
+def _worker_range(options: Options, path: str, start: int, length: int, spool: str) -> Chunk:
+    """Translate the lines in bytes [start, start + length) of a plain JSONL file, numbered from 1:
+    where they are in the file is counted by the main process as chunks come back in order,
+    instead of reading the whole file first to count its lines."""
     with open(path, "rb") as handle:
         handle.seek(start)
-        # Lines as the serial reader sees them: ended by "\n" only (str.splitlines would also cut
-        # at U+2028 and U+0085, which JSON strings may hold unescaped, and newline=None at a raw
-        # CR), bytes that are not UTF-8 kept as surrogates; the stream keeps the only copy.
-        data = handle.read(length).decode("utf-8-sig" if start == 0 else "utf-8", errors="surrogateescape")
-        lines = io.StringIO(data, newline="\n")
-    return _convert_lines(options, path, enumerate(lines, start=first_line)).spool(spool)
+        data = handle.read(length)
+    if start == 0 and data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8):]  # as the serial reader's utf-8-sig decoding drops it
+    # Lines as the serial reader sees them: ended by LF only (a raw CR, U+2028 or U+0085 inside
+    # a line does not cut it), kept as bytes: a line that is not UTF-8 fails alone, as it was.
+    lines = data.split(b"\n")
+    if not lines[-1]:
+        lines.pop()  # after the last LF
+    del data
+    return _convert_lines(options, path, 1, lines, spool)
 
 
 def _range_size(path: str, jobs: int) -> int:
@@ -471,20 +533,20 @@ def _range_size(path: str, jobs: int) -> int:
     return max(1, -(-total // (rounds * jobs)))
 
 
-def _line_ranges(path: str, size: int) -> Iterator[tuple[int, int, int]]:
-    """(start byte, length, first line number) of consecutive runs of whole lines, about `size` bytes."""
+def _line_ranges(path: str, size: int) -> Iterator[tuple[int, int]]:
+    """(start byte, length) of consecutive runs of whole lines, about `size` bytes each; only
+    the line each cut falls in is read."""
     with open(path, "rb") as handle:
-        start, line = 0, 1
-        while True:
-            handle.seek(start)
-            block = handle.read(size)
-            if not block:
-                return
-            if len(block) == size:
-                block += handle.readline()  # finish the line the block cut
-            yield start, len(block), line
-            line += block.count(b"\n")
-            start += len(block)
+        total = os.fstat(handle.fileno()).st_size
+        start = 0
+        while start < total:
+            end = start + size
+            if end < total:
+                handle.seek(end)
+                end += len(handle.readline())  # finish the line the cut falls in
+            end = min(end, total)
+            yield start, end - start
+            start = end
 
 
 def _translator(options: Options) -> Translator:
@@ -507,6 +569,7 @@ class ArchiveConverter:
         self.translator = translator_for(options)
         self.jobs = jobs or os.cpu_count() or 1
         self.summary = Summary()
+        self._copy_buffer: bytearray | None = None  # spooled chunks are copied out through it
 
     def run(self, inputs: list[str], output: str | None, in_place: bool, stdout: IO[str]) -> Summary:
         files = expand(inputs, self.exclude)
@@ -534,10 +597,11 @@ class ArchiveConverter:
         self._tell(([outcome.entry] if outcome.entry is not None else []), outcome.messages)
         return outcome.text
 
-    def take(self, chunk: Chunk) -> None:
-        """Count and report the outcomes of a chunk (its text is written by the caller)."""
+    def take(self, chunk: Chunk, name: str, first_line: int) -> None:
+        """Count and report the outcomes of a chunk whose first line is `first_line` of `name`
+        (its text is written by the caller)."""
         self.summary.merge(chunk.summary)
-        self._tell(chunk.entries, chunk.messages)
+        self._tell(*chunk.relabelled(name, first_line))
 
     def _tell(self, entries: list, messages: list) -> None:
         for entry in entries:
@@ -624,25 +688,44 @@ class ArchiveConverter:
         from migrator.processes import spool_folder, worker_pool
 
         options = options or self.options
+        self._warm(source, options)
         pending: deque = deque()
         with worker_pool(self.jobs) as pool, spool_folder() as spool, _cancelled_on_error(pool):
             if source.endswith(".gz"):
                 jobs = (pool.submit(_worker_batch, options, first, batch, source, spool)
                         for first, batch in _batches(stream))
             else:
-                jobs = (pool.submit(_worker_range, options, source, start, length, first, spool)
-                        for start, length, first in _line_ranges(source, _range_size(source, self.jobs)))
+                jobs = (pool.submit(_worker_range, options, source, start, length, spool)
+                        for start, length in _line_ranges(source, _range_size(source, self.jobs)))
+            line = 1  # the number of the next chunk's first line
             for future in jobs:
                 pending.append(future)
                 if len(pending) >= 2 * self.jobs:  # bounded: memory stays flat on any archive size
-                    self._drain(pending.popleft(), handle)
+                    line = self._drain(pending.popleft(), handle, source, line)
             while pending:
-                self._drain(pending.popleft(), handle)
+                line = self._drain(pending.popleft(), handle, source, line)
 
-    def _drain(self, future, handle: IO[str]) -> None:
+    def _warm(self, source: str, options: Options) -> None:
+        """Translate the file's first line (and drop the result) before the workers fork: what
+        that builds, its kind's generated plan and schema check, they inherit instead of each
+        building it (30 ms a worker)."""
+        opener = gzip.open if source.endswith(".gz") else open
+        try:
+            with opener(source, "rb") as handle:
+                first = handle.readline(WARM_BYTES)
+        except (OSError, EOFError, zlib.error):
+            return  # the run itself meets the error where it lies, and says so
+        if first.endswith(b"\n"):  # a whole line: a longer one is not worth reading for this
+            convert_record(self.translator, options, line_record_bytes(source, 1, first), "lines")
+
+    def _drain(self, future, handle: IO[str], source: str, line: int) -> int:
+        """Report and write out the next chunk, which starts at `line`; the line after it."""
         chunk: Chunk = future.result()
-        self.take(chunk)
-        chunk.write_to(handle)
+        self.take(chunk, source, line)
+        if self._copy_buffer is None:
+            self._copy_buffer = bytearray(WRITE_BUFFER)
+        chunk.write_to(handle, self._copy_buffer)
+        return line + chunk.lines
 
 
 @contextmanager

@@ -32,7 +32,9 @@ class Record:
     location: str  # "orders.jsonl:12", "dump.json[3]", "tracking.json"
     document: Any = None
     error: str | None = None
-    raw: str | None = None  # the original text, kept to write a failed body back unchanged
+    # The original text, kept to write a failed body back unchanged; bytes for a JSONL line
+    # read as bytes (line_record_bytes), whose outcome is then written as bytes too.
+    raw: str | bytes | None = None
     line: int | None = None
     index: int | None = None
     part: int = 0  # which top-level value of a file holding several (`[...] [...]`)
@@ -107,6 +109,50 @@ def line_record(name: str, number: int, line: str) -> Record:
         return Record(location, error=unreadable_reason(error), raw=line, line=number)
 
 
+def line_record_bytes(name: str, number: int, line: bytes) -> Record:
+    """line_record of a JSONL line read as bytes (ended by LF only), without decoding it: a line
+    orjson reads and writes back as it is (spaces aside) is proven exact and valid at once; any
+    other is read as line_record reads its text, so both give the same record."""
+    line = line[:-1] if line.endswith(b"\n") else line
+    line = line[:-1] if line.endswith(b"\r") else line
+    if not line or line.isspace():  # ASCII whitespace only, which str.isspace also takes
+        return Record(f"{name}:{number}", raw=line, line=number, blank=True)
+    value = _read_back(line)
+    if value is _UNPROVEN:
+        record = line_record(name, number, line.decode("utf-8", "surrogateescape"))
+        record.raw = line  # the same bytes: surrogateescape gives back what it took
+        return record
+    return Record(f"{name}:{number}", value, None, line, number)
+
+
+_UNPROVEN = object()
+
+
+def _read_back(raw: bytes) -> Any:
+    """The value of `raw` when orjson reads it and writes it back as it is, spaces aside (what
+    checked() proves first); else _UNPROVEN. Not UTF-8, a lone surrogate, a number orjson reads
+    inexactly, a duplicate key, deep nesting: each makes the text read otherwise, or fail."""
+    orjson = jsonlib.orjson
+    if orjson is None:
+        return _UNPROVEN
+    # No depth count first (two scans of the line): orjson writes nothing nested deeper than
+    # ORJSON_DEPTH levels (TypeError), so a value it writes back is within MAX_DEPTH.
+    try:
+        value = orjson.loads(raw)
+        written = orjson.dumps(value)
+    except (orjson.JSONDecodeError, TypeError, RecursionError):
+        return _UNPROVEN
+    return value if _reads_back(written, raw) else _UNPROVEN
+
+
+def _reads_back(written: bytes, raw: bytes) -> bool:
+    """Whether a value written back is the text it was read from, but for spaces (numbers and
+    keys hold none): then each number was read exactly and no key was named twice."""
+    # Spaces deleted each the quicker way: the input's (a separator's, in Python's json.dumps
+    # default style) by translate, the few of the compact text written back by replace.
+    return written == raw or written.replace(b" ", b"") == raw.translate(None, b" ")
+
+
 def _lines(name: str, stream: IO[str]) -> Iterator[Record]:
     for number, line in enumerate(stream, start=1):
         yield line_record(name, number, line)
@@ -168,6 +214,9 @@ _EXPONENT = re.compile(r"[:,\[][ \t\r\n]*-?[\d.]+[eE]-")
 # on the stack it runs on, so the same line could fail as "nested" in one process and as
 # "invalid JSON" in a worker. No AfterShip body nests beyond a dozen levels.
 MAX_DEPTH = 500
+# The deepest value orjson.dumps writes (deeper raises TypeError): below MAX_DEPTH, which the
+# fast reading of a line relies on (tests check both against the installed orjson).
+ORJSON_DEPTH = 254
 
 
 def parse_body(text: str) -> Any:
@@ -201,7 +250,7 @@ def checked(text: str, value: Any, numbers_exact: bool) -> Any:
     both at once, in a few microseconds; otherwise each is checked."""
     _refuse_bad_bytes(text)
     written, raw = jsonlib.compact_bytes(value), text.encode("utf-8", "surrogateescape")
-    if written == raw or written.translate(None, b" ") == raw.translate(None, b" "):
+    if _reads_back(written, raw):
         return value
     if not numbers_exact and _number_at_risk(text, raw):
         value = strict_loads(text)
@@ -213,9 +262,10 @@ def checked(text: str, value: Any, numbers_exact: bool) -> Any:
 
 def _number_at_risk(text: str, raw: bytes) -> bool:
     view = raw.translate(_VIEW, b" \t\r\n")
-    if _LONG_NUMBER[0] in view or _LONG_NUMBER[1] in view:
+    # A body that is a number alone starts with its token, after nothing.
+    if _LONG_NUMBER[0] in view or _LONG_NUMBER[1] in view or view.startswith(_LONG_NUMBER[0][1:]):
         return True
-    return (b"0e0" in view or b"0E0" in view) and _EXPONENT.search(text) is not None
+    return (b"0e0" in view or b"0E0" in view) and (_EXPONENT.search(text) is not None or view.startswith(b"0"))
 
 
 def _refuse_bad_bytes(text: str) -> None:
