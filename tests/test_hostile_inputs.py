@@ -274,7 +274,7 @@ def test_line_separators_survive_in_gzipped_jsonl_serial_and_parallel(tmp_path, 
     source.write_bytes(gzip.compress(text.encode("utf-8")))
     if parallel:
         monkeypatch.setattr(archive_run, "PARALLEL_BYTES", 1)
-        monkeypatch.setattr(archive_run, "BATCH_LINES", 7)
+        monkeypatch.setattr(archive_run, "BATCH_BYTES", 700)
     assert run("-q", source, "-o", target, "--jobs", "2" if parallel else "1").exit_code == 0
     lines = gzip.decompress(target.read_bytes()).decode("utf-8").split("\n")
     assert len(lines) == 51 and lines[-1] == ""

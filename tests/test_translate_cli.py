@@ -130,7 +130,7 @@ def test_parallel_jsonl_matches_the_serial_run(tmp_path, monkeypatch):
     separators = json.dumps({"tracking": {"title": "Mug\u2028two\u0085three", "emails": ["a@b.c"]}},
                             ensure_ascii=False) + "\n"
     source.write_text(good + BAD_LINES.read_text(encoding="utf-8") + "\n" + separators + good, encoding="utf-8")
-    monkeypatch.setattr(run, "BATCH_LINES", 5)  # gzip input: batches of lines
+    monkeypatch.setattr(run, "BATCH_BYTES", 3000)  # gzip input: blocks cut mid-line
     monkeypatch.setattr(run, "RANGE_BYTES", 3000)  # plain input: byte ranges cut mid-line
     serial = translate_cli("--jobs", "1", source, "-o", tmp_path / "serial.jsonl", "--report", tmp_path / "s.json")
     monkeypatch.setattr(run, "PARALLEL_BYTES", 0)
@@ -153,6 +153,21 @@ def test_parallel_jsonl_matches_the_serial_run(tmp_path, monkeypatch):
     zipped = translate_cli("--jobs", "2", packed, "-o", tmp_path / "parallel.jsonl.gz")
     assert zipped.exit_code == 1
     assert gzip.decompress((tmp_path / "parallel.jsonl.gz").read_bytes()) == (tmp_path / "serial.jsonl").read_bytes()
+
+
+def test_a_gzip_archive_is_as_large_as_its_text(tmp_path, monkeypatch):
+    """Workers are started for a gzip archive whose text is large, however small it compresses."""
+    import migrator.payload.run as run
+
+    text = (ARCHIVES / "trackings.jsonl").read_bytes() * 40
+    packed = tmp_path / "in.jsonl.gz"
+    packed.write_bytes(gzip.compress(text))
+    assert packed.stat().st_size < len(text) // 10 and run._text_size(str(packed)) == len(text)
+    plain = tmp_path / "in.jsonl"
+    plain.write_bytes(text)
+    assert run._text_size(str(plain)) == len(text)
+    monkeypatch.setattr(run, "PARALLEL_BYTES", len(text))
+    assert run.ArchiveConverter(run.Options(), run.ReportWriter(None), jobs=2)._parallel(str(packed))
 
 
 def test_gzip_jsonl_in_and_out(tmp_path):

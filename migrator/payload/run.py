@@ -36,7 +36,7 @@ from migrator.payload.sources import (
 
 PARALLEL_BYTES = 16 << 20  # below this a pool costs more than it saves
 RANGE_BYTES = 4 << 20  # a worker's share of a plain JSONL file at a time
-BATCH_LINES = 500
+BATCH_BYTES = 1 << 20  # a gzip archive's decompressed text sent to a worker at a time (4 MB: a page fault every 4 KB in each)
 WRITE_BUFFER = 1 << 20
 WARM_BYTES = 1 << 20  # the longest first line translated before the workers start
 SPOOL_BUFFER = 1 << 16  # a worker's writes: small enough to stay in the caches
@@ -503,8 +503,10 @@ def _convert_lines(options: Options, name: str, first_line: int, lines: list, sp
     return chunk
 
 
-def _worker_batch(options: Options, first_line: int, lines: list[str], name: str, spool: str) -> Chunk:
-    return _convert_lines(options, name, first_line, lines, spool)
+def _worker_block(options: Options, name: str, block: bytes, first: bool, spool: str) -> Chunk:
+    """Translate a run of whole lines decompressed from a gzip archive (`first`: its start),
+    numbered from 1."""
+    return _convert_lines(options, name, 1, _split_lines(block, first), spool)
 
 
 def _worker_range(options: Options, path: str, start: int, length: int, spool: str) -> Chunk:
@@ -514,15 +516,19 @@ def _worker_range(options: Options, path: str, start: int, length: int, spool: s
     with open(path, "rb") as handle:
         handle.seek(start)
         data = handle.read(length)
-    if start == 0 and data.startswith(codecs.BOM_UTF8):
-        data = data[len(codecs.BOM_UTF8):]  # as the serial reader's utf-8-sig decoding drops it
-    # Lines as the serial reader sees them: ended by LF only (a raw CR, U+2028 or U+0085 inside
-    # a line does not cut it), kept as bytes: a line that is not UTF-8 fails alone, as it was.
+    return _convert_lines(options, path, 1, _split_lines(data, first=start == 0), spool)
+
+
+def _split_lines(data: bytes, first: bool = True) -> list[bytes]:
+    """The lines of a run of whole lines as the serial reader sees them: ended by LF only (a raw
+    CR, U+2028 or U+0085 inside a line does not cut it), kept as bytes (a line that is not UTF-8
+    fails alone, as it was); the file's BOM dropped, as its utf-8-sig decoding does."""
+    if first and data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8):]
     lines = data.split(b"\n")
     if not lines[-1]:
         lines.pop()  # after the last LF
-    del data
-    return _convert_lines(options, path, 1, lines, spool)
+    return lines
 
 
 def _range_size(path: str, jobs: int) -> int:
@@ -632,7 +638,7 @@ class ArchiveConverter:
                 elif layout == "lines" and self._parallel(source):
                     converted = self.summary.converted
                     with _destination(target, stdout, expected) as handle:
-                        self._convert_lines_parallel(source, stream, handle, options)
+                        self._convert_lines_parallel(source, handle, options)
                         _keep_input_if(handle, expected is not None and self.summary.converted == converted)
                 else:
                     converted = self.summary.converted
@@ -657,7 +663,7 @@ class ArchiveConverter:
             self.apply(failed_outcome(Record(source), f"cannot read: {error}; nothing was written for this file"))
 
     def _parallel(self, source: str) -> bool:
-        return self.jobs > 1 and source != "-" and os.path.getsize(source) >= PARALLEL_BYTES
+        return self.jobs > 1 and source != "-" and _text_size(source) >= PARALLEL_BYTES
 
     def _convert_single(self, records: Iterator[Record], target: Path | None, stdout: IO[str],
                         expected: os.stat_result | None = None, source: str = "-",
@@ -679,9 +685,8 @@ class ArchiveConverter:
         with _destination(target, stdout, expected) as handle:
             Sink(handle, "document").write(text)
 
-    def _convert_lines_parallel(self, source: str, stream: IO[str], handle: IO[str],
-                                options: Options | None = None) -> None:
-        """Workers read their own byte ranges of a plain file (batches of lines for gzip) and
+    def _convert_lines_parallel(self, source: str, handle: IO[str], options: Options | None = None) -> None:
+        """Workers read their own byte ranges of a plain file (blocks of lines for gzip) and
         write their output to spool files, which are copied out in input order with a bounded
         number in flight. Spooling keeps the main process, which shares the cores, nearly idle:
         sending the text back through the pool's pipe cost it a tenth of the run."""
@@ -692,8 +697,8 @@ class ArchiveConverter:
         pending: deque = deque()
         with worker_pool(self.jobs) as pool, spool_folder() as spool, _cancelled_on_error(pool):
             if source.endswith(".gz"):
-                jobs = (pool.submit(_worker_batch, options, first, batch, source, spool)
-                        for first, batch in _batches(stream))
+                jobs = (pool.submit(_worker_block, options, source, block, first, spool)
+                        for first, block in _gzip_blocks(source))
             else:
                 jobs = (pool.submit(_worker_range, options, source, start, length, spool)
                         for start, length in _line_ranges(source, _range_size(source, self.jobs)))
@@ -739,6 +744,18 @@ def _cancelled_on_error(pool) -> Iterator[None]:
         raise
 
 
+def _text_size(path: str) -> int:
+    """The size of a file's text: a gzip file's as its trailer states it (the last member's,
+    modulo 4 GiB: never less than the compressed size is taken), a plain file's own."""
+    size = os.path.getsize(path)
+    if not path.endswith(".gz") or size < 18:
+        return size
+    with open(path, "rb") as handle:
+        handle.seek(-4, os.SEEK_END)
+        stated = int.from_bytes(handle.read(4), "little")
+    return max(size, stated)
+
+
 def _same_file(source: str, target: Path) -> bool:
     try:
         return os.path.samefile(source, target)
@@ -746,16 +763,17 @@ def _same_file(source: str, target: Path) -> bool:
         return False
 
 
-def _batches(stream: IO[str]) -> Iterator[tuple[int, list[str]]]:
-    """(first line number, consecutive lines) in batches; blank lines are skipped by the worker."""
-    batch: list[str] = []
-    first = 1
-    for number, line in enumerate(stream, start=1):
-        if not batch:
-            first = number
-        batch.append(line)
-        if len(batch) >= BATCH_LINES:
-            yield first, batch
-            batch = []
-    if batch:
-        yield first, batch
+def _gzip_blocks(path: str) -> Iterator[tuple[bool, bytes]]:
+    """(whether it is the file's start, about BATCH_BYTES of whole lines) of a gzip archive, as
+    decompressed bytes: the main process only inflates and cuts; the workers split, decode and
+    number (a line's text, pickled in lists, cost the main process a microsecond a line)."""
+    with gzip.open(path, "rb") as handle:
+        first = True
+        while True:
+            block = handle.read(BATCH_BYTES)
+            if not block:
+                return
+            if len(block) == BATCH_BYTES:
+                block += handle.readline()  # finish the line the block cut
+            yield first, block
+            first = False
