@@ -4,6 +4,7 @@ AfterShip URLs (`responses`, `requests-mock`, `respx`, `aresponses`, `pytest-htt
 2025-01 shape, translated by the payload engine with the kind their method and URL give. Their
 URLs and headers are the URL and header rules' (AS101, AS102, AS201)."""
 
+import copy
 import json
 import re
 
@@ -14,8 +15,10 @@ cst = lazy_module("libcst")
 endpoints = lazy_module("migrator.payload.endpoints")
 engine = lazy_module("migrator.payload.engine")
 kinds = lazy_module("migrator.payload.kinds")
+fixtures = lazy_module("migrator.datafiles.fixtures")
 literals = lazy_module("migrator.codemod.literals")
 mocks = lazy_module("migrator.codemod.mocks")
+recorded = lazy_module("migrator.datafiles.recorded")
 shapes = lazy_module("migrator.codemod.shapes")
 urls = lazy_module("migrator.codemod.urls")
 
@@ -85,6 +88,7 @@ class MockBodiesFixer(Fixer):
         self.imported: frozenset[str] = frozenset()
         self.replacements: dict[int, object] = {}  # id of a literal -> its 2025-01 expression
         self.assignments: dict[str, list] | None = None  # name -> the values the module assigns it
+        self.return_values: dict[int, list] = {}  # a scope's node id -> its `.json.return_value` bodies
 
     def plan_scope(self, scope, tracer) -> bool:
         """Before the walk (a body assigned to a name may come first): translate the bodies of the
@@ -94,7 +98,12 @@ class MockBodiesFixer(Fixer):
             while root.parent is not None:
                 root = root.parent
             self.module, self.imported = root.node, frozenset(_imported_roots(root.node))
-        found = False
+            self.return_values = mocks.json_return_values(root.node) if self.file.names_aftership else {}
+        # `.json.return_value = {...}`: no URL, so the body's shape decides (only AfterShip's structure).
+        returned = self.return_values.get(id(scope.node), ())
+        for value in returned:
+            self._plan(value, None, v4=False, shape_only=True)
+        found = bool(returned)
         for call in scope.calls:
             registration = mocks.registration(call, self.imported)
             url = self._url(registration, tracer) if registration is not None else None
@@ -121,11 +130,6 @@ class MockBodiesFixer(Fixer):
             self.replacements[id(node)] = node.with_changes(
                 value=node.prefix + node.quote + "/tracking/2025-01" + text[3:] + node.quote)
             self.file.translated.add(id(node))
-
-    def visit_Assign(self, node) -> None:
-        value = mocks.json_return_value(node)
-        if value is not None and self.file.names_aftership:
-            self._plan(value, None, v4=False, shape_only=True)
 
     def _url(self, found, tracer) -> str | None:
         """The URL template a registration names, when it is AfterShip's API (a path alone, as
@@ -166,6 +170,17 @@ class MockBodiesFixer(Fixer):
                 self.report(node, "a mocked body built where the tool cannot evaluate it: translate what it "
                                   "loads with `aftership-migrate translate`")
             return
+        if shape_only and not fixtures.has_aftership_structure(value):
+            # No URL says whose it is: translated only with a structure only AfterShip gives, as a
+            # JSON fixture is (AS806); one the translator would change is reported, never guessed.
+            try:
+                would_change = _translated(copy.deepcopy(value), None).changed
+            except (kinds.Unrecognised, engine.Refused):
+                would_change = False
+            if would_change:
+                self.report(node, "may be a v4 AfterShip body, but holds no structure only AfterShip gives "
+                                  "(envelope, webhook, wrapper): not translated by guess")
+            return
         try:
             translation = _translated(value, kind)
         except (kinds.Unrecognised, engine.Refused) as why:
@@ -188,7 +203,7 @@ class MockBodiesFixer(Fixer):
 
     def _written(self, node, value, text: str | None):
         if text is not None:
-            new_text = literals.json_text_like(value, text)
+            new_text = recorded.dumps_like(value, text)
             prefix = node.prefix.replace("r", "").replace("R", "")
             quote = node.quote[0]
             return cst.SimpleString(prefix + literals.string_literal(new_text, quote))
@@ -230,8 +245,6 @@ def _names_json_file(node) -> bool:
 def _translated(value, kind: str | None):
     """The translation by the endpoint's kind; where that fails (a mock answering an error body
     without saying its status, say), by the body's own shape."""
-    import copy
-
     try:
         translation = engine.translate(copy.deepcopy(value), kind)
         if not translation.errors or not translation.changed or kind is None:

@@ -139,3 +139,19 @@ def test_a_respx_side_effect_is_reported_as_computed():
     source = ("import respx\n\n\ndef answer(request):\n    return httpx.Response(200, json={})\n\n\n"
               f"def test_it():\n    respx.get('{V4}/trackings/t1').mock(side_effect=answer)\n")
     assert [(f.line, f.code) for f in _rewritten(source).findings] == [(9, "AS810")]
+
+
+def test_a_bare_return_value_is_not_translated_by_guess_in_a_file_that_names_aftership():
+    """No URL says whose it is, and it has no structure only AfterShip gives (envelope, webhook,
+    wrapper): a carrier's own API answers like this too. It is reported, as a bare JSON fixture is."""
+    source = ("from unittest import mock\n\nSERVICE = 'aftership'\n\n\ndef test_it(get):\n"
+              "    get.return_value.json.return_value = {'tracking_number': '1Z', 'origin_country_iso3': 'USA'}\n")
+    result = rewrite_code(source)
+    assert result.code == source and [(f.line, f.code) for f in result.findings] == [(7, "AS810")]
+
+
+def test_a_return_value_in_a_function_with_no_other_aftership_code_is_translated():
+    """The function registers nothing else, so the walk would skip it: the plan walks it."""
+    source = (f"from unittest import mock\n\nSERVICE = 'aftership'\n\n\ndef test_it(get):\n"
+              f"    get.return_value.json.return_value = {TRACKING}\n")
+    assert f"get.return_value.json.return_value = {TRANSLATED}" in _rewritten(source).code

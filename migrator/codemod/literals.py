@@ -1,6 +1,7 @@
 """Python literals as data and back: read a dict/list/string literal of the source as the value it
 denotes, and write a value as a literal laid out like the one it replaces (quotes, one line or one
-item a line, the indentation step), so a translated mock body reads like the code around it."""
+item a line, the indentation step), so a translated mock body reads like the code around it.
+(JSON text inside a string is written by `migrator.datafiles.recorded.dumps_like`.)"""
 
 from __future__ import annotations
 
@@ -117,17 +118,6 @@ def string_literal(text: str, quote: str = '"') -> str:
         return json.dumps(text, ensure_ascii=False)  # JSON's escapes are Python's too
     body = json.dumps(text, ensure_ascii=False)[1:-1].replace('\\"', '"').replace("'", "\\'")
     return f"'{body}'"
-
-
-def json_text_like(value: Any, original: str) -> str:
-    """`value` as JSON text written like `original` (compact or spaced separators, indented)."""
-    indent = None
-    match = re.match(r"\s*[\[{]\s*\n([ \t]+)", original)
-    if match:
-        indent = len(match.group(1).expandtabs())
-    compact = re.search(r'"\s*:\s', original) is None and re.search(r",\s", original) is None
-    separators = (",", ":") if compact and indent is None else (",", ": ")
-    return json.dumps(value, ensure_ascii=False, indent=indent, separators=separators)
 
 
 def absolute_continuations() -> cst.CSTTransformer:

@@ -270,6 +270,30 @@ def _assertion(call: cst.Call) -> Registration | None:
     return found
 
 
+def json_return_values(module: cst.Module) -> dict[int, list[cst.BaseExpression]]:
+    """The bodies of every `mocked.return_value.json.return_value = {...}` of a module, by the id of
+    the function (or module) whose statements hold them. Statements only are walked, not the
+    expressions inside them: this runs before the walk, on every file that names AfterShip."""
+    found: dict[int, list[cst.BaseExpression]] = {}
+    pending: list[tuple[cst.CSTNode, int]] = [(module, id(module))]
+    while pending:
+        node, owner = pending.pop()
+        if isinstance(node, cst.SimpleStatementLine):
+            for small in node.body:
+                value = json_return_value(small) if isinstance(small, cst.Assign) else None
+                if value is not None:
+                    found.setdefault(owner, []).append(value)
+            continue
+        owner = id(node) if isinstance(node, cst.FunctionDef) else owner
+        for field in ("body", "orelse", "handlers", "finalbody"):
+            child = getattr(node, field, None)
+            if isinstance(child, cst.CSTNode) and not isinstance(child, cst.BaseExpression):
+                pending.append((child, owner))
+            elif isinstance(child, (list, tuple)):
+                pending.extend((item, owner) for item in child if isinstance(item, cst.CSTNode))
+    return found
+
+
 def json_return_value(node: cst.Assign) -> cst.BaseExpression | None:
     """The body of `mocked.return_value.json.return_value = {...}`: what a mocked response's
     `.json()` gives."""
