@@ -85,7 +85,6 @@ ERROR_MAPPING = {
     ("pyaftership", "AfterShipCommunicationException"): ("ApiException", "httpx.HTTPError"),
 }
 UNKNOWN = "no 2025-01 SDK method is known for it; see the SDK's tracking.Client"
-CONSTRUCTORS = {"APIv4": "aftership", "APIv3": "aftership", "API": "aftership", "AfterShip": "pyaftership"}
 PACKAGES = frozenset({"aftership", "pyaftership"})
 
 LEGACY_SDK = Rule(
@@ -222,7 +221,7 @@ class LegacySdkFixer(Fixer):
         if path is None:
             return None
         last = path[1].rsplit(".", 1)[-1]
-        return path[0] if CONSTRUCTORS.get(last) == path[0] else None
+        return path[0] if index.LEGACY_CONSTRUCTORS.get(last) == path[0] else None
 
     def _resolved(self, func) -> tuple[str, str] | None:
         """(package, dotted path inside it) of an expression rooted at a legacy import."""
@@ -525,7 +524,7 @@ class ModuleApiCallsFixer(Fixer):
             if operation is None:
                 continue
             rewrite = SDK_REWRITES.get(operation)
-            if operation in CONSTRUCTORS:  # an 0.x client: its calls stay, and what they raise
+            if operation in index.LEGACY_CONSTRUCTORS:  # an 0.x client: its calls stay, and what they raise
                 self.unplanned += 1
                 continue
             if operation == "api_key" or (rewrite is None and "." not in operation):

@@ -285,8 +285,8 @@ def json_return_values(module: cst.Module) -> dict[int, list[cst.BaseExpression]
                     found.setdefault(owner, []).append(value)
             continue
         owner = id(node) if isinstance(node, cst.FunctionDef) else owner
-        for field in ("body", "orelse", "handlers", "finalbody"):
-            child = getattr(node, field, None)
+        for part in ("body", "orelse", "handlers", "finalbody"):
+            child = getattr(node, part, None)
             if isinstance(child, cst.CSTNode) and not isinstance(child, cst.BaseExpression):
                 pending.append((child, owner))
             elif isinstance(child, (list, tuple)):

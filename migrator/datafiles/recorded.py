@@ -81,10 +81,8 @@ def dumps_like(document: Any, raw: str) -> str:
     Python's json writes, or compact, as AfterShip's servers do); ASCII escapes kept when the
     body used them."""
     ascii_only = raw.isascii() and "\\u" in raw
-    lines = raw.strip().split("\n")
-    if len(lines) > 1:
-        unit = lines[1][:len(lines[1]) - len(lines[1].lstrip(" \t"))]
-        indent: int | str = "\t" if unit.startswith("\t") else (len(unit) or 2)
+    indent = jsonlib.indent_of(raw)
+    if indent is not None:
         return _dumps(document, ascii_only, indent=indent, separators=(",", ": "))
     spaced = _spaced(raw)
     return _dumps(document, ascii_only, separators=(", ", ": ") if spaced else (",", ":"))

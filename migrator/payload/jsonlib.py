@@ -85,6 +85,18 @@ def dumps_line(value: Any) -> str:
     return strict_dumps(value, separators=(",", ":"))
 
 
+def indent_of(raw: str) -> int | str | None:
+    """The indentation unit of JSON text: None for text on one line, else what its first
+    indented line starts with (a number of spaces, or the tab)."""
+    if "\n" not in raw:  # one line: a one-character search, not a copy split into lines
+        return None
+    lines = raw.strip().split("\n", 2)
+    if len(lines) < 2:
+        return None
+    unit = lines[1][:len(lines[1]) - len(lines[1].lstrip(" \t"))]
+    return "\t" if unit.startswith("\t") else (len(unit) or 2)
+
+
 def dumps_pretty(value: Any, indent: int | str = 2) -> str:
     """Indented JSON: two spaces by default, or `indent` (a number of spaces, or a string such
     as a tab) to keep an input's style."""

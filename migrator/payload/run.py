@@ -148,21 +148,9 @@ def _dumps(document: Any, layout: Layout, raw: str | bytes | None = None) -> str
     if layout == "lines":
         return jsonlib.compact_bytes(document) if isinstance(raw, bytes) else jsonlib.dumps_line(document)
     if raw is not None:  # a document, or an element of an array (in its array's style)
-        indent = _indent_of(_dedent(raw) if layout == "array" else raw)
+        indent = jsonlib.indent_of(_dedent(raw) if layout == "array" else raw)
         return jsonlib.dumps_line(document) if indent is None else jsonlib.dumps_pretty(document, indent)
     return jsonlib.dumps_pretty(document)
-
-
-def _indent_of(raw: str) -> int | str | None:
-    """The indentation unit of JSON text: None for text on one line, else what its first
-    indented line starts with (a number of spaces, or the tab)."""
-    if "\n" not in raw:  # one line: a one-character search, not a copy split into lines
-        return None
-    lines = raw.strip().split("\n", 2)
-    if len(lines) < 2:
-        return None
-    unit = lines[1][:len(lines[1]) - len(lines[1].lstrip(" \t"))]
-    return "\t" if unit.startswith("\t") else (len(unit) or 2)
 
 
 def convert_record(translator: Translator, options: Options, record: Record, layout: Layout) -> Outcome:
