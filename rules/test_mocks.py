@@ -174,7 +174,7 @@ class MockBodiesFixer(Fixer):
             # No URL says whose it is: translated only with a structure only AfterShip gives, as a
             # JSON fixture is (AS806); one the translator would change is reported, never guessed.
             try:
-                would_change = _translated(copy.deepcopy(value), None).changed
+                would_change = _translated(self._translator(), copy.deepcopy(value), None).changed
             except (kinds.Unrecognised, engine.Refused):
                 would_change = False
             if would_change:
@@ -182,7 +182,7 @@ class MockBodiesFixer(Fixer):
                                   "(envelope, webhook, wrapper): not translated by guess")
             return
         try:
-            translation = _translated(value, kind)
+            translation = _translated(self._translator(), value, kind)
         except (kinds.Unrecognised, engine.Refused) as why:
             if not shape_only:
                 self.report(node, f"a mocked AfterShip body the translator refuses: {why}")
@@ -218,6 +218,14 @@ class MockBodiesFixer(Fixer):
         # libcst adds the block's indentation to a continuation line: these are absolute.
         return written.visit(literals.absolute_continuations()) if layout.multiline else written
 
+    def _translator(self):
+        """The payload rules this run enables (--select/--ignore), as `translate` and the
+        cassettes apply them: a body ignored there is ignored here."""
+        enabled = frozenset(self.file.rules.enabled)
+        if enabled not in _TRANSLATORS:
+            _TRANSLATORS[enabled] = engine.Translator(self.file.rules.catalogue, enabled)
+        return _TRANSLATORS[enabled]
+
     def _assigned(self) -> dict[str, list]:
         if self.assignments is None:
             self.assignments = {}
@@ -242,17 +250,20 @@ def _names_json_file(node) -> bool:
                for inner in shapes.iter_nodes(node))
 
 
-def _translated(value, kind: str | None):
+_TRANSLATORS: dict = {}  # the payload rules a run enables -> their translator (one per process)
+
+
+def _translated(translator, value, kind: str | None):
     """The translation by the endpoint's kind; where that fails (a mock answering an error body
     without saying its status, say), by the body's own shape."""
     try:
-        translation = engine.translate(copy.deepcopy(value), kind)
+        translation = translator.translate(copy.deepcopy(value), kind)
         if not translation.errors or not translation.changed or kind is None:
             return translation
     except (kinds.Unrecognised, engine.Refused):
         if kind is None:
             raise
-    return engine.translate(value, None)
+    return translator.translate(value, None)
 
 
 def _imported_roots(module):

@@ -155,3 +155,12 @@ def test_a_return_value_in_a_function_with_no_other_aftership_code_is_translated
     source = (f"from unittest import mock\n\nSERVICE = 'aftership'\n\n\ndef test_it(get):\n"
               f"    get.return_value.json.return_value = {TRACKING}\n")
     assert f"get.return_value.json.return_value = {TRANSLATED}" in _rewritten(source).code
+
+
+def test_a_mocked_body_follows_the_run_s_rule_selection():
+    """--ignore AS311: the rename is not applied to the mock either; as `translate --ignore AS311`
+    does, the 2025-01 contract has no place for the old name, and the value is reported, not kept."""
+    source = f"import responses\n\n\ndef test_it():\n    responses.get('{V4}/trackings/t1', json={TRACKING})\n"
+    result = rewrite_code(source, ignore=["AS311"])
+    assert '"data": {"id": "t1", "title": "A"}' in result.code and "origin_country_region" not in result.code
+    assert [f.code for f in result.findings] == ["AS810"] and "origin_country_iso3" in result.findings[0].message
