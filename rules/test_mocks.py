@@ -105,6 +105,8 @@ class MockBodiesFixer(Fixer):
             self._plan(value, None, v4=False, shape_only=True)
         found = bool(returned)
         for call in scope.calls:
+            if tracer.http_call(call) is not None and not _mock_object(call, scope, tracer):
+                continue  # a request sent (session.post(...) in a file importing responses): the HTTP rules'
             registration = mocks.registration(call, self.imported)
             url = self._url(registration, tracer) if registration is not None else None
             if url is None:
@@ -248,6 +250,25 @@ def _names_json_file(node) -> bool:
     """Whether an expression names a `.json` file (`load("tracking.json")`, `FIXTURES / "t.json"`)."""
     return any(isinstance(inner, cst.SimpleString) and (shapes.string_value(inner) or "").endswith(".json")
                for inner in shapes.iter_nodes(node))
+
+
+def _mock_object(call, scope, tracer) -> bool:
+    """Whether the object a call is made on is a mocking library's: its name is the library's or
+    a fixture's, it was built by the library (`with requests_mock.Mocker() as m`), or the function
+    is decorated by the library (`@requests_mock.Mocker()` hands it `m`)."""
+    root = mocks.root_name(call.func)
+    if root in mocks.LIBRARIES:
+        return True
+    node = scope.node
+    if isinstance(node, cst.FunctionDef) and any(mocks.root_name(d.decorator) in mocks.LIBRARIES
+                                                 for d in node.decorators):
+        return True
+    while tracer is not None:
+        for _, value in tracer.bindings.values.get(root, ()):
+            if isinstance(value, cst.Call) and mocks.root_name(value.func) in mocks.LIBRARIES:
+                return True
+        tracer = tracer.outer
+    return False
 
 
 _TRANSLATORS: dict = {}  # the payload rules a run enables -> their translator (one per process)

@@ -164,3 +164,22 @@ def test_a_mocked_body_follows_the_run_s_rule_selection():
     result = rewrite_code(source, ignore=["AS311"])
     assert '"data": {"id": "t1", "title": "A"}' in result.code and "origin_country_region" not in result.code
     assert [f.code for f in result.findings] == ["AS810"] and "origin_country_iso3" in result.findings[0].message
+
+
+def test_a_request_sent_in_a_file_that_imports_a_mocking_library_is_no_mock():
+    """`session.post(url, json=...)` beside `import responses` is a request the HTTP rules rewrite,
+    not a registration whose body AS810 would take for an answer."""
+    source = ("import requests\nimport responses\n\nsession = requests.Session()\n\n\ndef send(n):\n"
+              f"    return session.post('{V4}/trackings', json={{'tracking': {{'tracking_number': n}}}}).json()\n")
+    result = _rewritten(source)
+    assert "json={'tracking_number': n}" in result.code and "AS810" not in {f.code for f in result.findings}
+
+
+@pytest.mark.parametrize("source", [
+    "import requests_mock\n\n\n@requests_mock.Mocker()\ndef test_it(m):\n    m.get('{url}', json={body})\n",
+    "import requests_mock\n\n\ndef test_it():\n    with requests_mock.Mocker() as m:\n        m.get('{url}', json={body})\n",
+    "import responses\n\n\ndef test_it():\n    rsps = responses.RequestsMock()\n    rsps.get('{url}', json={body})\n",
+])
+def test_a_mocking_object_by_another_name_is_a_mock(source):
+    result = _rewritten(source.format(url=f"{V4}/trackings/t1", body=TRACKING))
+    assert TRANSLATED in result.code and not result.findings

@@ -91,14 +91,14 @@ def library_of(call: cst.Call, imported: frozenset[str]) -> tuple[str, str] | No
     if not isinstance(call.func, cst.Attribute):
         return None
     name = call.func.attr.value
-    root = _root_name(call.func.value)
+    root = root_name(call.func.value)
     if root in LIBRARIES:
         return LIBRARIES[root], name
     libraries = {LIBRARIES[module] for module in imported if module in LIBRARIES}
     return (libraries.pop(), name) if len(libraries) == 1 and root else None
 
 
-def _root_name(node: cst.BaseExpression) -> str:
+def root_name(node: cst.BaseExpression) -> str:
     """The name a chain of attributes and calls starts at (`respx.get(url).mock` -> respx)."""
     while isinstance(node, (cst.Attribute, cst.Call, cst.Subscript)):
         node = node.func if isinstance(node, cst.Call) else node.value
